@@ -1,0 +1,253 @@
+"""Turn a Scenario into the initial World: ids, people drawn once (seeded Faker), gradebook."""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+import uuid
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from faker import Faker
+
+from .durations import datetime_to_ms
+from .grading import DEFAULT_GRADING_SCHEME
+from .scenario import AssignmentSpec, PersonSpec, Scenario
+from .world import (
+    TABLES,
+    Account,
+    Assignment,
+    AssignmentGroup,
+    Course,
+    CustomStatus,
+    IdSequences,
+    User,
+    World,
+)
+from .yamlsource import Located
+
+USER_AGENTS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.4.1 Safari/605.1.15",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
+    "Gecko) Version/17.4.1 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0.0.0 Safari/537.36 Edg/124.0.2478.80",
+    "CanvasStudent/7.12.0 (iPhone; iOS 17.4.1; Scale/3.00)",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0.6367.82 Mobile Safari/537.36",
+)
+OTHER_ZONES = ("America/Chicago", "America/New_York", "America/Los_Angeles", "America/Phoenix")
+_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+TEXT_POOL_SIZE = 64
+
+
+def canvas_uuid(rng: random.Random) -> str:
+    """A Canvas object uuid: 40 characters of [A-Za-z0-9]."""
+    return "".join(rng.choice(_ALNUM) for _ in range(40))
+
+
+def rfc_uuid(rng: random.Random) -> str:
+    """An RFC 4122 version 4 uuid drawn from the seeded generator."""
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def hex_token(rng: random.Random, length: int) -> str:
+    return f"{rng.getrandbits(length * 4):0{length}x}"
+
+
+class Draw:
+    """The seeded sources of every random choice: one Random, one Faker instance."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.faker = Faker("en_US")
+        self.faker.seed_instance(seed)
+        self.sentences = [self.faker.sentence(nb_words=12) for _ in range(TEXT_POOL_SIZE)]
+        self.paragraphs = [self.faker.paragraph(nb_sentences=4) for _ in range(TEXT_POOL_SIZE)]
+
+
+def build_world(scenario: Scenario, draw: Draw, located: Located) -> World:
+    """The world as it is before the first step: account, course, groups, assignments, people."""
+    rng = draw.rng
+    start = datetime_to_ms(scenario.start)
+    spec = scenario.account
+    ids = IdSequences({table: rng.randrange(100, 9000) * 10 for table in TABLES})
+    root_uuid = canvas_uuid(rng)
+    account = Account(
+        id=spec.id,
+        shard=spec.shard,
+        domain=spec.domain,
+        uuid=root_uuid,
+        lti_guid=f"{root_uuid}.{spec.domain}",
+        sub_account_id=spec.sub_account_id,
+    )
+    cspec = scenario.course
+    course_id = ids.next("courses")
+    scheme = DEFAULT_GRADING_SCHEME
+    if cspec.grading_scheme:
+        scheme = tuple(
+            sorted(
+                ((name, Decimal(str(bound))) for name, bound in cspec.grading_scheme.items()),
+                key=lambda entry: -entry[1],
+            )
+        )
+    course = Course(
+        id=course_id,
+        uuid=canvas_uuid(rng),
+        name=cspec.name,
+        code=cspec.code or _course_code(cspec.name),
+        sis_source_id=cspec.sis_id,
+        time_zone=cspec.time_zone,
+        weighted=cspec.weighted,
+        grading_scheme=scheme,
+        default_section_id=ids.next("course_sections"),
+        created_at=start,
+    )
+    for name in cspec.custom_statuses:
+        course.custom_statuses[name] = CustomStatus(ids.next("custom_grade_statuses"), name)
+    world = World(account=account, course=course, ids=ids)
+    world.developer_key_id = ids.next("developer_keys")
+    world.admin = _person(world, draw, PersonSpec(key="admin"), "admin")
+    roles = (("teachers", "teacher"), ("tas", "ta"), ("students", "student"))
+    for field_name, role in roles:
+        people = getattr(cspec, field_name)
+        specs = (
+            [PersonSpec(key=f"{role}{n}") for n in range(1, people + 1)]
+            if isinstance(people, int)
+            else people
+        )
+        for index, person in enumerate(specs):
+            path = ("course", field_name, index)
+            if person.key in world.users or person.key == "admin":
+                raise located.error(f"person key {person.key!r} is used twice", path)
+            world.users[person.key] = _person(world, draw, person, role)
+            world.roles[person.key] = role
+    _gradebook(scenario, world, start, rng, located)
+    return world
+
+
+def _gradebook(
+    scenario: Scenario, world: World, start: int, rng: random.Random, located: Located
+) -> None:
+    course = world.course
+    keys: dict[str, AssignmentSpec] = {}
+    for position, gspec in enumerate(scenario.course.groups, start=1):
+        gpath = ("course", "groups", position - 1)
+        group = AssignmentGroup(
+            id=world.ids.next("assignment_groups"),
+            key=gspec.key,
+            name=gspec.name or gspec.key.replace("_", " ").title(),
+            position=position,
+            weight=gspec.weight,
+            drop_lowest=gspec.drop_lowest,
+            drop_highest=gspec.drop_highest,
+            never_drop=frozenset(),
+        )
+        course.groups.append(group)
+        for index, aspec in enumerate(gspec.assignments):
+            if aspec.key in keys:
+                raise located.error(
+                    f"assignment key {aspec.key!r} is used twice", (*gpath, "assignments", index)
+                )
+            keys[aspec.key] = aspec
+            due = aspec.due
+            due_ms = None if due is None else (due if isinstance(due, int) else datetime_to_ms(due))
+            if isinstance(due, int):
+                due_ms = start + due
+            assignment = Assignment(
+                id=world.ids.next("assignments"),
+                key=aspec.key,
+                title=aspec.title or aspec.key.replace("_", " ").title(),
+                group=group,
+                points_possible=aspec.points,
+                grading_type=aspec.grading_type,
+                submission_types=tuple(aspec.submission_types),
+                due_at=due_ms,
+                published=aspec.published,
+                post_manually=aspec.post_policy == "manual",
+                omit_from_final_grade=aspec.omit_from_final_grade,
+                lti_assignment_id=rfc_uuid(rng),
+                created_at=start,
+                quiz_id=world.ids.next("quizzes")
+                if "online_quiz" in aspec.submission_types
+                else None,
+            )
+            group.assignments.append(assignment)
+            course.assignments[aspec.key] = assignment
+        unknown = [key for key in gspec.never_drop if key not in {a.key for a in group.assignments}]
+        if unknown:
+            raise located.error(
+                f"never_drop names {unknown[0]!r}, "
+                f"which is not an assignment of group {gspec.key!r}",
+                (*gpath, "never_drop"),
+            )
+        group.never_drop = frozenset(course.assignments[key].id for key in gspec.never_drop)
+
+
+def _person(world: World, draw: Draw, spec: PersonSpec, role: str) -> User:
+    rng, faker = draw.rng, draw.faker
+    first, last = faker.first_name(), faker.last_name()
+    name = spec.name or f"{first} {last}"
+    parts = name.split()
+    sortable = f"{parts[-1]}, {' '.join(parts[:-1])}" if len(parts) > 1 else name
+    user_id = world.ids.next("users")
+    login = (
+        spec.login
+        or f"{_ascii(parts[0])}.{_ascii(parts[-1])}{user_id % 1000}@{_mail_domain(world)}"
+    )
+    if spec.sis_id is not None:
+        sis_id: str | None = spec.sis_id
+    elif role == "student":
+        sis_id = f"S{rng.randrange(10**7):07d}"
+    elif role == "admin":
+        sis_id = None
+    else:
+        sis_id = f"T{rng.randrange(10**5):05d}"
+    zone_name = spec.time_zone or (
+        rng.choice(OTHER_ZONES)
+        if role == "student" and rng.random() < 0.1
+        else world.course.time_zone
+    )
+    zone = ZoneInfo(zone_name)  # validated with the scenario
+    return User(
+        id=user_id,
+        key=spec.key,
+        name=name,
+        sortable_name=sortable,
+        login=login,
+        sis_id=sis_id,
+        time_zone=zone_name,
+        zone=zone,
+        uuid=canvas_uuid(rng),
+        lti_user_id=hex_token(rng, 40),
+        user_agent=rng.choice(USER_AGENTS),
+        client_ip=faker.ipv4_public(),
+        session_id=hex_token(rng, 32),
+        created_at=world.course.created_at,
+    )
+
+
+def _ascii(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]", "", folded.lower()) or "user"
+
+
+def _mail_domain(world: World) -> str:
+    host = world.account.domain.split(".")
+    return ".".join(host[-2:]) if len(host) >= 2 else world.account.domain
+
+
+def _course_code(name: str) -> str:
+    words = [
+        w for w in re.findall(r"[A-Za-z]+", name) if w.lower() not in {"to", "of", "and", "the"}
+    ]
+    return ("".join(w[0] for w in words[:4]).upper() or "COURSE") + "-101"

@@ -1,0 +1,804 @@
+"""The simulation kernel: a heap of timed actions over the world, yielding Canvas events.
+
+Pure and deterministic: no I/O, no wall clock, one seeded random source. Steps expand into
+per-student actions at simulated times; course score recomputes run as debounced jobs.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from . import events as ev
+from .build import Draw, build_world, rfc_uuid
+from .durations import datetime_to_ms
+from .errors import ScenarioError
+from .grading import (
+    AssignmentInput,
+    CourseScores,
+    GroupInput,
+    SubmissionGrade,
+    course_scores,
+    grade_string,
+)
+from .metadata import Job, MetadataBuilder, Origin, Request
+from .scenario import (
+    CommentParams,
+    EnrollParams,
+    ExcuseParams,
+    GradeParams,
+    Normal,
+    OverrideParams,
+    PostParams,
+    Scenario,
+    StatusParams,
+    SubmitParams,
+    TakeQuizParams,
+    Timing,
+    Uniform,
+    UpdateAssignmentParams,
+    step_action,
+)
+from .world import Assignment, Enrollment, ScoreRow, Submission, User
+from .yamlsource import Located
+
+PRIORITY_JOB = 0
+PRIORITY_ACTION = 1
+PRIORITY_STEP = 2
+DEFAULT_STEP_GAP_MS = 60_000
+# Seconds between two students' actions in a step without 'over': (low, high).
+ACTION_GAPS_S: dict[str, tuple[int, int]] = {
+    "enroll": (2, 20),
+    "accept_invitation": (60, 3600),
+    "submit": (30, 900),
+    "take_quiz": (30, 900),
+    "grade": (20, 120),
+    "excuse": (5, 30),
+    "comment": (30, 180),
+    "override_grade": (10, 60),
+    "set_status": (5, 30),
+}
+ROLE_ENROLLMENT = {
+    "teacher": "TeacherEnrollment",
+    "ta": "TaEnrollment",
+    "student": "StudentEnrollment",
+}
+API_USER_AGENT = "python-requests/2.31.0"
+LTI_USER_AGENT = "GuzzleHttp/7"
+CENT = Decimal("0.01")
+
+
+@dataclass(slots=True)
+class _Step:
+    index: int
+    action: str
+    params: Any
+    timing: Timing
+
+
+class Engine:
+    """Runs one scenario. Iterate :meth:`events` once to get every event in time order."""
+
+    def __init__(self, scenario: Scenario, located: Located, seed: int | None = None) -> None:
+        self.scenario = scenario
+        self.located = located
+        self.seed = scenario.seed if seed is None else seed
+        self.draw = Draw(self.seed)
+        self.rng = self.draw.rng
+        self.world = build_world(scenario, self.draw, located)
+        self.course = self.world.course
+        self.metadata = MetadataBuilder(self.world)
+        self.start_ms = datetime_to_ms(scenario.start)
+        self.now = self.start_ms
+        self._tick = self.start_ms
+        self._heap: list[tuple[int, int, int, Callable[[], None]]] = []
+        self._sequence = 0
+        self._out: list[ev.Event] = []
+        self._steps = [
+            _Step(i, action, getattr(step, action), step)
+            for i, step in enumerate(scenario.steps)
+            if (action := step_action(step)) is not None
+        ]
+        self._server_ip = self.draw.faker.ipv4_public()
+        self._check_references()
+
+    # --- the kernel ---------------------------------------------------------------------
+
+    def events(self) -> Iterator[ev.Event]:
+        """Every event of the scenario, in simulated time order."""
+        if self._steps:
+            self._push(self.start_ms, PRIORITY_STEP, lambda: self._start_step(0, self.start_ms))
+        while self._heap:
+            time_ms, _, _, action = heapq.heappop(self._heap)
+            self.now = max(self.now, time_ms)
+            self._tick = self.now
+            action()
+            if self._out:
+                yield from self._out
+                self._out.clear()
+
+    def _push(self, time_ms: int, priority: int, action: Callable[[], None]) -> None:
+        self._sequence += 1
+        heapq.heappush(self._heap, (time_ms, priority, self._sequence, action))
+
+    def _emit(self, name: str, origin: Origin, fields: dict[str, Any]) -> None:
+        self._tick += self.rng.randint(2, 40)
+        self._out.append(ev.Event(name, self._tick, origin, fields))
+
+    def _error(self, step: _Step, message: str, *field: str | int) -> ScenarioError:
+        return self.located.error(message, ("steps", step.index, *field))
+
+    # --- steps --------------------------------------------------------------------------
+
+    def _start_step(self, index: int, earliest: int) -> None:
+        step = self._steps[index]
+        timing = step.timing
+        if timing.at is not None:
+            start = (
+                self.start_ms + timing.at
+                if isinstance(timing.at, int)
+                else datetime_to_ms(timing.at)
+            )
+            if start < earliest:
+                raise self._error(
+                    step,
+                    "this step starts before the previous step has finished; "
+                    "use a later 'at', or 'after' instead",
+                    "at",
+                )
+        elif index == 0:
+            start = earliest + (timing.after or 0)
+        else:
+            start = earliest + (timing.after if timing.after is not None else DEFAULT_STEP_GAP_MS)
+        targets = self._targets(step)
+        times = self._action_times(step, start, len(targets))
+        for target, time_ms in zip(targets, times, strict=True):
+            self._push(time_ms, PRIORITY_ACTION, self._bind(step, target))
+        end = times[-1] if times else start
+        if index + 1 < len(self._steps):
+            self._push(end, PRIORITY_STEP, lambda: self._start_step(index + 1, end))
+
+    def _bind(self, step: _Step, target: User | None) -> Callable[[], None]:
+        handler = getattr(self, f"_do_{step.action}")
+        return lambda: handler(step, step.params, target)
+
+    def _action_times(self, step: _Step, start: int, count: int) -> list[int]:
+        if count == 0:
+            return []
+        over = step.timing.over
+        if over:
+            return sorted(start + self.rng.randrange(over + 1) for _ in range(count))
+        low, high = ACTION_GAPS_S.get(step.action, (5, 30))
+        times, time_ms = [], start
+        for _ in range(count):
+            times.append(time_ms)
+            time_ms += self.rng.randint(low * 1000, high * 1000)
+        return times
+
+    def _targets(self, step: _Step) -> list[User | None]:
+        params = step.params
+        if step.action == "enroll":
+            return list(self._enroll_targets(params))
+        if not hasattr(params, "students"):
+            return [None]
+        selection = params.students
+        enrolled = [e.user for e in self.course.enrollments.values() if e.is_student]
+        if selection == "all":
+            return list(enrolled)
+        if isinstance(selection, str):  # a percentage
+            share = Decimal(selection[:-1]) / 100
+            count = int((share * len(enrolled)).to_integral_value(ROUND_HALF_UP))
+            chosen = set(self.rng.sample(range(len(enrolled)), min(count, len(enrolled))))
+            return [user for i, user in enumerate(enrolled) if i in chosen]
+        return [self.world.users[key] for key in selection]
+
+    def _enroll_targets(self, params: EnrollParams) -> list[User]:
+        users = params.users
+        if isinstance(users, list):
+            return [self.world.users[key] for key in users]
+        roles = {"all": ("teacher", "ta", "student"), "students": ("student",)}.get(
+            users, (users.rstrip("s"),)
+        )
+        return [
+            user
+            for key, user in self.world.users.items()
+            if self.world.roles[key] in roles and user.id not in self.course.enrollments
+        ]
+
+    def _check_references(self) -> None:
+        """Names in steps that the course does not define, found before anything runs."""
+        users, roles = self.world.users, self.world.roles
+        for step in self._steps:
+            params, action = step.params, step.action
+            assignment_key = getattr(params, "assignment", None)
+            if assignment_key is not None and assignment_key not in self.course.assignments:
+                raise self._error(
+                    step,
+                    f"unknown assignment {assignment_key!r} "
+                    f"(the course has: {', '.join(self.course.assignments) or 'none'})",
+                    action,
+                    "assignment",
+                )
+            students = getattr(params, "students", None)
+            if isinstance(students, list):
+                for i, key in enumerate(students):
+                    if roles.get(key) != "student":
+                        raise self._error(
+                            step, f"{key!r} is not a student of the course", action, "students", i
+                        )
+            if action == "enroll" and isinstance(params.users, list):
+                for i, key in enumerate(params.users):
+                    if key not in users:
+                        raise self._error(step, f"unknown person {key!r}", action, "users", i)
+            grader = getattr(params, "grader", None)
+            if grader is not None and roles.get(grader) not in ("teacher", "ta"):
+                raise self._error(
+                    step,
+                    f"grader {grader!r} is not a teacher or TA of the course",
+                    action,
+                    "grader",
+                )
+            if grader is None and hasattr(params, "grader") and not self._teachers():
+                raise self._error(step, "the course has no teacher to act in this step", action)
+            if action == "take_quiz" and not self.course.assignments[params.assignment].is_quiz:
+                raise self._error(
+                    step,
+                    f"{params.assignment!r} is not a quiz (its submission_types lack online_quiz)",
+                    action,
+                    "assignment",
+                )
+            statuses = self.course.custom_statuses
+            if action == "set_status" and params.status not in (None, *statuses):
+                known = ", ".join(statuses) or "none defined"
+                raise self._error(
+                    step,
+                    f"unknown custom status {params.status!r} (course.custom_statuses: {known})",
+                    action,
+                    "status",
+                )
+            if action == "submit":
+                self._check_submit(step, params)
+            if action == "comment" and params.author not in ("student", "teacher", *users):
+                raise self._error(step, f"unknown author {params.author!r}", action, "author")
+
+    def _check_submit(self, step: _Step, params: SubmitParams) -> None:
+        assignment = self.course.assignments[params.assignment]
+        allowed = [t for t in assignment.submission_types if t in _ONLINE_TYPES]
+        if not allowed:
+            raise self._error(
+                step,
+                f"{assignment.key!r} takes no online submissions "
+                f"(submission_types: {', '.join(assignment.submission_types)})",
+                "submit",
+                "assignment",
+            )
+        if params.type is not None and params.type not in allowed:
+            raise self._error(step, f"type must be one of {', '.join(allowed)}", "submit", "type")
+
+    # --- shared helpers -----------------------------------------------------------------
+
+    def _teachers(self) -> list[User]:
+        return [u for k, u in self.world.users.items() if self.world.roles[k] == "teacher"]
+
+    def _grader(self, key: str | None) -> User:
+        return self.world.users[key] if key else self._teachers()[0]
+
+    def _role(self, user: User) -> str:
+        enrollment = self.course.enrollments.get(user.id)
+        if enrollment is not None:
+            return enrollment.type
+        return (
+            "AccountAdmin"
+            if user is self.world.admin
+            else ROLE_ENROLLMENT[self.world.roles[user.key]]
+        )
+
+    def _url(self, path: str) -> str:
+        return f"https://{self.world.account.domain}{path}"
+
+    def _request(
+        self, actor: User, method: str, path: str, referrer: str | None, via: str = "browser"
+    ) -> Request:
+        """A request by ``actor``; ``via`` api (token) or lti (a tool, no user keys)."""
+        request_id = rfc_uuid(self.rng)
+        if via == "lti":
+            return Request(
+                None,
+                None,
+                method,
+                self._url(path),
+                None,
+                request_id,
+                None,
+                LTI_USER_AGENT,
+                self._server_ip,
+            )
+        if via == "api":
+            return Request(
+                actor,
+                None,
+                method,
+                self._url(path),
+                None,
+                request_id,
+                None,
+                API_USER_AGENT,
+                self._server_ip,
+                self.world.account.gid(self.world.developer_key_id),
+            )
+        return Request(
+            actor,
+            self._role(actor),
+            method,
+            self._url(path),
+            None if referrer is None else self._url(referrer),
+            request_id,
+            actor.session_id,
+            actor.user_agent,
+            actor.client_ip,
+        )
+
+    def _job(self, tag: str) -> Job:
+        return Job(self.world.account.gid(self.world.ids.next("jobs")), tag)
+
+    def _grading_request(self, grader: User, via: str, sub: Submission) -> Request:
+        course_id, assignment_id, student_id = self.course.id, sub.assignment.id, sub.user.id
+        if via == "api":
+            path = (
+                f"/api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{student_id}"
+            )
+            return self._request(grader, "PUT", path, None, "api")
+        if via == "lti":
+            path = f"/api/lti/courses/{course_id}/line_items/{assignment_id}/scores"
+            return self._request(grader, "POST", path, None, "lti")
+        referrer = (
+            f"/courses/{course_id}/gradebook/speed_grader?assignment_id={assignment_id}"
+            f"&student_id={student_id}"
+            if via == "speedgrader"
+            else f"/courses/{course_id}/gradebook"
+        )
+        return self._request(
+            grader, "POST", f"/courses/{course_id}/gradebook/update_submission", referrer
+        )
+
+    def _student_enrollment(self, step: _Step, user: User) -> Enrollment:
+        enrollment = self.course.enrollments.get(user.id)
+        if enrollment is None or not enrollment.is_student:
+            raise self._error(
+                step,
+                f"student {user.key!r} is not enrolled at this point; add an enroll step before it",
+                step.action,
+            )
+        return enrollment
+
+    def _submission(self, step: _Step, assignment: Assignment, user: User) -> Submission:
+        self._student_enrollment(step, user)
+        if not assignment.published:
+            raise self._error(step, f"assignment {assignment.key!r} is not published", step.action)
+        return self.course.submissions[(assignment.id, user.id)]
+
+    def _draw_score(self, step: _Step, spec: Any, points: Decimal, extra_credit: bool) -> Decimal:
+        if isinstance(spec, str):  # "85%"
+            return (points * Decimal(spec[:-1]) / 100).quantize(CENT, ROUND_HALF_UP).normalize()
+        if isinstance(spec, float):
+            score = Decimal(str(spec))
+            if score < 0:
+                raise self._error(step, f"score {spec} is negative", step.action, "score")
+            if score > points and not extra_credit:
+                raise self._error(
+                    step,
+                    f"score {spec} is above the {points} points possible; "
+                    "set extra_credit: true to allow it",
+                    step.action,
+                    "score",
+                )
+            return score
+        if isinstance(spec, Uniform):
+            value = self.rng.uniform(*spec.uniform)
+        elif isinstance(spec, Normal):
+            value = self.rng.gauss(*spec.normal)
+        else:  # pragma: no cover - the scenario model admits nothing else
+            raise TypeError(spec)
+        score = (Decimal(str(round(value * 2) / 2))).normalize()
+        upper = None if extra_credit else points
+        score = max(score, Decimal(0))
+        return min(score, upper) if upper is not None else score
+
+    def _set_grade(self, sub: Submission, score: Decimal | None) -> None:
+        assignment = sub.assignment
+        if assignment.grading_type == "pass_fail" and score is not None:
+            score = assignment.points_possible if score > 0 else Decimal(0)
+        sub.score = score
+        sub.grade = grade_string(
+            score, assignment.points_possible, assignment.grading_type, self.course.grading_scheme
+        )
+
+    # --- scores -------------------------------------------------------------------------
+
+    def _scores_for(self, user: User) -> CourseScores:
+        submissions = self.course.submissions
+        groups = []
+        for group in self.course.groups:
+            items = []
+            for assignment in group.assignments:
+                sub = submissions.get((assignment.id, user.id))
+                grade = None
+                if sub is not None and (
+                    sub.score is not None or sub.excused or sub.workflow_state != "unsubmitted"
+                ):
+                    grade = SubmissionGrade(
+                        score=sub.score,
+                        excused=sub.excused,
+                        posted=sub.posted_at is not None,
+                        pending_review=sub.workflow_state == "pending_review",
+                    )
+                items.append(
+                    AssignmentInput(
+                        id=assignment.id,
+                        points_possible=assignment.points_possible,
+                        submission=grade,
+                        published=assignment.published,
+                        submission_types=assignment.submission_types,
+                        omit_from_final_grade=assignment.omit_from_final_grade,
+                    )
+                )
+            groups.append(
+                GroupInput(
+                    id=group.id,
+                    assignments=tuple(items),
+                    weight=group.weight,
+                    drop_lowest=group.drop_lowest,
+                    drop_highest=group.drop_highest,
+                    never_drop=group.never_drop,
+                )
+            )
+        return course_scores(groups, weighted=self.course.weighted)
+
+    def _schedule_recompute(self, enrollment: Enrollment) -> None:
+        """Debounced: one pending recompute job per student covers every change before it runs."""
+        if enrollment.recompute_pending or enrollment.score is None:
+            return
+        enrollment.recompute_pending = True
+        delay = self.scenario.job_delay + self.rng.randint(0, 1500)
+        self._push(
+            self.now + delay,
+            PRIORITY_JOB,
+            lambda: self._recompute(enrollment, self._job("Enrollment.recompute_final_score")),
+        )
+
+    def _recompute(self, enrollment: Enrollment, job: Job) -> None:
+        enrollment.recompute_pending = False
+        row = enrollment.score
+        assert row is not None
+        old = _row_scores(row)
+        new = self._scores_for(enrollment.user)
+        if new == old:
+            return
+        row.current, row.final = new.current_score, new.final_score
+        row.unposted_current, row.unposted_final = (
+            new.unposted_current_score,
+            new.unposted_final_score,
+        )
+        row.updated_at = self._tick
+        self._emit(
+            "course_grade_change",
+            job,
+            ev.course_grade_change_fields(self.world, enrollment, old, new, self._tick),
+        )
+
+    # --- actions ------------------------------------------------------------------------
+
+    def _do_enroll(self, step: _Step, params: EnrollParams, user: User | None) -> None:
+        assert user is not None and self.world.admin is not None
+        course = self.course
+        if user.id in course.enrollments:
+            raise self._error(step, f"{user.key!r} is already enrolled", "enroll")
+        admin = self.world.admin
+        request = self._request(
+            admin, "POST", f"/courses/{course.id}/enroll_users", f"/courses/{course.id}/users"
+        )
+        enrollment = Enrollment(
+            id=self.world.ids.next("enrollments"),
+            user=user,
+            type=ROLE_ENROLLMENT[self.world.roles[user.key]],
+            workflow_state=params.state,
+            section_id=course.default_section_id,
+            created_at=self.now,
+            updated_at=self.now,
+        )
+        course.enrollments[user.id] = enrollment
+        if enrollment.is_student:
+            for assignment in course.assignments.values():
+                if assignment.published:
+                    course.submissions[(assignment.id, user.id)] = Submission(
+                        id=self.world.ids.next("submissions"),
+                        assignment=assignment,
+                        user=user,
+                        updated_at=self.now,
+                    )
+            scores = self._scores_for(user)
+            enrollment.score = ScoreRow(
+                id=self.world.ids.next("scores"),
+                created_at=self.now,
+                updated_at=self.now,
+                current=scores.current_score,
+                final=scores.final_score,
+                unposted_current=scores.unposted_current_score,
+                unposted_final=scores.unposted_final_score,
+            )
+        self._emit(
+            "enrollment_created",
+            request,
+            ev.enrollment_fields(self.world, enrollment, request.zone),
+        )
+        self._emit(
+            "enrollment_state_created",
+            request,
+            ev.enrollment_state_fields(self.world, enrollment, self.now),
+        )
+
+    def _do_submit(self, step: _Step, params: SubmitParams, user: User | None) -> None:
+        assert user is not None
+        assignment = self.course.assignments[params.assignment]
+        sub = self._submission(step, assignment, user)
+        enrollment = self.course.enrollments[user.id]
+        if enrollment.workflow_state != "active":
+            raise self._error(
+                step, f"student {user.key!r} has not accepted the invitation yet", "submit"
+            )
+        kind = params.type or next(t for t in assignment.submission_types if t in _ONLINE_TYPES)
+        request = self._request(
+            user,
+            "POST",
+            f"/courses/{self.course.id}/assignments/{assignment.id}/submissions",
+            f"/courses/{self.course.id}/assignments/{assignment.id}",
+        )
+        sub.attempt = (sub.attempt or 0) + 1
+        sub.submitted_at = self.now
+        sub.updated_at = self.now
+        sub.submission_type = kind
+        sub.workflow_state = "submitted"
+        sub.body = (
+            (params.body or self.rng.choice(self.draw.paragraphs))
+            if kind == "online_text_entry"
+            else None
+        )
+        sub.url = (
+            (params.url or f"https://example.com/work/{user.id}/{sub.attempt}")
+            if kind == "online_url"
+            else None
+        )
+        self._emit(
+            "submission_created",
+            request,
+            ev.submission_fields(self.world, sub, self.now, request.zone),
+        )
+
+    def _do_grade(self, step: _Step, params: GradeParams, user: User | None) -> None:
+        assert user is not None
+        assignment = self.course.assignments[params.assignment]
+        sub = self._submission(step, assignment, user)
+        if assignment.grading_type == "not_graded":
+            raise self._error(step, f"{assignment.key!r} is not graded", "grade", "assignment")
+        score = self._draw_score(
+            step, params.score, assignment.points_possible, params.extra_credit
+        )
+        grader = self._grader(params.grader)
+        self._apply_grade(sub, grader, params.via, score=score, excused=False)
+
+    def _do_excuse(self, step: _Step, params: ExcuseParams, user: User | None) -> None:
+        assert user is not None
+        sub = self._submission(step, self.course.assignments[params.assignment], user)
+        self._apply_grade(sub, self._grader(params.grader), params.via, score=None, excused=True)
+
+    def _apply_grade(
+        self, sub: Submission, grader: User, via: str, *, score: Decimal | None, excused: bool
+    ) -> None:
+        """A teacher's grade or excuse: submission_updated, grade_change, a recompute job."""
+        request = self._grading_request(grader, via, sub)
+        old = ev.grade_snapshot(sub)
+        was_excused = sub.excused
+        sub.excused = excused
+        self._set_grade(sub, score)
+        sub.workflow_state = "graded"
+        sub.graded_at = self.now
+        sub.updated_at = self.now
+        sub.grader_id = grader.id
+        if not sub.assignment.post_manually and sub.posted_at is None:
+            sub.posted_at = self.now
+        self._emit(
+            "submission_updated",
+            request,
+            ev.submission_fields(self.world, sub, self.now, request.zone),
+        )
+        if (old.score, old.grade, was_excused) != (sub.score, sub.grade, sub.excused):
+            self._emit(
+                "grade_change",
+                request,
+                ev.grade_change_fields(self.world, sub, old, None if via == "lti" else grader),
+            )
+            self._schedule_recompute(self.course.enrollments[sub.user.id])
+
+    def _do_take_quiz(self, step: _Step, params: TakeQuizParams, user: User | None) -> None:
+        assert user is not None
+        assignment = self.course.assignments[params.assignment]
+        sub = self._submission(step, assignment, user)
+        score = self._draw_score(step, params.score, assignment.points_possible, False)
+        assert assignment.quiz_id is not None
+        request = self._request(
+            user,
+            "POST",
+            f"/courses/{self.course.id}/quizzes/{assignment.quiz_id}/submissions/"
+            f"{self.world.ids.next('quiz_submissions')}/complete",
+            f"/courses/{self.course.id}/quizzes/{assignment.quiz_id}/take",
+        )
+        old = ev.grade_snapshot(sub)
+        if sub.quiz_submission_id is None:
+            sub.quiz_submission_id = self.world.ids.next("quiz_submissions")
+        sub.attempt = (sub.attempt or 0) + 1
+        sub.submitted_at = self.now
+        sub.updated_at = self.now
+        sub.submission_type = "online_quiz"
+        sub.excused = False
+        self._set_grade(sub, score)
+        sub.grader_id = None
+        sub.graded_at = self.now
+        if params.needs_review:
+            sub.workflow_state = "pending_review"
+        else:
+            sub.workflow_state = "graded"
+        if not assignment.post_manually and sub.posted_at is None and not params.needs_review:
+            sub.posted_at = self.now
+        self._emit("quiz_submitted", request, ev.quiz_submitted_fields(self.world, sub))
+        name = "submission_created" if params.needs_review else "submission_updated"
+        self._emit(name, request, ev.submission_fields(self.world, sub, self.now, request.zone))
+        self._emit("grade_change", request, ev.grade_change_fields(self.world, sub, old, None))
+        self._schedule_recompute(self.course.enrollments[user.id])
+
+    def _do_update_assignment(
+        self, step: _Step, params: UpdateAssignmentParams, user: User | None
+    ) -> None:
+        assignment = self.course.assignments[params.assignment]
+        old_points = assignment.points_possible
+        if params.points is not None:
+            assignment.points_possible = params.points
+        if params.grading_type is not None:
+            assignment.grading_type = params.grading_type
+        if assignment.points_possible == old_points and params.grading_type is None:
+            return
+        job = self._job("Assignment#update_student_submissions")
+        for (assignment_id, _), sub in self.course.submissions.items():
+            if assignment_id != assignment.id or sub.score is None:
+                continue
+            old = ev.GradeSnapshot(sub.score, sub.grade, old_points)
+            self._set_grade(sub, sub.score)
+            sub.updated_at = self.now
+            grader = self.world_user(sub.grader_id)
+            self._emit("grade_change", job, ev.grade_change_fields(self.world, sub, old, grader))
+        for enrollment in self.course.enrollments.values():
+            if enrollment.is_student:
+                self._schedule_recompute(enrollment)
+
+    def world_user(self, user_id: int | None) -> User | None:
+        if user_id is None:
+            return None
+        for user in self.world.users.values():
+            if user.id == user_id:
+                return user
+        return None
+
+    def _do_post_grades(self, step: _Step, params: PostParams, user: User | None) -> None:
+        self._post_or_hide(step, params, post=True)
+
+    def _do_hide_grades(self, step: _Step, params: PostParams, user: User | None) -> None:
+        self._post_or_hide(step, params, post=False)
+
+    def _post_or_hide(self, step: _Step, params: PostParams, *, post: bool) -> None:
+        assignment = self.course.assignments[params.assignment]
+        job = self._job("Assignment#post_submissions" if post else "Assignment#hide_submissions")
+        changed: list[Enrollment] = []
+        for target in self._targets(step):
+            assert target is not None
+            sub = self._submission(step, assignment, target)
+            if (sub.posted_at is not None) == post:
+                continue
+            sub.posted_at = self.now if post else None
+            if sub.score is None and not sub.excused:
+                continue
+            snapshot = ev.grade_snapshot(sub)
+            grader = self.world_user(sub.grader_id)
+            self._emit(
+                "grade_change", job, ev.grade_change_fields(self.world, sub, snapshot, grader)
+            )
+            changed.append(self.course.enrollments[target.id])
+        for enrollment in changed:
+            self._recompute(enrollment, job)
+
+    def _do_override_grade(self, step: _Step, params: OverrideParams, user: User | None) -> None:
+        assert user is not None
+        enrollment = self._student_enrollment(step, user)
+        row = enrollment.score
+        assert row is not None
+        new = (
+            None
+            if params.score is None
+            else self._draw_score(step, params.score, Decimal(100), True).quantize(CENT).normalize()
+        )
+        if new == row.override:
+            return
+        grader = self._grader(params.grader)
+        request = self._request(
+            grader, "POST", "/api/graphql", f"/courses/{self.course.id}/gradebook"
+        )
+        old, row.override = row.override, new
+        row.updated_at = self.now
+        self._emit(
+            "grade_override",
+            request,
+            ev.grade_override_fields(self.world, enrollment, old, self.now),
+        )
+
+    def _do_set_status(self, step: _Step, params: StatusParams, user: User | None) -> None:
+        assert user is not None
+        sub = self._submission(step, self.course.assignments[params.assignment], user)
+        status = None if params.status is None else self.course.custom_statuses[params.status]
+        if status is sub.custom_status:
+            return
+        old = sub.custom_status
+        grader = self._grader(params.grader)
+        request = self._grading_request(grader, "gradebook", sub)
+        sub.custom_status = status
+        sub.updated_at = self.now
+        self._emit(
+            "submission_custom_grade_status",
+            request,
+            ev.custom_status_fields(
+                self.world,
+                sub,
+                "" if old is None else old.name,
+                "" if old is None else str(old.id),
+                self.now,
+                request.zone,
+            ),
+        )
+
+    def _do_comment(self, step: _Step, params: CommentParams, user: User | None) -> None:
+        assert user is not None
+        assignment = self.course.assignments[params.assignment]
+        sub = self._submission(step, assignment, user)
+        if params.author == "student":
+            author = user
+        elif params.author == "teacher":
+            author = self._teachers()[0]
+        else:
+            author = self.world.users[params.author]
+        course_id = self.course.id
+        if author is user:
+            path = f"/courses/{course_id}/assignments/{assignment.id}/submissions/{user.id}"
+            request = self._request(author, "POST", path, path)
+        else:
+            request = self._request(
+                author,
+                "PUT",
+                f"/api/v1/courses/{course_id}/assignments/{assignment.id}/submissions/{user.id}",
+                f"/courses/{course_id}/gradebook/speed_grader?assignment_id={assignment.id}"
+                f"&student_id={user.id}",
+            )
+        attachments = [self.world.ids.next("attachments") for _ in range(params.attachments)]
+        text = params.text or self.rng.choice(self.draw.sentences)
+        comment_id = self.world.ids.next("submission_comments")
+        self._emit(
+            "submission_comment_created",
+            request,
+            ev.comment_fields(comment_id, sub, author, text, attachments, self.now),
+        )
+
+
+_ONLINE_TYPES = ("online_text_entry", "online_url", "online_upload", "media_recording")
+
+
+def _row_scores(row: ScoreRow) -> CourseScores:
+    return CourseScores(row.current, row.final, row.unposted_current, row.unposted_final)

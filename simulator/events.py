@@ -1,0 +1,269 @@
+"""The event catalogue: what each Canvas event type carries, built from world records.
+
+Each builder returns the template context of one event body: field name -> JSON value, with
+ids as strings (global or local per event, CANVAS_REFERENCE section 1) and numbers as floats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .clock import body_time, body_time_ms
+from .grading import CourseScores
+from .metadata import Origin
+from .world import Assignment, Enrollment, Submission, User, World
+
+TEXT_LIMIT = 8192
+
+
+@dataclass(slots=True)
+class Event:
+    """One event before rendering: its type, time, where it came from, and its body fields."""
+
+    name: str
+    time_ms: int
+    origin: Origin
+    fields: dict[str, Any]
+
+
+# name -> (what emits it, request or job)
+CATALOGUE: dict[str, str] = {
+    "enrollment_created": "enroll: a user is enrolled in the course",
+    "enrollment_state_created": "enroll: the enrollment's effective state row is created",
+    "enrollment_updated": "accept_invitation: an invited enrollment becomes active",
+    "enrollment_state_updated": "accept_invitation: the enrollment's effective state changes",
+    "submission_created": "submit / resubmit; take_quiz that needs manual review (pending_review)",
+    "submission_updated": "grade, excuse, grading never-submitted work, autoscored take_quiz",
+    "grade_change": "grade, excuse, take_quiz; a points/grading type change re-saving grades "
+    "(job); post_grades / hide_grades (job)",
+    "course_grade_change": "a job recomputing a student's course scores after grade changes "
+    "(debounced), only when one of the four scores changed",
+    "grade_override": "override_grade: the final grade override changes",
+    "submission_custom_grade_status": "set_status: a custom status is applied or removed",
+    "submission_comment_created": "comment: a student or teacher comments on a submission",
+    "quiz_submitted": "take_quiz: a student turns in a classic quiz",
+}
+
+
+def num(value: Decimal | None) -> float | None:
+    """A score or points value as Canvas serialises it (a float: ``5.0``)."""
+    return None if value is None else float(value)
+
+
+def truncate(text: str | None) -> str | None:
+    return None if text is None else text[:TEXT_LIMIT]
+
+
+def is_late(submission: Submission) -> bool:
+    """Submitted after the due date (never when excused or a custom status is set)."""
+    due = submission.assignment.due_at
+    if submission.excused or submission.custom_status is not None:
+        return False
+    return due is not None and submission.submitted_at is not None and submission.submitted_at > due
+
+
+def is_missing(submission: Submission, now: int) -> bool:
+    """Past due, not submitted, expecting an online submission, not excused, no custom status."""
+    assignment = submission.assignment
+    return (
+        assignment.due_at is not None
+        and now > assignment.due_at
+        and submission.submitted_at is None
+        and assignment.expects_submission
+        and not submission.excused
+        and submission.custom_status is None
+    )
+
+
+def submission_fields(
+    world: World, submission: Submission, now: int, zone: ZoneInfo | None
+) -> dict[str, Any]:
+    """submission_created / submission_updated."""
+    gid = world.account.gid
+    return {
+        "assignment_id": gid(submission.assignment.id),
+        "attempt": submission.attempt,
+        "body": truncate(submission.body),
+        "grade": submission.grade,
+        "graded_at": body_time(submission.graded_at, zone),
+        "group_id": None,
+        "late": is_late(submission),
+        "lti_assignment_id": submission.assignment.lti_assignment_id,
+        "lti_user_id": submission.user.lti_user_id,
+        "missing": is_missing(submission, now),
+        "posted_at": body_time(submission.posted_at, zone),
+        "score": num(submission.score),
+        "submission_id": gid(submission.id),
+        "submission_type": submission.submission_type,
+        "submitted_at": body_time(submission.submitted_at, zone),
+        "updated_at": body_time(submission.updated_at, zone),
+        "url": submission.url,
+        "user_id": gid(submission.user.id),
+        "workflow_state": submission.workflow_state,
+    }
+
+
+@dataclass(slots=True, frozen=True)
+class GradeSnapshot:
+    """The grade values a grade_change reports as old_*."""
+
+    score: Decimal | None
+    grade: str | None
+    points_possible: Decimal
+
+
+def grade_snapshot(submission: Submission) -> GradeSnapshot:
+    return GradeSnapshot(submission.score, submission.grade, submission.assignment.points_possible)
+
+
+def grade_change_fields(
+    world: World, submission: Submission, old: GradeSnapshot, grader: User | None
+) -> dict[str, Any]:
+    gid = world.account.gid
+    assignment: Assignment = submission.assignment
+    student = submission.user
+    complete = submission.excused or (
+        submission.score is not None and submission.workflow_state == "graded"
+    )
+    return {
+        "assignment_id": gid(assignment.id),
+        "assignment_name": assignment.title,
+        "grade": submission.grade,
+        "grader_id": None if grader is None else gid(grader.id),
+        "grading_complete": complete,
+        "muted": submission.posted_at is None,
+        "old_grade": old.grade,
+        "old_points_possible": num(old.points_possible),
+        "old_score": num(old.score),
+        "points_possible": num(assignment.points_possible),
+        "score": num(submission.score),
+        "student_id": gid(student.id),
+        "student_sis_id": student.sis_id,
+        "submission_id": gid(submission.id),
+        "user_id": gid(student.id),
+    }
+
+
+def course_grade_change_fields(
+    world: World, enrollment: Enrollment, old: CourseScores, new: CourseScores, now: int
+) -> dict[str, Any]:
+    row = enrollment.score
+    assert row is not None
+    return {
+        "user_id": str(enrollment.user.id),
+        "course_id": str(world.course.id),
+        "workflow_state": "active",
+        "created_at": body_time(row.created_at),
+        "updated_at": body_time(now),
+        "current_score": num(new.current_score),
+        "old_current_score": num(old.current_score),
+        "final_score": num(new.final_score),
+        "old_final_score": num(old.final_score),
+        "unposted_current_score": num(new.unposted_current_score),
+        "old_unposted_current_score": num(old.unposted_current_score),
+        "unposted_final_score": num(new.unposted_final_score),
+        "old_unposted_final_score": num(old.unposted_final_score),
+    }
+
+
+def grade_override_fields(
+    world: World, enrollment: Enrollment, old: Decimal | None, now: int
+) -> dict[str, Any]:
+    row = enrollment.score
+    assert row is not None
+    return {
+        "score_id": str(row.id),
+        "enrollment_id": str(enrollment.id),
+        "user_id": str(enrollment.user.id),
+        "course_id": str(world.course.id),
+        "grading_period_id": None,
+        "override_score": num(row.override),
+        "old_override_score": num(old),
+        "updated_at": body_time_ms(now),
+    }
+
+
+def custom_status_fields(
+    world: World,
+    submission: Submission,
+    old_name: str,
+    old_id: str,
+    now: int,
+    zone: ZoneInfo | None,
+) -> dict[str, Any]:
+    status = submission.custom_status
+    return {
+        "assignment_id": str(submission.assignment.id),
+        "submission_id": str(submission.id),
+        "user_id": str(submission.user.id),
+        "course_id": str(world.course.id),
+        "submission_status": "" if status is None else status.name,
+        "submission_status_id": "" if status is None else str(status.id),
+        "old_submission_status": old_name,
+        "old_submission_status_id": old_id,
+        "updated_at": body_time(now, zone),
+    }
+
+
+def comment_fields(
+    comment_id: int,
+    submission: Submission,
+    author: User,
+    text: str,
+    attachments: list[int],
+    now: int,
+) -> dict[str, Any]:
+    return {
+        "attachment_ids": [str(attachment) for attachment in attachments],
+        "body": truncate(text),
+        "created_at": body_time_ms(now),
+        "submission_comment_id": str(comment_id),
+        "submission_id": str(submission.id),
+        "user_id": str(author.id),
+    }
+
+
+def enrollment_fields(
+    world: World, enrollment: Enrollment, zone: ZoneInfo | None
+) -> dict[str, Any]:
+    gid = world.account.gid
+    return {
+        "enrollment_id": gid(enrollment.id),
+        "course_id": gid(world.course.id),
+        "user_id": gid(enrollment.user.id),
+        "user_name": enrollment.user.name,
+        "type": enrollment.type,
+        "created_at": body_time(enrollment.created_at, zone),
+        "updated_at": body_time(enrollment.updated_at, zone),
+        "limit_privileges_to_course_section": False,
+        "course_section_id": gid(enrollment.section_id),
+        "workflow_state": enrollment.workflow_state,
+        "course_uuid": world.course.uuid,
+        "user_uuid": enrollment.user.uuid,
+    }
+
+
+ENROLLMENT_STATES = {"active": "active", "invited": "invited", "completed": "completed"}
+
+
+def enrollment_state_fields(world: World, enrollment: Enrollment, now: int) -> dict[str, Any]:
+    return {
+        "enrollment_id": world.account.gid(enrollment.id),
+        "state": ENROLLMENT_STATES.get(enrollment.workflow_state, enrollment.workflow_state),
+        "state_is_current": True,
+        "state_started_at": body_time_ms(now),
+        "state_valid_until": None,
+        "access_is_current": True,
+        "restricted_access": False,
+    }
+
+
+def quiz_submitted_fields(world: World, submission: Submission) -> dict[str, Any]:
+    assert submission.assignment.quiz_id is not None and submission.quiz_submission_id is not None
+    return {
+        "submission_id": world.account.gid(submission.quiz_submission_id),
+        "quiz_id": world.account.gid(submission.assignment.quiz_id),
+    }

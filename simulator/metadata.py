@@ -1,0 +1,106 @@
+"""Event metadata in Canvas's two shapes, request-driven and job-driven (CANVAS_REFERENCE §2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .clock import event_time
+from .world import User, World
+
+
+@dataclass(slots=True, frozen=True)
+class Request:
+    """One HTTP request to Canvas; every event it emits shares these values."""
+
+    actor: User | None  # None: an LTI tool's call (no user_* keys)
+    role: str | None  # context_role; None leaves it out (API token calls)
+    method: str
+    url: str
+    referrer: str | None
+    request_id: str
+    session_id: str | None
+    user_agent: str
+    client_ip: str
+    developer_key_id: str | None = None
+
+    @property
+    def zone(self) -> ZoneInfo | None:
+        """Body timestamps carry the acting user's offset."""
+        return self.actor.zone if self.actor else None
+
+
+@dataclass(slots=True, frozen=True)
+class Job:
+    """A background job (delayed job) run by Canvas."""
+
+    job_id: str
+    tag: str
+    zone: None = None  # body timestamps of jobs are UTC ('Z')
+
+
+Origin = Request | Job
+
+
+class MetadataBuilder:
+    """Builds metadata dicts in Canvas's key order for one world."""
+
+    def __init__(self, world: World) -> None:
+        account, course = world.account, world.course
+        self._world = world
+        self._context = {
+            "context_type": "Course",
+            "context_id": account.gid(course.id),
+            "context_account_id": account.gid(account.sub_account_id),
+            "context_sis_source_id": course.sis_source_id,
+        }
+        self._root = {
+            "root_account_uuid": account.uuid,
+            "root_account_id": account.gid(account.id),
+            "root_account_lti_guid": account.lti_guid,
+        }
+        self._user_account_id = account.gid(account.id)
+        self._hostname = account.domain
+
+    def build(self, origin: Origin, event_name: str, time_ms: int) -> dict[str, Any]:
+        if isinstance(origin, Job):
+            return self._job(origin, event_name, time_ms)
+        return self._request(origin, event_name, time_ms)
+
+    def _request(self, request: Request, event_name: str, time_ms: int) -> dict[str, Any]:
+        meta: dict[str, Any] = {**self._context, **self._root}
+        actor = request.actor
+        if actor is not None:
+            meta["user_login"] = actor.login
+            meta["user_account_id"] = self._user_account_id
+            meta["user_sis_id"] = actor.sis_id
+            meta["user_id"] = self._world.account.gid(actor.id)
+            meta["time_zone"] = actor.time_zone
+        if request.developer_key_id is not None:
+            meta["developer_key_id"] = request.developer_key_id
+        if request.role is not None:
+            meta["context_role"] = request.role
+        meta["request_id"] = request.request_id
+        meta["session_id"] = request.session_id
+        meta["hostname"] = self._hostname
+        meta["http_method"] = request.method
+        meta["user_agent"] = request.user_agent
+        meta["client_ip"] = request.client_ip
+        meta["url"] = request.url
+        meta["referrer"] = request.referrer
+        meta["producer"] = "canvas"
+        meta["event_name"] = event_name
+        meta["event_time"] = event_time(time_ms)
+        return meta
+
+    def _job(self, job: Job, event_name: str, time_ms: int) -> dict[str, Any]:
+        return {
+            **self._context,
+            **self._root,
+            "job_id": job.job_id,
+            "job_tag": job.tag,
+            "producer": "canvas",
+            "event_name": event_name,
+            "event_time": event_time(time_ms),
+        }

@@ -1,0 +1,93 @@
+"""Rendering: Jinja2 body templates (one per event type, compiled once) -> JSON bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+import orjson
+from jinja2.sandbox import SandboxedEnvironment
+
+from .errors import TemplateError
+from .resources import shipped_dir
+
+NullPolicy = Literal["keep", "omit", "omit-requests"]
+NULL_POLICIES: tuple[str, ...] = ("keep", "omit", "omit-requests")
+TEMPLATE_SUFFIX = ".json.j2"
+
+
+def _tojson(value: Any) -> str:
+    """JSON for any value (quotes, newlines, unicode, ``</script>``), via orjson."""
+    return orjson.dumps(value).decode()
+
+
+def builtin_template_dir() -> Path:
+    return shipped_dir("templates")
+
+
+class Renderer:
+    """Turns (metadata, event name, body fields) into one JSON line.
+
+    User templates in ``template_dir`` override or add to the built-in ones; they run in
+    Jinja2's sandbox with StrictUndefined, so a misspelt field fails loudly.
+    """
+
+    def __init__(self, template_dir: str | Path | None = None, nulls: NullPolicy = "keep") -> None:
+        loaders: list[jinja2.BaseLoader] = []
+        if template_dir is not None:
+            if not Path(template_dir).is_dir():
+                raise TemplateError(f"{template_dir}: no such template directory")
+            loaders.append(jinja2.FileSystemLoader(str(template_dir)))
+        loaders.append(jinja2.FileSystemLoader(str(builtin_template_dir())))
+        self._env = SandboxedEnvironment(
+            loader=jinja2.ChoiceLoader(loaders),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            auto_reload=False,
+        )
+        self._env.filters["tojson"] = _tojson
+        self._templates: dict[str, jinja2.Template] = {}
+        self._nulls = nulls
+
+    def template(self, event_name: str) -> jinja2.Template:
+        """The compiled template of ``event_name`` (compiled on first use, then cached)."""
+        template = self._templates.get(event_name)
+        if template is None:
+            name = event_name + TEMPLATE_SUFFIX
+            try:
+                template = self._env.get_template(name)
+            except jinja2.TemplateNotFound:
+                raise TemplateError(f"no template {name} for event {event_name!r}") from None
+            except jinja2.TemplateSyntaxError as exc:
+                raise TemplateError(f"{exc.filename or name}:{exc.lineno}: {exc.message}") from None
+            self._templates[event_name] = template
+        return template
+
+    def body(self, event_name: str, fields: dict[str, Any], *, job: bool = False) -> dict[str, Any]:
+        """The event body as a dict, rendered through its template."""
+        template = self.template(event_name)
+        try:
+            text = template.render(fields)
+        except jinja2.TemplateError as exc:
+            raise TemplateError(f"{template.filename}: {exc}") from None
+        try:
+            body = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            raise TemplateError(f"{template.filename} rendered invalid JSON: {exc}") from None
+        if not isinstance(body, dict):
+            raise TemplateError(f"{template.filename} must render a JSON object")
+        if self._nulls == "omit" or (self._nulls == "omit-requests" and not job):
+            body = {key: value for key, value in body.items() if value is not None}
+        return body
+
+    def render(
+        self,
+        metadata: dict[str, Any],
+        event_name: str,
+        fields: dict[str, Any],
+        *,
+        job: bool = False,
+    ) -> bytes:
+        """One event as compact JSON bytes: ``{"metadata": ..., "body": ...}``."""
+        return orjson.dumps({"metadata": metadata, "body": self.body(event_name, fields, job=job)})

@@ -1,0 +1,568 @@
+"""Scenario files: YAML -> a typed, validated Scenario (every error located at file:line:column)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from .durations import datetime_to_ms, parse_duration_ms
+from .errors import ScenarioError
+from .yamlsource import Located, load_yaml
+
+GRADING_TYPES = ("points", "percent", "pass_fail", "letter_grade", "gpa_scale", "not_graded")
+SUBMISSION_TYPES = (
+    "online_text_entry",
+    "online_url",
+    "online_upload",
+    "media_recording",
+    "online_quiz",
+    "discussion_topic",
+    "external_tool",
+    "on_paper",
+    "none",
+    "not_graded",
+    "wiki_page",
+)
+
+
+def _duration(value: object) -> int:
+    return parse_duration_ms(value)
+
+
+Duration = Annotated[
+    int,
+    BeforeValidator(_duration),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\+?(\s*\d+(\.\d+)?\s*(ms|w|d|h|m|s))+\s*$"},
+                {"type": "number", "minimum": 0},
+            ],
+            "description": "A duration: '90s', '15m', '2h', '1d 4h', or a number of seconds.",
+        }
+    ),
+]
+
+
+def _when(value: object) -> object:
+    """An absolute timestamp stays a datetime; anything else is an offset from the start."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+    return parse_duration_ms(value)
+
+
+When = Annotated[
+    datetime | int,
+    BeforeValidator(_when),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date-time"},
+                {"type": "string", "pattern": r"^\+?(\s*\d+(\.\d+)?\s*(ms|w|d|h|m|s))+\s*$"},
+                {"type": "number", "minimum": 0},
+            ],
+            "description": "An ISO 8601 timestamp with offset, or an offset from the scenario "
+            "start ('3d', '+2w 1d 9h').",
+        }
+    ),
+]
+
+_PERCENT = re.compile(r"\d+(\.\d+)?%")
+Percent = Annotated[str, Field(pattern=r"^\d+(\.\d+)?%$")]
+Key = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- the course -----------------------------------------------------------------------------
+
+
+class AccountSpec(Model):
+    """The root account the course lives in."""
+
+    domain: str = Field(
+        "canvas.example.edu", description="Canvas host name, e.g. school.instructure.com"
+    )
+    shard: int = Field(
+        2107, ge=1, le=99_999, description="Shard id: global id = shard * 10**13 + local id"
+    )
+    id: int = Field(1, ge=1, description="Local id of the root account")
+    sub_account_id: int = Field(1, ge=1, description="Local id of the course's (sub-)account")
+
+
+class PersonSpec(Model):
+    """A named person; anything left out is generated (seeded)."""
+
+    key: Key = Field(description="How steps refer to this person")
+    name: str | None = None
+    login: str | None = None
+    sis_id: str | None = None
+    time_zone: str | None = None
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else _check_zone(value)
+
+
+People = Annotated[int, Field(ge=0, le=1_000_000)] | list[PersonSpec]
+
+
+class AssignmentSpec(Model):
+    key: Key
+    title: str | None = None
+    points: Decimal = Field(Decimal(10), ge=0, description="points_possible")
+    grading_type: Literal[
+        "points", "percent", "pass_fail", "letter_grade", "gpa_scale", "not_graded"
+    ] = "points"
+    submission_types: list[
+        Literal[
+            "online_text_entry",
+            "online_url",
+            "online_upload",
+            "media_recording",
+            "online_quiz",
+            "discussion_topic",
+            "external_tool",
+            "on_paper",
+            "none",
+            "not_graded",
+            "wiki_page",
+        ]
+    ] = Field(default_factory=lambda: ["online_text_entry"], min_length=1)  # type: ignore[arg-type]
+    due: When | None = Field(None, description="Due date: timestamp or offset from the start")
+    post_policy: Literal["automatic", "manual"] = "automatic"
+    omit_from_final_grade: bool = False
+    published: bool = True
+
+    @model_validator(mode="after")
+    def _not_graded_types(self) -> AssignmentSpec:
+        if self.grading_type == "not_graded" and self.submission_types != ["not_graded"]:
+            object.__setattr__(self, "submission_types", ["not_graded"])
+        return self
+
+
+class GroupSpec(Model):
+    key: Key
+    name: str | None = None
+    weight: Decimal = Field(
+        Decimal(0), ge=0, description="Percent of the course grade (weighted courses)"
+    )
+    drop_lowest: int = Field(0, ge=0)
+    drop_highest: int = Field(0, ge=0)
+    never_drop: list[Key] = Field(default_factory=list, description="Assignment keys never dropped")
+    assignments: list[AssignmentSpec] = Field(default_factory=list)
+
+
+class CourseSpec(Model):
+    name: str = "Introduction to Biology"
+    code: str | None = None
+    sis_id: str | None = None
+    time_zone: str = Field("America/Denver", description="IANA name; default for generated people")
+    weighted: bool = Field(False, description="Weight final grade by assignment group")
+    grading_scheme: dict[str, float] | None = Field(
+        None, description="Letter -> lower bound in percent; Canvas's default scheme otherwise"
+    )
+    custom_statuses: list[str] = Field(
+        default_factory=list, description="Custom grade status names"
+    )
+    teachers: People = 1
+    tas: People = 0
+    students: People = 10
+    groups: list[GroupSpec] = Field(default_factory=list)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return _check_zone(value)
+
+
+def _check_zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown IANA time zone {value!r}, e.g. 'America/Denver'") from None
+    return value
+
+
+# --- steps ----------------------------------------------------------------------------------
+
+Via = Literal["speedgrader", "gradebook", "api", "lti"]
+
+
+def _score(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError(_SCORE_HELP)
+    if isinstance(value, (int, float, Decimal)):
+        return float(value)
+    if isinstance(value, str) and _PERCENT.fullmatch(value):
+        return value
+    if isinstance(value, dict) and len(value) == 1:
+        return value
+    raise ValueError(_SCORE_HELP)
+
+
+_SCORE_HELP = (
+    "expected a score: a number, 'NN%' of points, {uniform: [low, high]} or {normal: [mean, sd]}"
+)
+
+
+class Uniform(Model):
+    uniform: tuple[float, float] = Field(description="[low, high], drawn uniformly")
+
+
+class Normal(Model):
+    normal: tuple[float, float] = Field(description="[mean, standard deviation]")
+
+
+Score = Annotated[float | Percent | Uniform | Normal, BeforeValidator(_score)]
+
+
+def _students(value: object) -> object:
+    if value == "all" or (isinstance(value, str) and _PERCENT.fullmatch(value)):
+        return value
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return value
+    raise ValueError("expected students: 'all', a percentage like '30%', or a list of student keys")
+
+
+Students = Annotated[Literal["all"] | Percent | list[Key], BeforeValidator(_students)]
+
+
+class Timing(Model):
+    at: When | None = Field(
+        None, description="When the step starts: timestamp or offset from start"
+    )
+    after: Duration | None = Field(None, description="Start this long after the previous step ends")
+    over: Duration | None = Field(None, description="Spread the step's actions over this window")
+
+
+class EnrollParams(Model):
+    users: Literal["all", "students", "teachers", "tas"] | list[Key] = "all"
+    state: Literal["active", "invited"] = "active"
+
+
+class SubmitParams(Model):
+    assignment: Key
+    students: Students = "all"
+    type: str | None = Field(None, description="Submission type; the assignment's first by default")
+    body: str | None = Field(None, description="Text of an online_text_entry; generated if absent")
+    url: str | None = None
+
+
+class GradeParams(Model):
+    assignment: Key
+    students: Students = "all"
+    score: Score = Field(
+        description="A number, 'NN%' of points, {uniform: [lo, hi]}, {normal: [mean, sd]}"
+    )
+    extra_credit: bool = Field(False, description="Allow scores above points possible")
+    via: Via = "speedgrader"
+    grader: Key | None = Field(None, description="Teacher or TA key; the first teacher by default")
+
+
+class ExcuseParams(Model):
+    assignment: Key
+    students: Students = "all"
+    via: Via = "speedgrader"
+    grader: Key | None = None
+
+
+class TakeQuizParams(Model):
+    assignment: Key
+    students: Students = "all"
+    score: Score
+    needs_review: bool = Field(False, description="Essay questions: pending_review, partial score")
+
+
+class UpdateAssignmentParams(Model):
+    assignment: Key
+    points: Decimal | None = Field(None, ge=0)
+    grading_type: (
+        Literal["points", "percent", "pass_fail", "letter_grade", "gpa_scale", "not_graded"] | None
+    ) = None
+    grader: Key | None = None
+
+
+class PostParams(Model):
+    assignment: Key
+    students: Students = "all"
+    grader: Key | None = None
+
+
+class OverrideParams(Model):
+    students: Students = "all"
+    score: Score | None = Field(description="The final grade override in percent; null removes it")
+    grader: Key | None = None
+
+
+class StatusParams(Model):
+    assignment: Key
+    students: Students = "all"
+    status: str | None = Field(description="A course custom status name; null removes it")
+    grader: Key | None = None
+
+
+class CommentParams(Model):
+    assignment: Key
+    students: Students = "all"
+    author: Literal["student", "teacher"] | Key = "teacher"
+    text: str | None = Field(None, description="Comment text; generated if absent")
+    attachments: int = Field(0, ge=0, le=10)
+
+
+class EnrollStep(Timing):
+    enroll: EnrollParams = EnrollParams()
+
+
+class SubmitStep(Timing):
+    submit: SubmitParams
+
+
+class GradeStep(Timing):
+    grade: GradeParams
+
+
+class ExcuseStep(Timing):
+    excuse: ExcuseParams
+
+
+class TakeQuizStep(Timing):
+    take_quiz: TakeQuizParams
+
+
+class UpdateAssignmentStep(Timing):
+    update_assignment: UpdateAssignmentParams
+
+
+class PostGradesStep(Timing):
+    post_grades: PostParams
+
+
+class HideGradesStep(Timing):
+    hide_grades: PostParams
+
+
+class OverrideGradeStep(Timing):
+    override_grade: OverrideParams
+
+
+class SetStatusStep(Timing):
+    set_status: StatusParams
+
+
+class CommentStep(Timing):
+    comment: CommentParams
+
+
+STEP_MODELS: dict[str, type[Timing]] = {
+    "enroll": EnrollStep,
+    "submit": SubmitStep,
+    "grade": GradeStep,
+    "excuse": ExcuseStep,
+    "take_quiz": TakeQuizStep,
+    "update_assignment": UpdateAssignmentStep,
+    "post_grades": PostGradesStep,
+    "hide_grades": HideGradesStep,
+    "override_grade": OverrideGradeStep,
+    "set_status": SetStatusStep,
+    "comment": CommentStep,
+}
+TIMING_KEYS = frozenset(Timing.model_fields)
+
+
+def step_action(step: Any) -> str | None:
+    """The action key of a raw or validated step."""
+    keys = step.keys() if isinstance(step, Mapping) else type(step).model_fields
+    for key in keys:
+        if key in STEP_MODELS:
+            return str(key)
+    return None
+
+
+Step = Annotated[
+    Annotated[EnrollStep, Tag("enroll")]
+    | Annotated[SubmitStep, Tag("submit")]
+    | Annotated[GradeStep, Tag("grade")]
+    | Annotated[ExcuseStep, Tag("excuse")]
+    | Annotated[TakeQuizStep, Tag("take_quiz")]
+    | Annotated[UpdateAssignmentStep, Tag("update_assignment")]
+    | Annotated[PostGradesStep, Tag("post_grades")]
+    | Annotated[HideGradesStep, Tag("hide_grades")]
+    | Annotated[OverrideGradeStep, Tag("override_grade")]
+    | Annotated[SetStatusStep, Tag("set_status")]
+    | Annotated[CommentStep, Tag("comment")],
+    Discriminator(step_action),
+]
+
+
+class Scenario(Model):
+    """A course and what happens in it."""
+
+    name: str = "scenario"
+    description: str | None = None
+    seed: int = Field(1, description="Default seed; --seed overrides it")
+    start: datetime = Field(description="Simulated time of the first step (with offset)")
+    job_delay: Duration = Field(5000, description="Delay of the course score recompute job")
+    account: AccountSpec = AccountSpec()
+    course: CourseSpec = CourseSpec()
+    steps: list[Step] = Field(default_factory=list)
+
+    @field_validator("start")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        datetime_to_ms(value)
+        return value
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+def load_scenario(path: str | Path) -> tuple[Scenario, Located]:
+    """Read and validate a scenario file; ScenarioError (file:line:col) on any mistake."""
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError("no such scenario file", file=file) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"cannot read scenario: {exc}", file=file) from None
+    return parse_scenario(text, file)
+
+
+def parse_scenario(text: str, file: str = "<scenario>") -> tuple[Scenario, Located]:
+    """Validate YAML text as a scenario."""
+    located = load_yaml(text, file)
+    if not isinstance(located.data, dict):
+        raise located.error("expected a mapping at the top of the scenario", ())
+    _precheck_steps(located)
+    try:
+        scenario = Scenario.model_validate(located.data)
+    except ValidationError as exc:
+        raise _first_error(exc, located) from None
+    return scenario, located
+
+
+def _precheck_steps(located: Located) -> None:
+    """Name the step's action before pydantic does, with a 'did you mean' for typos."""
+    steps = located.data.get("steps")
+    if not isinstance(steps, list):
+        return
+    for index, step in enumerate(steps):
+        if not isinstance(step, dict):
+            raise located.error(
+                f"expected a step mapping with one action ({', '.join(STEP_MODELS)})",
+                ("steps", index),
+            )
+        actions = [key for key in step if key in STEP_MODELS]
+        if len(actions) > 1:
+            raise located.error(
+                f"a step has exactly one action, found {', '.join(actions)}", ("steps", index)
+            )
+        if not actions:
+            unknown = [key for key in step if key not in TIMING_KEYS]
+            hint = ""
+            if unknown:
+                close = difflib.get_close_matches(str(unknown[0]), list(STEP_MODELS), n=1)
+                hint = f" (unknown step {unknown[0]!r}" + (
+                    f", did you mean {close[0]!r}?)" if close else ")"
+                )
+            raise located.error(
+                f"expected one action: {', '.join(STEP_MODELS)}{hint}",
+                ("steps", index, *(unknown[:1])),
+            )
+
+
+def _first_error(exc: ValidationError, located: Located) -> ScenarioError:
+    errors = exc.errors(include_url=False)
+    # A misspelt key also makes the real one "missing": name the misspelling first.
+    error = min(errors, key=lambda e: (e["type"] != "extra_forbidden", e["type"] == "missing"))
+    path = _data_path(located.data, error["loc"])
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        key = str(path[-1])
+        model = _model_at(located.data, path[:-1])
+        allowed = sorted(model.model_fields) if model else []
+        close = difflib.get_close_matches(key, allowed, n=1)
+        message = f"unknown key {key!r}" + (f", did you mean {close[0]!r}?" if close else "")
+        if allowed:
+            message += f" (expected one of: {', '.join(allowed)})"
+    elif error["type"] == "missing":
+        message = f"missing required key {str(error['loc'][-1])!r}"
+    else:
+        given = error.get("input")
+        if isinstance(given, (str, int, float)) and repr(given) not in message:
+            message += f" (got {given!r})"
+    return located.error(message, path)
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
+    """Follow pydantic's error location through the data, skipping union/tag names."""
+    path: list[str | int] = []
+    current = data
+    if len(loc) > 2 and loc[0] == "steps":
+        loc = loc[:2] + loc[3:]  # drop the step's union tag
+    for part in loc:
+        in_dict = isinstance(current, dict) and part in current
+        if in_dict or (isinstance(current, list) and isinstance(part, int) and part < len(current)):
+            path.append(part)
+            current = current[part]
+        elif isinstance(current, dict) and not isinstance(part, int) and part == loc[-1]:
+            path.append(part)  # a missing or extra key: point at its mapping
+    return tuple(path)
+
+
+def _model_at(data: Any, path: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """The model class that validates the mapping at ``path`` (for 'did you mean')."""
+    model: type[BaseModel] | None = Scenario
+    for index, part in enumerate(path):
+        if model is None:
+            return None
+        if isinstance(part, int):
+            if path[:1] == ("steps",) and index == 1:
+                model = STEP_MODELS.get(step_action(data["steps"][part]) or "")
+            continue
+        model = _field_model(model, part)
+    return model
+
+
+def _field_model(model: type[BaseModel], name: str) -> type[BaseModel] | None:
+    field = model.model_fields.get(name)
+    return None if field is None else _find_model(field.annotation)
+
+
+def _find_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _find_model(arg)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,209 @@
+"""The simulated Canvas: account, course, people, gradebook structure, submissions, score rows.
+
+Plain mutable records and id allocation; the rules for changing them live in the engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+GLOBAL_ID_BASE = 10**13
+
+
+@dataclass(slots=True)
+class Account:
+    id: int
+    shard: int
+    domain: str
+    uuid: str
+    lti_guid: str
+    sub_account_id: int
+
+    def gid(self, local_id: int) -> str:
+        """Global id string: ``shard * 10**13 + local id``."""
+        return str(self.shard * GLOBAL_ID_BASE + local_id)
+
+
+@dataclass(slots=True)
+class User:
+    id: int
+    key: str
+    name: str
+    sortable_name: str
+    login: str
+    sis_id: str | None
+    time_zone: str
+    zone: ZoneInfo
+    uuid: str
+    lti_user_id: str
+    user_agent: str
+    client_ip: str
+    session_id: str
+    created_at: int
+
+
+@dataclass(slots=True)
+class ScoreRow:
+    """Canvas's course score row for one student enrollment."""
+
+    id: int
+    created_at: int
+    updated_at: int
+    current: Decimal | None = None
+    final: Decimal | None = None
+    unposted_current: Decimal | None = None
+    unposted_final: Decimal | None = None
+    override: Decimal | None = None
+
+
+@dataclass(slots=True)
+class Enrollment:
+    id: int
+    user: User
+    type: str  # StudentEnrollment, TeacherEnrollment, TaEnrollment, ...
+    workflow_state: str
+    section_id: int
+    created_at: int
+    updated_at: int
+    score: ScoreRow | None = None
+    recompute_pending: bool = False
+
+    @property
+    def is_student(self) -> bool:
+        return self.type == "StudentEnrollment"
+
+
+@dataclass(slots=True)
+class CustomStatus:
+    id: int
+    name: str
+
+
+@dataclass(slots=True)
+class AssignmentGroup:
+    id: int
+    key: str
+    name: str
+    position: int
+    weight: Decimal
+    drop_lowest: int
+    drop_highest: int
+    never_drop: frozenset[int]
+    assignments: list[Assignment] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Assignment:
+    id: int
+    key: str
+    title: str
+    group: AssignmentGroup
+    points_possible: Decimal
+    grading_type: str
+    submission_types: tuple[str, ...]
+    due_at: int | None
+    published: bool
+    post_manually: bool
+    omit_from_final_grade: bool
+    lti_assignment_id: str
+    created_at: int
+    quiz_id: int | None = None
+
+    @property
+    def is_quiz(self) -> bool:
+        return self.quiz_id is not None
+
+    @property
+    def expects_submission(self) -> bool:
+        """Whether students submit online (what makes work 'missing' when past due)."""
+        return not set(self.submission_types) & {"none", "on_paper", "not_graded", "wiki_page"}
+
+
+@dataclass(slots=True)
+class Submission:
+    id: int
+    assignment: Assignment
+    user: User
+    updated_at: int
+    workflow_state: str = "unsubmitted"
+    attempt: int | None = None
+    submitted_at: int | None = None
+    graded_at: int | None = None
+    score: Decimal | None = None
+    grade: str | None = None
+    excused: bool = False
+    posted_at: int | None = None
+    body: str | None = None
+    url: str | None = None
+    submission_type: str | None = None
+    grader_id: int | None = None
+    custom_status: CustomStatus | None = None
+    quiz_submission_id: int | None = None
+
+
+@dataclass(slots=True)
+class Course:
+    id: int
+    uuid: str
+    name: str
+    code: str
+    sis_source_id: str | None
+    time_zone: str
+    weighted: bool
+    grading_scheme: tuple[tuple[str, Decimal], ...]
+    default_section_id: int
+    created_at: int
+    groups: list[AssignmentGroup] = field(default_factory=list)
+    assignments: dict[str, Assignment] = field(default_factory=dict)
+    custom_statuses: dict[str, CustomStatus] = field(default_factory=dict)
+    enrollments: dict[int, Enrollment] = field(default_factory=dict)  # by user id
+    submissions: dict[tuple[int, int], Submission] = field(
+        default_factory=dict
+    )  # (assignment, user)
+
+
+class IdSequences:
+    """One local id sequence per Canvas table, starting at plausible values."""
+
+    def __init__(self, starts: dict[str, int]) -> None:
+        self._next = dict(starts)
+
+    def next(self, table: str) -> int:
+        value = self._next[table]
+        self._next[table] = value + 1
+        return value
+
+
+TABLES = (
+    "users",
+    "courses",
+    "course_sections",
+    "enrollments",
+    "scores",
+    "assignment_groups",
+    "assignments",
+    "quizzes",
+    "quiz_submissions",
+    "submissions",
+    "submission_comments",
+    "attachments",
+    "custom_grade_statuses",
+    "jobs",
+    "developer_keys",
+    "line_items",
+)
+
+
+@dataclass(slots=True)
+class World:
+    """Everything the simulation knows: one account, one course, its people."""
+
+    account: Account
+    course: Course
+    ids: IdSequences
+    users: dict[str, User] = field(default_factory=dict)  # by scenario key
+    roles: dict[str, str] = field(default_factory=dict)  # scenario key -> teacher, ta, student
+    admin: User | None = None
+    developer_key_id: int = 0

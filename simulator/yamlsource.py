@@ -1,0 +1,102 @@
+"""Safe YAML loading that remembers where every value came from (line and column)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import ScenarioError
+
+Path = tuple[str | int, ...]
+
+
+@dataclass
+class Located:
+    """Plain Python data from a YAML file, plus the 1-based line:column of every path in it."""
+
+    data: Any
+    file: str
+    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def position(self, path: Sequence[str | int]) -> tuple[int | None, int | None]:
+        """Line and column of the longest prefix of ``path`` that the file contains."""
+        best: tuple[int | None, int | None] = (None, None)
+        for end in range(len(path), -1, -1):
+            found = self.positions.get(tuple(path[:end]))
+            if found is not None:
+                return found
+        return best
+
+    def error(self, message: str, path: Sequence[str | int]) -> ScenarioError:
+        """A ScenarioError pointing at ``path``."""
+        line, column = self.position(path)
+        return ScenarioError(
+            message, file=self.file, line=line, column=column, where=format_path(path)
+        )
+
+
+def format_path(path: Sequence[str | int]) -> str:
+    """``("steps", 3, "grade")`` -> ``steps[3].grade``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def load_yaml(text: str, file: str) -> Located:
+    """Parse ``text`` with the safe loader; raise ScenarioError with a position on bad YAML."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        located = Located(data=None, file=file)
+        located.data = {} if node is None else _convert(loader, node, (), located.positions)
+        return located
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ScenarioError(
+            f"invalid YAML: {problem}",
+            file=file,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"invalid YAML: {exc}", file=file) from None
+    finally:
+        loader.dispose()
+
+
+def _convert(
+    loader: yaml.SafeLoader,
+    node: yaml.Node,
+    path: Path,
+    positions: dict[Path, tuple[int, int]],
+) -> Any:
+    positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                raise yaml.MarkedYAMLError(
+                    problem=f"a mapping key must be a plain value, not {type(key).__name__}",
+                    problem_mark=key_node.start_mark,
+                )
+            if key in result:
+                raise yaml.MarkedYAMLError(
+                    problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark
+                )
+            key_path = (*path, str(key))
+            result[key] = _convert(loader, value_node, key_path, positions)
+            positions[key_path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _convert(loader, item, (*path, index), positions)
+            for index, item in enumerate(node.value)
+        ]
+    return loader.construct_object(node, deep=True)
