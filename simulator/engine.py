@@ -26,6 +26,7 @@ from .grading import (
 )
 from .metadata import Job, MetadataBuilder, Origin, Request
 from .scenario import (
+    AcceptParams,
     CommentParams,
     EnrollParams,
     ExcuseParams,
@@ -66,6 +67,8 @@ ROLE_ENROLLMENT = {
     "ta": "TaEnrollment",
     "student": "StudentEnrollment",
 }
+# Steps that act once for the whole assignment, not once per student.
+WHOLE_ASSIGNMENT_ACTIONS = frozenset({"post_grades", "hide_grades", "update_assignment"})
 API_USER_AGENT = "python-requests/2.31.0"
 LTI_USER_AGENT = "GuzzleHttp/7"
 CENT = Decimal("0.01")
@@ -103,6 +106,7 @@ class Engine:
             if (action := step_action(step)) is not None
         ]
         self._server_ip = self.draw.faker.ipv4_public()
+        self._users_by_id = {user.id: user for user in self.world.users.values()}
         self._check_references()
 
     # --- the kernel ---------------------------------------------------------------------
@@ -182,9 +186,12 @@ class Engine:
         params = step.params
         if step.action == "enroll":
             return list(self._enroll_targets(params))
-        if not hasattr(params, "students"):
+        if step.action in WHOLE_ASSIGNMENT_ACTIONS or not hasattr(params, "students"):
             return [None]
-        selection = params.students
+        return list(self._select_students(params.students))
+
+    def _select_students(self, selection: Any) -> list[User]:
+        """Enrolled students picked by 'all', a percentage (seeded draw) or a list of keys."""
         enrolled = [e.user for e in self.course.enrollments.values() if e.is_student]
         if selection == "all":
             return list(enrolled)
@@ -374,6 +381,16 @@ class Engine:
             )
         return enrollment
 
+    def _require_active(self, step: _Step, user: User) -> None:
+        """Students act only once their enrollment is active (invitation accepted)."""
+        if self.course.enrollments[user.id].workflow_state != "active":
+            raise self._error(
+                step,
+                f"student {user.key!r} has not accepted the course invitation yet "
+                "(add an accept_invitation step)",
+                step.action,
+            )
+
     def _submission(self, step: _Step, assignment: Assignment, user: User) -> Submission:
         self._student_enrollment(step, user)
         if not assignment.published:
@@ -540,15 +557,35 @@ class Engine:
             ev.enrollment_state_fields(self.world, enrollment, self.now),
         )
 
+    def _do_accept_invitation(self, step: _Step, params: AcceptParams, user: User | None) -> None:
+        assert user is not None
+        enrollment = self._student_enrollment(step, user)
+        if enrollment.workflow_state != "invited":
+            return
+        request = self._request(
+            user,
+            "POST",
+            f"/courses/{self.course.id}/enrollment_invitation",
+            f"/courses/{self.course.id}",
+        )
+        enrollment.workflow_state = "active"
+        enrollment.updated_at = self.now
+        self._emit(
+            "enrollment_updated",
+            request,
+            ev.enrollment_fields(self.world, enrollment, request.zone),
+        )
+        self._emit(
+            "enrollment_state_updated",
+            request,
+            ev.enrollment_state_fields(self.world, enrollment, self.now),
+        )
+
     def _do_submit(self, step: _Step, params: SubmitParams, user: User | None) -> None:
         assert user is not None
         assignment = self.course.assignments[params.assignment]
         sub = self._submission(step, assignment, user)
-        enrollment = self.course.enrollments[user.id]
-        if enrollment.workflow_state != "active":
-            raise self._error(
-                step, f"student {user.key!r} has not accepted the invitation yet", "submit"
-            )
+        self._require_active(step, user)
         kind = params.type or next(t for t in assignment.submission_types if t in _ONLINE_TYPES)
         request = self._request(
             user,
@@ -626,6 +663,7 @@ class Engine:
         assert user is not None
         assignment = self.course.assignments[params.assignment]
         sub = self._submission(step, assignment, user)
+        self._require_active(step, user)
         score = self._draw_score(step, params.score, assignment.points_possible, False)
         assert assignment.quiz_id is not None
         request = self._request(
@@ -676,19 +714,14 @@ class Engine:
             old = ev.GradeSnapshot(sub.score, sub.grade, old_points)
             self._set_grade(sub, sub.score)
             sub.updated_at = self.now
-            grader = self.world_user(sub.grader_id)
+            grader = self._user_by_id(sub.grader_id)
             self._emit("grade_change", job, ev.grade_change_fields(self.world, sub, old, grader))
         for enrollment in self.course.enrollments.values():
             if enrollment.is_student:
                 self._schedule_recompute(enrollment)
 
-    def world_user(self, user_id: int | None) -> User | None:
-        if user_id is None:
-            return None
-        for user in self.world.users.values():
-            if user.id == user_id:
-                return user
-        return None
+    def _user_by_id(self, user_id: int | None) -> User | None:
+        return None if user_id is None else self._users_by_id[user_id]
 
     def _do_post_grades(self, step: _Step, params: PostParams, user: User | None) -> None:
         self._post_or_hide(step, params, post=True)
@@ -700,8 +733,7 @@ class Engine:
         assignment = self.course.assignments[params.assignment]
         job = self._job("Assignment#post_submissions" if post else "Assignment#hide_submissions")
         changed: list[Enrollment] = []
-        for target in self._targets(step):
-            assert target is not None
+        for target in self._select_students(params.students):
             sub = self._submission(step, assignment, target)
             if (sub.posted_at is not None) == post:
                 continue
@@ -709,7 +741,7 @@ class Engine:
             if sub.score is None and not sub.excused:
                 continue
             snapshot = ev.grade_snapshot(sub)
-            grader = self.world_user(sub.grader_id)
+            grader = self._user_by_id(sub.grader_id)
             self._emit(
                 "grade_change", job, ev.grade_change_fields(self.world, sub, snapshot, grader)
             )
@@ -770,6 +802,7 @@ class Engine:
         assignment = self.course.assignments[params.assignment]
         sub = self._submission(step, assignment, user)
         if params.author == "student":
+            self._require_active(step, user)
             author = user
         elif params.author == "teacher":
             author = self._teachers()[0]

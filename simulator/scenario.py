@@ -269,6 +269,10 @@ class EnrollParams(Model):
     state: Literal["active", "invited"] = "active"
 
 
+class AcceptParams(Model):
+    students: Students = "all"
+
+
 class SubmitParams(Model):
     assignment: Key
     students: Students = "all"
@@ -342,6 +346,10 @@ class EnrollStep(Timing):
     enroll: EnrollParams = EnrollParams()
 
 
+class AcceptInvitationStep(Timing):
+    accept_invitation: AcceptParams = AcceptParams()
+
+
 class SubmitStep(Timing):
     submit: SubmitParams
 
@@ -384,6 +392,7 @@ class CommentStep(Timing):
 
 STEP_MODELS: dict[str, type[Timing]] = {
     "enroll": EnrollStep,
+    "accept_invitation": AcceptInvitationStep,
     "submit": SubmitStep,
     "grade": GradeStep,
     "excuse": ExcuseStep,
@@ -409,6 +418,7 @@ def step_action(step: Any) -> str | None:
 
 Step = Annotated[
     Annotated[EnrollStep, Tag("enroll")]
+    | Annotated[AcceptInvitationStep, Tag("accept_invitation")]
     | Annotated[SubmitStep, Tag("submit")]
     | Annotated[GradeStep, Tag("grade")]
     | Annotated[ExcuseStep, Tag("excuse")]
