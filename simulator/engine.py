@@ -688,7 +688,7 @@ class Engine:
             sub.workflow_state = "pending_review"
         else:
             sub.workflow_state = "graded"
-        if not assignment.post_manually and sub.posted_at is None and not params.needs_review:
+        if not assignment.post_manually and sub.posted_at is None:
             sub.posted_at = self.now
         self._emit("quiz_submitted", request, ev.quiz_submitted_fields(self.world, sub))
         name = "submission_created" if params.needs_review else "submission_updated"

@@ -11,6 +11,7 @@ import yaml
 from .errors import ScenarioError
 
 Path = tuple[str | int, ...]
+_PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 
 @dataclass
@@ -76,6 +77,10 @@ def _convert(
     positions: dict[Path, tuple[int, int]],
 ) -> Any:
     positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN_TAGS:
+        raise yaml.MarkedYAMLError(
+            problem=f"unsupported tag {node.tag!r}", problem_mark=node.start_mark
+        )
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         result: dict[Any, Any] = {}

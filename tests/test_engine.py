@@ -1,0 +1,428 @@
+"""Each action emits exactly Canvas's events, in order, with hand-checked values."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import pytest
+
+from simulator.errors import ScenarioError
+from simulator.run import run_scenario
+from simulator.scenario import parse_scenario
+from simulator.sinks import MemorySink
+
+COURSE = """
+start: 2024-09-02T08:00:00-06:00
+job_delay: 5s
+course:
+  time_zone: America/Denver
+  weighted: {weighted}
+  custom_statuses: [Incomplete, Late pass]
+  teachers: [{{key: prof, name: Ada Lovelace, time_zone: America/Denver}}]
+  students:
+    - {{key: ann, name: Ann Lee, time_zone: America/Los_Angeles}}
+    - {{key: bob, name: Bob Ray, time_zone: America/Denver}}
+  groups:
+    - key: hw
+      weight: 40
+      assignments:
+        - {{key: a1, title: Essay, points: 10, due: 2d}}
+        - {{key: a2, title: Lab, points: 10, due: 2d}}
+    - key: exams
+      weight: 60
+      assignments:
+        - {{key: q1, title: Quiz, points: 20, submission_types: [online_quiz], due: 3d}}
+        - {{key: mid, title: Midterm, points: 50, grading_type: letter_grade, post_policy: manual}}
+steps:
+  - enroll: {{users: all}}
+"""
+
+
+def simulate(steps: str, *, weighted: bool = False, seed: int = 1) -> list[dict[str, Any]]:
+    text = COURSE.format(weighted=str(weighted).lower()) + textwrap.indent(
+        textwrap.dedent(steps), "  "
+    )
+    scenario, located = parse_scenario(text, "test.yaml")
+    sink = MemorySink()
+    run_scenario(scenario, located, [sink], seed=seed)
+    return sink.events()
+
+
+def names(events: list[dict[str, Any]]) -> list[str]:
+    return [e["metadata"]["event_name"] for e in events]
+
+
+def after_enroll(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for e in events if not e["metadata"]["event_name"].startswith("enrollment")]
+
+
+def test_enroll_emits_enrollment_events_only_and_no_placeholder_events() -> None:
+    events = simulate("")
+    assert names(events) == ["enrollment_created", "enrollment_state_created"] * 3
+    types = [e["body"]["type"] for e in events if e["metadata"]["event_name"] == "enrollment_created"]
+    assert types == ["TeacherEnrollment", "StudentEnrollment", "StudentEnrollment"]
+    created, state = events[0], events[1]
+    assert created["metadata"]["request_id"] == state["metadata"]["request_id"]
+    assert created["body"]["enrollment_id"] == state["body"]["enrollment_id"]
+    assert created["metadata"]["context_role"] == "AccountAdmin"
+
+
+def test_grade_emits_updated_then_grade_change_then_debounced_course_grade_change() -> None:
+    events = after_enroll(simulate("- grade: {assignment: a1, students: [ann], score: 8}"))
+    assert names(events) == ["submission_updated", "grade_change", "course_grade_change"]
+    updated, change, course = events
+    assert updated["metadata"]["request_id"] == change["metadata"]["request_id"]
+    assert updated["body"]["attempt"] is None  # never submitted
+    assert updated["body"]["workflow_state"] == "graded"
+    assert change["body"]["score"] == 8.0 and change["body"]["grade"] == "8"
+    assert change["body"]["old_score"] is None and change["body"]["old_grade"] is None
+    assert change["body"]["points_possible"] == 10.0 == change["body"]["old_points_possible"]
+    assert change["body"]["grading_complete"] is True and change["body"]["muted"] is False
+    assert change["body"]["grader_id"] == updated["metadata"]["user_id"]
+    # Points-based course, 90 points published: current 8/10 = 80 %, final 8/90 = 8.888.. -> 8.89.
+    assert course["body"]["current_score"] == 80.0
+    assert course["body"]["final_score"] == 8.89
+    assert course["body"]["old_current_score"] is None
+    assert course["body"]["old_final_score"] == 0.0
+    assert "job_id" in course["metadata"] and "request_id" not in course["metadata"]
+    assert course["metadata"]["job_tag"] == "Enrollment.recompute_final_score"
+    grade_ms = change["metadata"]["event_time"]
+    assert course["metadata"]["event_time"] > grade_ms
+
+
+def test_weighted_scores() -> None:
+    events = simulate(
+        """
+        - grade: {assignment: a1, students: [ann], score: 5}
+        - grade: {assignment: q1, students: [ann], score: 15}
+        """,
+        weighted=True,
+    )
+    last = [e for e in events if e["metadata"]["event_name"] == "course_grade_change"][-1]
+    # current: hw 5/10 * 40 + exams 15/20 * 60 = 20 + 45 = 65 over weights 100 -> 65.0
+    # final: hw 5/20 * 40 = 10, exams 15/70 * 60 = 12.857.. -> 22.857.. -> 22.86
+    assert last["body"]["current_score"] == 65.0
+    assert last["body"]["final_score"] == 22.86
+
+
+def test_quick_successive_grades_collapse_into_one_course_grade_change() -> None:
+    events = after_enroll(
+        simulate(
+            """
+            - grade: {assignment: a1, students: [ann], score: 10}
+            - after: 1s
+              grade: {assignment: a2, students: [ann], score: 5}
+            """
+        )
+    )
+    courses = [e for e in events if e["metadata"]["event_name"] == "course_grade_change"]
+    assert len(courses) == 1
+    body = courses[0]["body"]
+    assert body["old_current_score"] is None and body["old_final_score"] == 0.0
+    assert body["current_score"] == 75.0  # 15 / 20
+    assert body["final_score"] == 16.67  # 15 / 90 = 16.666..
+
+
+def test_submit_and_resubmit_keep_the_submission_and_count_attempts() -> None:
+    events = after_enroll(
+        simulate(
+            """
+            - submit: {assignment: a1, students: [ann]}
+            - grade: {assignment: a1, students: [ann], score: 7}
+            - submit: {assignment: a1, students: [ann]}
+            """
+        )
+    )
+    assert names(events) == [
+        "submission_created",
+        "submission_updated",
+        "grade_change",
+        "course_grade_change",
+        "submission_created",
+    ]
+    first, resubmitted = events[0]["body"], events[-1]["body"]
+    assert first["attempt"] == 1 and resubmitted["attempt"] == 2
+    assert first["submission_id"] == resubmitted["submission_id"]
+    # Resubmitting after grading: back to submitted, score and grade kept.
+    assert resubmitted["workflow_state"] == "submitted"
+    assert resubmitted["score"] == 7.0 and resubmitted["grade"] == "7"
+    assert first["late"] is False
+    assert events[0]["metadata"]["context_role"] == "StudentEnrollment"
+    assert events[0]["metadata"]["url"].endswith("/submissions")
+
+
+def test_late_and_missing_are_evaluated_when_the_event_is_emitted() -> None:
+    events = after_enroll(
+        simulate(
+            """
+            - at: 2d 1h
+              submit: {assignment: a1, students: [ann]}
+            - grade: {assignment: a2, students: [bob], score: 0}
+            """
+        )
+    )
+    submitted = events[0]["body"]
+    assert submitted["late"] is True and submitted["missing"] is False
+    bob = next(e for e in events if e["metadata"]["event_name"] == "submission_updated")
+    assert bob["body"]["missing"] is True and bob["body"]["late"] is False
+
+
+def test_excuse() -> None:
+    events = after_enroll(
+        simulate(
+            """
+            - grade: {assignment: a1, students: [ann], score: 5}
+            - grade: {assignment: a2, students: [ann], score: 10}
+            - after: 1h
+              excuse: {assignment: a1, students: [ann]}
+            """
+        )
+    )
+    excused = events[-3:]
+    assert names(excused) == ["submission_updated", "grade_change", "course_grade_change"]
+    change = excused[1]["body"]
+    assert change["score"] is None and change["grade"] is None
+    assert change["old_score"] == 5.0 and change["old_grade"] == "5"
+    assert change["grading_complete"] is True
+    course = excused[2]["body"]
+    # Before: current 15/20 = 75.0, final 15/90 = 16.67. Excused a1 leaves both totals:
+    # current 10/10 = 100.0, final 10/80 = 12.5.
+    assert (course["old_current_score"], course["old_final_score"]) == (75.0, 16.67)
+    assert (course["current_score"], course["final_score"]) == (100.0, 12.5)
+
+
+def test_excusing_without_a_score_change_emits_no_course_grade_change() -> None:
+    # current stays null and final stays 0/90 -> 0/80 = 0.0: no score moved, so no event.
+    events = after_enroll(simulate("- excuse: {assignment: a1, students: [ann]}"))
+    assert names(events) == ["submission_updated", "grade_change"]
+
+
+def test_autoscored_quiz_and_quiz_needing_review() -> None:
+    events = after_enroll(
+        simulate(
+            """
+            - take_quiz: {assignment: q1, students: [ann], score: 18}
+            - take_quiz: {assignment: q1, students: [bob], score: 6, needs_review: true}
+            """
+        )
+    )
+    ann = [e for e in events if e["body"].get("user_id") != events[-1]["body"].get("user_id")]
+    assert names(events)[:3] == ["quiz_submitted", "submission_updated", "grade_change"]
+    assert events[1]["body"]["workflow_state"] == "graded"
+    assert events[2]["body"]["grader_id"] is None
+    assert events[2]["body"]["grading_complete"] is True
+    assert ann
+    review = [e for e in events if e["body"].get("workflow_state") == "pending_review"]
+    assert len(review) == 1 and review[0]["metadata"]["event_name"] == "submission_created"
+    bob_change = [
+        e
+        for e in events
+        if e["metadata"]["event_name"] == "grade_change" and e["body"]["score"] == 6.0
+    ]
+    assert bob_change[0]["body"]["grading_complete"] is False
+    bob_course = [
+        e
+        for e in events
+        if e["metadata"]["event_name"] == "course_grade_change"
+        and e["body"]["final_score"] == 6.67  # 6 / 90 = 6.666.. (pending counts in final)
+    ]
+    assert bob_course and bob_course[0]["body"]["current_score"] is None  # skipped in current
+
+
+def test_points_change_resaves_graded_submissions_in_a_job() -> None:
+    events = after_enroll(
+        simulate(
+            """
+            - grade: {assignment: a1, score: 8}
+            - after: 1h
+              update_assignment: {assignment: a1, points: 20}
+            """
+        )
+    )
+    resaves = [
+        e
+        for e in events
+        if e["metadata"]["event_name"] == "grade_change" and "job_id" in e["metadata"]
+    ]
+    assert len(resaves) == 2
+    for event in resaves:
+        body = event["body"]
+        assert body["old_points_possible"] == 10.0 and body["points_possible"] == 20.0
+        assert body["old_score"] == body["score"] == 8.0
+        assert body["old_grade"] == body["grade"] == "8"
+    tail = events[events.index(resaves[-1]) + 1 :]
+    assert names(tail) == ["course_grade_change", "course_grade_change"]
+    # current 8/20 = 40 %, was 8/10 = 80 %.
+    assert {e["body"]["current_score"] for e in tail} == {40.0}
+    assert {e["body"]["old_current_score"] for e in tail} == {80.0}
+
+
+def test_manual_post_policy_hides_then_posts() -> None:
+    events = after_enroll(
+        simulate(
+            """
+            - grade: {assignment: mid, students: [ann], score: 47}
+            - after: 1h
+              post_grades: {assignment: mid}
+            """
+        )
+    )
+    assert names(events) == [
+        "submission_updated",
+        "grade_change",
+        "course_grade_change",
+        "grade_change",
+        "course_grade_change",
+    ]
+    hidden, course_hidden, posted, course_posted = events[1], events[2], events[3], events[4]
+    assert hidden["body"]["muted"] is True and hidden["body"]["grade"] == "A"  # 94 %
+    # Unposted: only the unposted pair moves. 47/50 = 94.0; final 47/90 = 52.22.
+    assert course_hidden["body"]["current_score"] is None
+    assert course_hidden["body"]["unposted_current_score"] == 94.0
+    assert course_hidden["body"]["unposted_final_score"] == 52.22
+    assert posted["metadata"]["job_tag"] == "Assignment#post_submissions"
+    assert posted["body"]["muted"] is False
+    assert posted["body"]["old_grade"] == posted["body"]["grade"] == "A"
+    assert course_posted["body"]["current_score"] == 94.0
+    assert course_posted["body"]["old_current_score"] is None
+    assert course_posted["metadata"]["job_tag"] == "Assignment#post_submissions"
+
+
+def test_override_emits_only_on_change() -> None:
+    events = after_enroll(
+        simulate(
+            """
+            - override_grade: {students: [ann], score: 90}
+            - override_grade: {students: [ann], score: 90}
+            - override_grade: {students: [ann], score: 85.5}
+            - override_grade: {students: [ann], score: null}
+            """
+        )
+    )
+    assert names(events) == ["grade_override"] * 3
+    values = [(e["body"]["old_override_score"], e["body"]["override_score"]) for e in events]
+    assert values == [(None, 90.0), (90.0, 85.5), (85.5, None)]
+    assert events[0]["metadata"]["event_name"] == "grade_override"
+    body = events[0]["body"]
+    assert len(body["score_id"]) < 14 and len(body["enrollment_id"]) < 14  # local ids
+
+
+def test_custom_status_chain_uses_empty_strings() -> None:
+    events = after_enroll(
+        simulate(
+            """
+            - set_status: {assignment: a1, students: [bob], status: Incomplete}
+            - set_status: {assignment: a1, students: [bob], status: Late pass}
+            - set_status: {assignment: a1, students: [bob], status: null}
+            """
+        )
+    )
+    pairs = [(e["body"]["old_submission_status"], e["body"]["submission_status"]) for e in events]
+    assert pairs == [("", "Incomplete"), ("Incomplete", "Late pass"), ("Late pass", "")]
+    assert events[2]["body"]["submission_status_id"] == ""
+    assert events[1]["body"]["old_submission_status_id"] == events[0]["body"]["submission_status_id"]
+
+
+def test_comments_by_teacher_and_student() -> None:
+    events = after_enroll(
+        simulate(
+            """
+            - comment: {assignment: a1, students: [ann], author: teacher, text: "Nice work", attachments: 2}
+            - submit: {assignment: a1, students: [ann]}
+            - comment: {assignment: a1, students: [ann], author: student, text: "Thanks!"}
+            """
+        )
+    )
+    teacher, student = events[0], events[2]
+    assert teacher["body"]["body"] == "Nice work"
+    assert len(teacher["body"]["attachment_ids"]) == 2
+    assert teacher["metadata"]["context_role"] == "TeacherEnrollment"
+    assert student["metadata"]["context_role"] == "StudentEnrollment"
+    assert student["body"]["user_id"] == student["metadata"]["user_id"][-len(student["body"]["user_id"]):]
+    assert teacher["body"]["submission_id"] == student["body"]["submission_id"]
+
+
+@pytest.mark.parametrize(
+    ("via", "url_part", "has_user", "has_developer_key", "session"),
+    [
+        ("speedgrader", "/gradebook/update_submission", True, False, True),
+        ("gradebook", "/gradebook/update_submission", True, False, True),
+        ("api", "/api/v1/courses/", True, True, False),
+        ("lti", "/api/lti/courses/", False, False, False),
+    ],
+)
+def test_grading_request_shapes(
+    via: str, url_part: str, has_user: bool, has_developer_key: bool, session: bool
+) -> None:
+    events = after_enroll(simulate(f"- grade: {{assignment: a1, students: [ann], score: 9, via: {via}}}"))
+    meta = events[0]["metadata"]
+    assert url_part in meta["url"]
+    assert ("user_id" in meta) is has_user
+    assert ("developer_key_id" in meta) is has_developer_key
+    assert (meta["session_id"] is not None) is session
+    if via == "speedgrader":
+        assert "speed_grader?assignment_id=" in meta["referrer"]
+    if via == "lti":
+        assert events[1]["body"]["grader_id"] is None
+
+
+def test_body_timestamps_use_the_actors_offset_and_jobs_use_utc() -> None:
+    events = after_enroll(
+        simulate(
+            """
+            - at: 1d
+              submit: {assignment: a1, students: [ann]}
+            - grade: {assignment: a1, students: [ann], score: 9}
+            """
+        )
+    )
+    submitted, graded, _, course = events
+    assert submitted["body"]["submitted_at"].endswith("-07:00")  # Ann is in Los Angeles
+    assert graded["body"]["submitted_at"].endswith("-06:00")  # the teacher is in Denver
+    assert submitted["body"]["submitted_at"][:13] == "2024-09-03T07"
+    assert course["body"]["updated_at"].endswith("Z")
+
+
+def test_grading_before_enrolling_is_a_located_error() -> None:
+    text = """start: 2024-09-02T08:00:00Z
+course:
+  students: 2
+  groups: [{key: g, assignments: [{key: a1}]}]
+steps:
+  - grade: {assignment: a1, students: [student1], score: 3}
+"""
+    scenario, located = parse_scenario(text, "bad.yaml")
+    with pytest.raises(ScenarioError) as caught:
+        run_scenario(scenario, located, [MemorySink()])
+    assert "not enrolled" in str(caught.value)
+    assert str(caught.value).startswith("bad.yaml:6:")
+
+
+def test_scores_above_points_need_extra_credit() -> None:
+    with pytest.raises(ScenarioError, match="extra_credit"):
+        simulate("- grade: {assignment: a1, students: [ann], score: 11}")
+    events = after_enroll(
+        simulate("- grade: {assignment: a1, students: [ann], score: 11, extra_credit: true}")
+    )
+    assert events[1]["body"]["score"] == 11.0
+    assert events[2]["body"]["current_score"] == 110.0
+
+
+def test_invited_students_must_accept_before_submitting() -> None:
+    text = COURSE.format(weighted="false").replace("enroll: {users: all}", "enroll: {users: all, state: invited}")
+    scenario, located = parse_scenario(text + "  - submit: {assignment: a1, students: [ann]}\n", "t.yaml")
+    with pytest.raises(ScenarioError, match="accept"):
+        run_scenario(scenario, located, [MemorySink()])
+    scenario, located = parse_scenario(
+        text
+        + "  - accept_invitation: {students: [ann]}\n"
+        + "  - submit: {assignment: a1, students: [ann]}\n",
+        "t.yaml",
+    )
+    sink = MemorySink()
+    run_scenario(scenario, located, [sink])
+    events = after_enroll(sink.events())
+    tail = [e for e in sink.events() if e["metadata"]["event_name"] == "enrollment_updated"]
+    assert tail[0]["body"]["workflow_state"] == "active"
+    assert names(events) == ["submission_created"]

@@ -1,0 +1,112 @@
+"""Scenario parsing: every mistake is reported at file:line:column with what was expected."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulator.errors import ScenarioError
+from simulator.scenario import (
+    STEP_MODELS,
+    GradeStep,
+    Normal,
+    Uniform,
+    load_scenario,
+    parse_scenario,
+)
+
+HEAD = "start: 2024-09-02T08:00:00Z\n"
+
+
+def error_of(text: str) -> ScenarioError:
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(text, "s.yaml")
+    return caught.value
+
+
+def test_a_valid_scenario_is_typed() -> None:
+    scenario, located = parse_scenario(
+        HEAD
+        + """course:
+  groups: [{key: hw, weight: 40, assignments: [{key: a1, points: 12.5, due: 2d}]}]
+steps:
+  - enroll: {}
+  - at: 1d 2h
+    grade: {assignment: a1, score: {uniform: [5, 10]}}
+  - after: 90s
+    over: 1h
+    grade: {assignment: a1, score: {normal: [8, 1]}, students: "50%"}
+""",
+        "ok.yaml",
+    )
+    assert scenario.course.groups[0].assignments[0].points == pytest.approx(12.5)
+    assert scenario.course.groups[0].assignments[0].due == 2 * 86_400_000
+    second = scenario.steps[1]
+    assert isinstance(second, GradeStep)
+    assert second.at == 26 * 3_600_000
+    assert isinstance(second.grade.score, Uniform)
+    third = scenario.steps[2]
+    assert isinstance(third, GradeStep)
+    assert (third.after, third.over) == (90_000, 3_600_000)
+    assert isinstance(third.grade.score, Normal) and third.grade.students == "50%"
+    assert located.position(("steps", 1)) == (6, 5)
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "expected"),
+    [
+        ("start: [1\n", "s.yaml:2:1", "invalid YAML"),
+        ("start: 2024-09-02T08:00:00Z\nstart: 2024-09-03T08:00:00Z\n", "s.yaml:2:1", "duplicate"),
+        ("steps: []\n", "s.yaml:1:1", "missing required key 'start'"),
+        ("start: 2024-09-02T08:00:00\n", "s.yaml:1:1", "time zone offset"),
+        (HEAD + "course:\n  nmae: Bio\n", "s.yaml:3:3", "did you mean 'name'"),
+        (HEAD + "course:\n  time_zone: Mars/Base\n", "s.yaml:3:3", "unknown IANA time zone"),
+        (HEAD + "steps:\n  - grad: {assignment: a}\n", "s.yaml:3:5", "did you mean 'grade'"),
+        (HEAD + "steps:\n  - frobnicate: {}\n", "s.yaml:3:5", "expected one action"),
+        (HEAD + "steps:\n  - grade: {assignment: a, scor: 1}\n", "s.yaml:3:28", "did you mean 'score'"),
+        (HEAD + "steps:\n  - grade: {assignment: a}\n", "s.yaml:3:5", "missing required key 'score'"),
+        (HEAD + "steps:\n  - grade: {assignment: a, score: lots}\n", "s.yaml:3:28", "expected a score"),
+        (HEAD + "steps:\n  - grade: {assignment: a, score: 1, students: 3}\n", "s.yaml:3:", "students"),
+        (HEAD + "steps:\n  - at: 3 weeks\n    enroll: {}\n", "s.yaml:3:5", "expected a duration"),
+        (HEAD + "steps:\n  - enroll: {}\n    submit: {assignment: a}\n", "s.yaml:3:5", "exactly one"),
+        (HEAD + "steps:\n  - 5\n", "s.yaml:3:5", "expected a step mapping"),
+        ("- 1\n- 2\n", "s.yaml:1:1", "expected a mapping"),
+    ],
+)
+def test_errors_are_located(text: str, place: str, expected: str) -> None:
+    error = error_of(text)
+    assert str(error).startswith(place), str(error)
+    assert expected in str(error)
+
+
+def test_every_step_type_parses() -> None:
+    bodies = {
+        "enroll": "{users: students, state: invited}",
+        "accept_invitation": "{students: all}",
+        "submit": "{assignment: a, type: online_url, url: 'https://x.test'}",
+        "grade": "{assignment: a, score: '85%', via: api, grader: t}",
+        "excuse": "{assignment: a, students: [s1]}",
+        "take_quiz": "{assignment: q, score: 7, needs_review: true}",
+        "update_assignment": "{assignment: a, points: 20, grading_type: percent}",
+        "post_grades": "{assignment: a}",
+        "hide_grades": "{assignment: a}",
+        "override_grade": "{students: [s1], score: null}",
+        "set_status": "{assignment: a, status: Incomplete}",
+        "comment": "{assignment: a, author: student, text: hi, attachments: 1}",
+    }
+    assert set(bodies) == set(STEP_MODELS)
+    steps = "".join(f"  - {name}: {body}\n" for name, body in bodies.items())
+    scenario, _ = parse_scenario(HEAD + "steps:\n" + steps, "all.yaml")
+    assert [type(step) for step in scenario.steps] == list(STEP_MODELS.values())
+
+
+def test_missing_file() -> None:
+    with pytest.raises(ScenarioError, match="no such scenario file"):
+        load_scenario("/nonexistent/scenario.yaml")
+
+
+@pytest.mark.parametrize(
+    "value", ["!!python/object/apply:os.system ['true']", "!!python/name:os.system ''", "!custom {a: 1}"]
+)
+def test_safe_loading_refuses_python_and_custom_tags(value: str) -> None:
+    error = error_of(HEAD + f"name: {value}\n")
+    assert str(error).startswith("s.yaml:2:7: invalid YAML")
