@@ -89,12 +89,15 @@ def run(
     atomically: on any error nothing (not even a partial file) is left behind. A summary of
     events by type and the students' final course scores goes to stderr.
     """
-    from .report import print_summary
+    from .report import live_progress, print_summary
     from .run import run_file
     from .sinks import open_sink
 
     sinks = [open_sink(target) for target in (targets or ("-",))]
-    result = run_file(scenario, sinks, seed=seed, templates=templates, nulls=nulls)
+    with live_progress(enabled=not quiet) as progress:
+        result = run_file(
+            scenario, sinks, seed=seed, templates=templates, nulls=nulls, progress=progress
+        )
     if not quiet:
         print_summary(result)
 
