@@ -60,7 +60,9 @@ def after_enroll(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def test_enroll_emits_enrollment_events_only_and_no_placeholder_events() -> None:
     events = simulate("")
     assert names(events) == ["enrollment_created", "enrollment_state_created"] * 3
-    types = [e["body"]["type"] for e in events if e["metadata"]["event_name"] == "enrollment_created"]
+    types = [
+        e["body"]["type"] for e in events if e["metadata"]["event_name"] == "enrollment_created"
+    ]
     assert types == ["TeacherEnrollment", "StudentEnrollment", "StudentEnrollment"]
     created, state = events[0], events[1]
     assert created["metadata"]["request_id"] == state["metadata"]["request_id"]
@@ -321,7 +323,9 @@ def test_custom_status_chain_uses_empty_strings() -> None:
     pairs = [(e["body"]["old_submission_status"], e["body"]["submission_status"]) for e in events]
     assert pairs == [("", "Incomplete"), ("Incomplete", "Late pass"), ("Late pass", "")]
     assert events[2]["body"]["submission_status_id"] == ""
-    assert events[1]["body"]["old_submission_status_id"] == events[0]["body"]["submission_status_id"]
+    assert (
+        events[1]["body"]["old_submission_status_id"] == events[0]["body"]["submission_status_id"]
+    )
 
 
 def test_comments_by_teacher_and_student() -> None:
@@ -339,7 +343,10 @@ def test_comments_by_teacher_and_student() -> None:
     assert len(teacher["body"]["attachment_ids"]) == 2
     assert teacher["metadata"]["context_role"] == "TeacherEnrollment"
     assert student["metadata"]["context_role"] == "StudentEnrollment"
-    assert student["body"]["user_id"] == student["metadata"]["user_id"][-len(student["body"]["user_id"]):]
+    assert (
+        student["body"]["user_id"]
+        == student["metadata"]["user_id"][-len(student["body"]["user_id"]) :]
+    )
     assert teacher["body"]["submission_id"] == student["body"]["submission_id"]
 
 
@@ -355,7 +362,9 @@ def test_comments_by_teacher_and_student() -> None:
 def test_grading_request_shapes(
     via: str, url_part: str, has_user: bool, has_developer_key: bool, session: bool
 ) -> None:
-    events = after_enroll(simulate(f"- grade: {{assignment: a1, students: [ann], score: 9, via: {via}}}"))
+    events = after_enroll(
+        simulate(f"- grade: {{assignment: a1, students: [ann], score: 9, via: {via}}}")
+    )
     meta = events[0]["metadata"]
     assert url_part in meta["url"]
     assert ("user_id" in meta) is has_user
@@ -410,8 +419,12 @@ def test_scores_above_points_need_extra_credit() -> None:
 
 
 def test_invited_students_must_accept_before_submitting() -> None:
-    text = COURSE.format(weighted="false").replace("enroll: {users: all}", "enroll: {users: all, state: invited}")
-    scenario, located = parse_scenario(text + "  - submit: {assignment: a1, students: [ann]}\n", "t.yaml")
+    text = COURSE.format(weighted="false").replace(
+        "enroll: {users: all}", "enroll: {users: all, state: invited}"
+    )
+    scenario, located = parse_scenario(
+        text + "  - submit: {assignment: a1, students: [ann]}\n", "t.yaml"
+    )
     with pytest.raises(ScenarioError, match="accept"):
         run_scenario(scenario, located, [MemorySink()])
     scenario, located = parse_scenario(

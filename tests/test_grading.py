@@ -467,6 +467,31 @@ COURSE_CASES: list[tuple[str, list[GroupInput], bool, bool, CourseScores]] = [
         same("135.00"),
     ),
     (
+        # Canvas's stopping width: 0.51/1, 0.99/1, 2.02/3 drop_lowest 1. keep 2, max possible 3:
+        # width 1/(2 x 2 x 3^2) = 1/36. q_low 0.51, q_high 0.99 (highest ratio).
+        # q 0.75: top two 0.24 (A2), -0.23 (A3; A1 -0.24), F = +0.01 -> q_low 0.75
+        # q 0.87: A2 0.12, A1 -0.36 (A3 -0.59), F < 0 -> q_high 0.87; likewise q 0.81, 0.78
+        # q 0.765: A2, A1, F = -0.03 -> q_high 0.765; q 0.7575: A2 0.2325, A1 -0.2475
+        # (A3 -0.2525), F < 0; bracket 0.765 - 0.75 = 0.015 < 1/36: stop, keep A1, A2:
+        # 1.5/2 = 75.00 (brute force keeps A2, A3: 3.01/4 = 75.25; A1 and A3 cross at 0.755)
+        "canvas_stopping_width",
+        [grp(1, asg(1, 1, "0.51"), asg(2, 1, "0.99"), asg(3, 3, "2.02"), drop_lowest=1)],
+        False,
+        False,
+        same("75.00"),
+    ),
+    (
+        # q_high estimate with 0-point work: 3/0, 0/2, 1/10 drop_lowest 1.
+        # q_low 0; q_high = (max(12, 1) + 3)/12 = 1.25 (not the highest ratio 0.1).
+        # Every q_mid is >= 0.625 > 0.125, where 0/2 (-2q) beats 1/10 (1 - 10q): keep 3/0 and
+        # 0/2: 3/2 = 150.00 (bisecting below 0.1 would keep 1/10: 4/10 = 40.00)
+        "canvas_q_high_estimate",
+        [grp(1, asg(1, 0, 3), asg(2, 2, 0), asg(3, 10, 1), drop_lowest=1)],
+        False,
+        False,
+        same("150.00"),
+    ),
+    (
         # A group with no possible points: scores 3, 5, 1 out of 0, drop_lowest 1 keeps 3 and 5;
         # with G2 8/10: (3+5+8)/10 = 160.00
         "drop_unpointed_group",

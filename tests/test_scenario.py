@@ -62,12 +62,32 @@ steps:
         (HEAD + "course:\n  time_zone: Mars/Base\n", "s.yaml:3:3", "unknown IANA time zone"),
         (HEAD + "steps:\n  - grad: {assignment: a}\n", "s.yaml:3:5", "did you mean 'grade'"),
         (HEAD + "steps:\n  - frobnicate: {}\n", "s.yaml:3:5", "expected one action"),
-        (HEAD + "steps:\n  - grade: {assignment: a, scor: 1}\n", "s.yaml:3:28", "did you mean 'score'"),
-        (HEAD + "steps:\n  - grade: {assignment: a}\n", "s.yaml:3:5", "missing required key 'score'"),
-        (HEAD + "steps:\n  - grade: {assignment: a, score: lots}\n", "s.yaml:3:28", "expected a score"),
-        (HEAD + "steps:\n  - grade: {assignment: a, score: 1, students: 3}\n", "s.yaml:3:", "students"),
+        (
+            HEAD + "steps:\n  - grade: {assignment: a, scor: 1}\n",
+            "s.yaml:3:28",
+            "did you mean 'score'",
+        ),
+        (
+            HEAD + "steps:\n  - grade: {assignment: a}\n",
+            "s.yaml:3:5",
+            "missing required key 'score'",
+        ),
+        (
+            HEAD + "steps:\n  - grade: {assignment: a, score: lots}\n",
+            "s.yaml:3:28",
+            "expected a score",
+        ),
+        (
+            HEAD + "steps:\n  - grade: {assignment: a, score: 1, students: 3}\n",
+            "s.yaml:3:",
+            "students",
+        ),
         (HEAD + "steps:\n  - at: 3 weeks\n    enroll: {}\n", "s.yaml:3:5", "expected a duration"),
-        (HEAD + "steps:\n  - enroll: {}\n    submit: {assignment: a}\n", "s.yaml:3:5", "exactly one"),
+        (
+            HEAD + "steps:\n  - enroll: {}\n    submit: {assignment: a}\n",
+            "s.yaml:3:5",
+            "exactly one",
+        ),
         (HEAD + "steps:\n  - 5\n", "s.yaml:3:5", "expected a step mapping"),
         ("- 1\n- 2\n", "s.yaml:1:1", "expected a mapping"),
     ],
@@ -105,7 +125,8 @@ def test_missing_file() -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["!!python/object/apply:os.system ['true']", "!!python/name:os.system ''", "!custom {a: 1}"]
+    "value",
+    ["!!python/object/apply:os.system ['true']", "!!python/name:os.system ''", "!custom {a: 1}"],
 )
 def test_safe_loading_refuses_python_and_custom_tags(value: str) -> None:
     error = error_of(HEAD + f"name: {value}\n")
