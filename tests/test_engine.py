@@ -332,14 +332,15 @@ def test_comments_by_teacher_and_student() -> None:
     events = after_enroll(
         simulate(
             """
-            - comment: {assignment: a1, students: [ann], author: teacher, text: "Nice work", attachments: 2}
+            - comment:
+                {assignment: a1, students: [ann], author: teacher, text: Nice, attachments: 2}
             - submit: {assignment: a1, students: [ann]}
             - comment: {assignment: a1, students: [ann], author: student, text: "Thanks!"}
             """
         )
     )
     teacher, student = events[0], events[2]
-    assert teacher["body"]["body"] == "Nice work"
+    assert teacher["body"]["body"] == "Nice"
     assert len(teacher["body"]["attachment_ids"]) == 2
     assert teacher["metadata"]["context_role"] == "TeacherEnrollment"
     assert student["metadata"]["context_role"] == "StudentEnrollment"
