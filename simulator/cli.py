@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import string
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import click
+import orjson
 
 from . import __version__
 from .errors import SimulatorError
+from .render import NullPolicy
+from .signing import DEFAULT_ISSUER
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,6 +56,22 @@ def main() -> None:
     """
 
 
+def _header(value: str) -> tuple[str, str]:
+    """``'Name: value'``; ``$VAR`` / ``${VAR}`` in the value come from the environment."""
+    name, sep, raw = value.partition(":")
+    if not sep or not name.strip():
+        raise click.BadParameter(f"expected 'Name: value', got {value!r}", param_hint="--header")
+    try:
+        expanded = string.Template(raw.strip()).substitute(os.environ)
+    except KeyError as exc:
+        raise click.BadParameter(
+            f"environment variable {exc.args[0]} is not set", param_hint="--header"
+        ) from None
+    except ValueError:
+        expanded = raw.strip()
+    return name.strip(), expanded
+
+
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--seed", type=int, help="Seed for every random choice (default: the scenario's).")
@@ -57,8 +79,9 @@ def main() -> None:
     "--to",
     "targets",
     multiple=True,
-    metavar="PATH|-",
-    help="Where events go: a JSONL file path, or - for stdout. Repeatable. Default: stdout.",
+    metavar="PATH|-|URL",
+    help="Where events go: a JSONL file, - for stdout, or an http(s):// URL (one POST per "
+    "event, like a Canvas Data Services HTTPS subscription). Repeatable. Default: stdout.",
 )
 @click.option(
     "--templates",
@@ -73,7 +96,95 @@ def main() -> None:
     help="Null-valued body keys: keep them (as Canvas's docs show), omit them (newest Canvas), "
     "or omit them only in request-driven events (payloads seen in 2024).",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No summary on stderr.")
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Events per second, "
+    "at a constant arrival rate (a slow consumer does not slow the schedule).",
+)
+@click.option(
+    "--ramp",
+    metavar="PROFILE",
+    help="Rate profile, e.g. '0s:100,60s:1000,120s:1000' "
+    "(linear between points, then the last rate).",
+)
+@click.option(
+    "--speed",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Replay simulated time N times faster than real time (1 = real time).",
+)
+@click.option("--duration", metavar="DURATION", help="Stop after this long, e.g. 30s, 5m.")
+@click.option("--max-events", type=click.IntRange(min=1), help="Stop after this many events.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=16,
+    show_default=True,
+    help="Requests in flight at once per URL (keep-alive connections).",
+)
+@click.option(
+    "--batch",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Events per POST as a JSON array (NOT Canvas's format; for throughput).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=15.0,
+    show_default=True,
+    help="Seconds before a request counts as failed.",
+)
+@click.option(
+    "--header",
+    "headers",
+    multiple=True,
+    metavar="'NAME: VALUE'",
+    help="Extra request header; $VAR or ${VAR} in the value is read from the "
+    "environment (values are never printed). Repeatable.",
+)
+@click.option("--insecure", is_flag=True, help="Do not verify TLS certificates.")
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Retries after a timeout, connection error, 5xx or 429.",
+)
+@click.option(
+    "--backoff",
+    type=click.FloatRange(min=0),
+    default=0.5,
+    show_default=True,
+    help="First retry wait in seconds (doubles each retry, with jitter; a "
+    "Retry-After header wins).",
+)
+@click.option(
+    "--dead-letter",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("dead-letter.jsonl"),
+    show_default=True,
+    help="Where events that could not be delivered go (with their last error).",
+)
+@click.option(
+    "--sign-key",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="PEM RSA private key: send each event as an RS256 JWT (Canvas's 'Sign Payload').",
+)
+@click.option("--kid", help="Key id for the JWT header (matches a key in your JWKS).")
+@click.option("--issuer", default=DEFAULT_ISSUER, show_default=True, help="JWT 'iss' claim.")
+@click.option(
+    "--jwt-quoted",
+    is_flag=True,
+    help="Send the JWT as a quoted JSON string, as some consumers have observed.",
+)
+@click.option(
+    "--stats-json",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the delivery summary as JSON to this file.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no summary on stderr.")
 @_clean_errors
 def run(
     scenario: str,
@@ -81,25 +192,122 @@ def run(
     targets: tuple[str, ...],
     templates: str | None,
     nulls: str,
+    rate: float | None,
+    ramp: str | None,
+    speed: float | None,
+    duration: str | None,
+    max_events: int | None,
+    concurrency: int,
+    batch: int,
+    timeout: float,
+    headers: tuple[str, ...],
+    insecure: bool,
+    retries: int,
+    backoff: float,
+    dead_letter: Path,
+    sign_key: str | None,
+    kid: str | None,
+    issuer: str,
+    jwt_quoted: bool,
+    stats_json: Path | None,
     quiet: bool,
 ) -> None:
-    """Run SCENARIO and write its events as JSON lines.
+    """Run SCENARIO and deliver its events.
 
     The same scenario and seed always give byte-identical output. A file target is written
-    atomically: on any error nothing (not even a partial file) is left behind. A summary of
-    events by type and the students' final course scores goes to stderr.
+    atomically: on any error nothing (not even a partial file) is left behind. URL targets get
+    one POST per event with Canvas-like retries; what cannot be delivered goes to the dead-letter
+    file and the run exits 1. Ctrl-C or SIGTERM stop generating, drain in-flight requests, and
+    report (exit 130 / 143). A summary goes to stderr.
     """
-    from .report import live_progress, print_summary
-    from .run import run_file
+    from .delivery import HttpTarget, RetryPolicy
+    from .durations import parse_duration_ms
+    from .pacing import Schedule, parse_ramp
+    from .report import live_progress, print_delivery, print_summary
+    from .run import DeliveryOptions, deliver_scenario, run_scenario
+    from .scenario import load_scenario
+    from .signing import Signer, load_private_key
     from .sinks import open_sink
 
-    sinks = [open_sink(target) for target in (targets or ("-",))]
+    if sum(option is not None for option in (rate, ramp, speed)) > 1:
+        raise click.UsageError("use only one of --rate, --ramp and --speed")
+    try:
+        ramp_points = parse_ramp(ramp) if ramp else ()
+        duration_s = parse_duration_ms(duration) / 1000 if duration else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    parsed_headers = [_header(value) for value in headers]
+    urls = [t for t in targets if t.startswith(("http://", "https://"))]
+    paths = [t for t in targets if t not in urls] or ([] if urls else ["-"])
+    scenario_model, located = load_scenario(scenario)
+    signer = None
+    if sign_key:
+        signer = Signer(load_private_key(sign_key), kid=kid, issuer=issuer)
+    sinks = [open_sink(path) for path in paths]
+    schedule = Schedule(rate=rate, ramp=ramp_points, speed=speed)
+    delivering = bool(urls) or schedule.paced or max_events or duration_s
     with live_progress(enabled=not quiet) as progress:
-        result = run_file(
-            scenario, sinks, seed=seed, templates=templates, nulls=nulls, progress=progress
-        )
+        if not delivering:
+            result = run_scenario(
+                scenario_model,
+                located,
+                sinks,
+                seed=seed,
+                templates=templates,
+                nulls=cast(NullPolicy, nulls),
+                progress=progress,
+            )
+        else:
+            http_targets = [
+                HttpTarget(
+                    url=url,
+                    headers=parsed_headers,
+                    timeout_s=timeout,
+                    concurrency=concurrency,
+                    batch=batch,
+                    retry=RetryPolicy(retries=retries, backoff_s=backoff),
+                    signer=signer,
+                    jwt_quoted=jwt_quoted,
+                    verify_tls=not insecure,
+                )
+                for url in urls
+            ]
+            options = DeliveryOptions(
+                targets=http_targets,
+                schedule=schedule,
+                max_events=max_events,
+                duration_s=duration_s,
+                dead_letter=dead_letter,
+                handle_signals=True,
+            )
+            result = deliver_scenario(
+                scenario_model,
+                located,
+                sinks,
+                options,
+                seed=seed,
+                templates=templates,
+                nulls=cast(NullPolicy, nulls),
+                progress=progress,
+            )
     if not quiet:
         print_summary(result)
+        if result.delivery is not None and urls:
+            print_delivery(result)
+    if stats_json is not None and result.delivery is not None:
+        stats_json.write_bytes(
+            orjson.dumps(result.delivery.as_dict(), option=orjson.OPT_INDENT_2) + b"\n"
+        )
+    delivery = result.delivery
+    if delivery is not None and delivery.interrupted_by:
+        sys.exit(130 if delivery.interrupted_by == "SIGINT" else 143)
+    if result.dead_letter_path is not None:
+        click.echo(
+            f"error: {sum(delivery.dead_lettered.values()) if delivery else 0} events could not "
+            f"be delivered; they are in {result.dead_letter_path}",
+            err=True,
+        )
+        sys.exit(1)
 
 
 @main.command()
@@ -110,3 +318,139 @@ def events() -> None:
     width = max(map(len, CATALOGUE))
     for name, what in CATALOGUE.items():
         click.echo(f"{name:<{width}}  {what}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="Port to listen on (0 picks a free one).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append every accepted event to this JSONL file.",
+)
+@click.option(
+    "--verify-key",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="PEM public key: verify RS256-signed payloads with it.",
+)
+@click.option(
+    "--jwks",
+    "jwks_path",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="JWKS file: verify signed payloads by their kid, and serve it at GET /jwks.",
+)
+@click.option("--issuer", help="Require this JWT 'iss' claim.")
+@click.option(
+    "--fail-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Answer this fraction of POSTs with 500, to exercise senders' retries.",
+)
+@click.option(
+    "--latency",
+    default="0ms",
+    show_default=True,
+    metavar="DURATION[-DURATION]",
+    help="Delay every answer: fixed ('50ms') or uniform in a range ('10ms-200ms').",
+)
+@click.option("--seed", type=int, help="Seed of injected failures and latencies.")
+@click.option("--quiet", "-q", is_flag=True, help="No live display; only the final summary.")
+@_clean_errors
+def receive(
+    host: str,
+    port: int,
+    out: Path | None,
+    verify_key: str | None,
+    jwks_path: str | None,
+    issuer: str | None,
+    fail_rate: float,
+    latency: str,
+    seed: int | None,
+    quiet: bool,
+) -> None:
+    """Receive Canvas Live Events over HTTP and show what arrives.
+
+    A real HTTP server that accepts Canvas-format POSTs (plain JSON, an RS256 JWT, or a JWT as
+    a quoted JSON string; JSON arrays from --batch too), verifies signatures when given keys,
+    checks each payload's shape, counts arrivals by type, and can inject failures and latency.
+    GET /stats returns the counts as JSON; GET /jwks serves the --jwks keys. Stop with Ctrl-C.
+    """
+    from .durations import parse_duration_ms
+    from .receiver import ReceiverConfig
+    from .report import serve_receiver
+    from .signing import Verifier
+
+    low, _, high = latency.partition("-")
+    try:
+        latency_ms = (parse_duration_ms(low), parse_duration_ms(high or low))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--latency") from None
+    verifier = None
+    jwks = None
+    if jwks_path:
+        try:
+            jwks = orjson.loads(Path(jwks_path).read_bytes())
+        except (OSError, orjson.JSONDecodeError) as exc:
+            raise SimulatorError(f"cannot read JWKS {jwks_path}: {exc}") from None
+        verifier = Verifier.from_jwks(jwks, issuer)
+    elif verify_key:
+        verifier = Verifier.from_public_key(verify_key, issuer)
+    config = ReceiverConfig(
+        host=host,
+        port=port,
+        out=out,
+        verifier=verifier,
+        jwks=jwks,
+        fail_rate=fail_rate,
+        latency_ms=(float(latency_ms[0]), float(latency_ms[1])),
+        seed=seed,
+    )
+    serve_receiver(config, live=not quiet)
+
+
+@main.command()
+@click.option(
+    "--out",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("keys"),
+    show_default=True,
+    help="Directory for the key files.",
+)
+@click.option(
+    "--kid",
+    "kids",
+    multiple=True,
+    metavar="ID",
+    help="Key ids of the previous, current and next keys (default: the previous, "
+    "current and next month, e.g. 2024-08, 2024-09, 2024-10).",
+)
+@_clean_errors
+def keys(directory: Path, kids: tuple[str, ...]) -> None:
+    """Generate RS256 key pairs (previous, current, next) and print their JWKS.
+
+    Writes previous.pem, current.pem, next.pem (private; sign with --sign-key current.pem
+    --kid <current id>), their .pub.pem public keys and jwks.json, which consumers (or
+    `canvas-sim receive --jwks`) use to verify signed deliveries.
+    """
+    import datetime
+
+    from .signing import write_key_set
+
+    if kids and len(kids) != 3:
+        raise click.UsageError("give --kid three times (previous, current, next) or not at all")
+    if not kids:
+        today = datetime.date.today().replace(day=1)
+        previous = (today - datetime.timedelta(days=1)).replace(day=1)
+        following = (today + datetime.timedelta(days=32)).replace(day=1)
+        kids = tuple(f"{d:%Y-%m}" for d in (previous, today, following))
+    document = write_key_set(directory, kids)
+    click.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
+    click.echo(f"keys written to {directory}/ (current key id: {kids[1]})", err=True)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 
 from rich.console import Console
+from rich.live import Live
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .clock import event_time
+from .receiver import Receiver, ReceiverConfig
 from .run import RunResult
 
 MAX_STUDENT_ROWS = 15
@@ -62,3 +67,82 @@ def live_progress(*, enabled: bool) -> Iterator[Callable[[int], None] | None]:
             progress.update(task, description=f"simulating: {count:,} events")
 
         yield update
+
+
+def print_delivery(result: RunResult, console: Console | None = None) -> None:
+    """The HTTP delivery part of the summary: outcomes, statuses, retries, latency, rate."""
+    stats = result.delivery
+    if stats is None:
+        return
+    console = console or Console(stderr=True, highlight=False)
+    summary = stats.as_dict()
+    table = Table(
+        "event type", "delivered", "dead-lettered", title="Delivery", title_justify="left"
+    )
+    for name in sorted(set(stats.delivered) | set(stats.dead_lettered)):
+        table.add_row(name, str(stats.delivered[name]), str(stats.dead_lettered[name]))
+    console.print(table)
+    latency = summary["latency_ms"]
+    statuses = ", ".join(f"{k}: {v}" for k, v in summary["http_statuses"].items()) or "none"
+    console.print(f"requests: {summary['requests']} ({statuses}); retries: {summary['retries']}")
+    if latency["p50"] is not None:
+        console.print(
+            f"latency ms: p50 {latency['p50']:.1f}, p90 {latency['p90']:.1f}, "
+            f"p99 {latency['p99']:.1f}, max {latency['max']:.1f}"
+        )
+    rate = f"achieved {summary['achieved_rate']} events/s over {summary['seconds']} s"
+    if summary["target_rate"]:
+        rate += f" (target {summary['target_rate']:g}/s; {summary['late_sends']} late sends)"
+    console.print(rate)
+    if stats.interrupted_by:
+        console.print(f"[bold]interrupted by {stats.interrupted_by}[/bold]")
+
+
+def serve_receiver(config: ReceiverConfig, *, live: bool) -> None:
+    """Run the receiver until Ctrl-C / SIGTERM, with a live count on terminals; then a summary."""
+    console = Console(stderr=True, highlight=False)
+
+    async def serve() -> Receiver:
+        receiver = Receiver(config)
+        await receiver.start()
+        console.print(
+            f"receiving Canvas Live Events on http://{config.host}:{receiver.port}/ "
+            "(Ctrl-C to stop)"
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            if live and console.is_terminal:
+                with Live(_receiver_table(receiver), console=console, refresh_per_second=4) as view:
+                    while not stop.is_set():
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(stop.wait(), 0.25)
+                        view.update(_receiver_table(receiver))
+            else:
+                await stop.wait()
+        finally:
+            await receiver.stop()
+        return receiver
+
+    receiver = asyncio.run(serve())
+    console.print(_receiver_table(receiver))
+
+
+def _receiver_table(receiver: Receiver) -> Table:
+    stats = receiver.stats.as_dict()
+    rate = stats["events"] / stats["seconds"] if stats["seconds"] else 0.0
+    table = Table(
+        "event type",
+        "received",
+        title=f"{stats['events']} events in {stats['requests']} requests, {rate:.0f}/s; "
+        f"{stats['injected_failures']} injected failures, "
+        f"{sum(stats['rejected'].values())} rejected",
+        title_justify="left",
+    )
+    for name, count in stats["accepted"].items():
+        table.add_row(name, str(count))
+    for reason, count in stats["rejected"].items():
+        table.add_row(f"[red]rejected: {reason}[/red]", str(count))
+    return table

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from .delivery import DeadLetters, DeliveryStats, HttpSender, HttpTarget, Rendered, deliver
 from .engine import Engine
 from .metadata import Job
+from .pacing import Schedule
 from .render import NullPolicy, Renderer
 from .scenario import Scenario, load_scenario
 from .sinks import Sink
 from .yamlsource import Located
+
+PROGRESS_EVERY = 10_000
 
 
 @dataclass(slots=True)
@@ -36,10 +41,47 @@ class RunResult:
     last_event_ms: int | None = None
     students: list[StudentResult] = field(default_factory=list)
     destinations: list[str] = field(default_factory=list)
+    delivery: DeliveryStats | None = None
+    dead_letter_path: Path | None = None
 
     @property
     def total(self) -> int:
         return sum(self.events.values())
+
+
+def rendered_events(
+    engine: Engine,
+    renderer: Renderer,
+    result: RunResult,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Rendered]:
+    """Every event of the run, rendered, counted into ``result`` as it is produced."""
+    build_metadata = engine.metadata.build
+    counts = result.events
+    for total, event in enumerate(engine.events(), start=1):
+        metadata = build_metadata(event.origin, event.name, event.time_ms)
+        line = renderer.render(
+            metadata, event.name, event.fields, job=isinstance(event.origin, Job)
+        )
+        counts[event.name] += 1
+        if result.first_event_ms is None:
+            result.first_event_ms = event.time_ms
+        result.last_event_ms = event.time_ms
+        if progress is not None and total % PROGRESS_EVERY == 0:
+            progress(total)
+        yield Rendered(event.name, event.time_ms, line)
+
+
+def _finish(engine: Engine, result: RunResult) -> RunResult:
+    for enrollment in engine.course.enrollments.values():
+        if enrollment.score is not None:
+            row = enrollment.score
+            result.students.append(
+                StudentResult(
+                    enrollment.user.key, enrollment.user.name, row.current, row.final, row.override
+                )
+            )
+    return result
 
 
 def run_scenario(
@@ -56,40 +98,88 @@ def run_scenario(
     engine = Engine(scenario, located, seed)
     renderer = Renderer(templates, nulls)
     result = RunResult(scenario.name, engine.seed, destinations=[s.description for s in sinks])
-    build_metadata = engine.metadata.build
-    counts = result.events
     opened: list[Sink] = []
     ok = False
     try:
         for sink in sinks:
             sink.open()
             opened.append(sink)
-        for event in engine.events():
-            metadata = build_metadata(event.origin, event.name, event.time_ms)
-            line = renderer.render(
-                metadata, event.name, event.fields, job=isinstance(event.origin, Job)
-            )
+        for event in rendered_events(engine, renderer, result, progress):
             for sink in sinks:
-                sink.send(line)
-            counts[event.name] += 1
-            if result.first_event_ms is None:
-                result.first_event_ms = event.time_ms
-            result.last_event_ms = event.time_ms
-            if progress is not None and result.total % 10_000 == 0:
-                progress(result.total)
+                sink.send(event.line)
         ok = True
     finally:
         for sink in opened:
             sink.close(ok=ok)
-    for enrollment in engine.course.enrollments.values():
-        if enrollment.score is not None:
-            row = enrollment.score
-            result.students.append(
-                StudentResult(
-                    enrollment.user.key, enrollment.user.name, row.current, row.final, row.override
-                )
+    return _finish(engine, result)
+
+
+@dataclass
+class DeliveryOptions:
+    """How events travel when the run is paced or goes over HTTP."""
+
+    targets: Sequence[HttpTarget] = ()
+    schedule: Schedule = field(default_factory=Schedule)
+    max_events: int | None = None
+    duration_s: float | None = None
+    dead_letter: Path = Path("dead-letter.jsonl")
+    drain_s: float = 10.0
+    handle_signals: bool = False
+
+
+def deliver_scenario(
+    scenario: Scenario,
+    located: Located,
+    sinks: Sequence[Sink],
+    options: DeliveryOptions,
+    *,
+    seed: int | None = None,
+    templates: str | Path | None = None,
+    nulls: NullPolicy = "keep",
+    progress: Callable[[int], None] | None = None,
+) -> RunResult:
+    """Run ``scenario`` with pacing and HTTP delivery; files get every generated event."""
+    engine = Engine(scenario, located, seed)
+    renderer = Renderer(templates, nulls)
+    destinations = [s.description for s in sinks] + [t.url for t in options.targets]
+    result = RunResult(scenario.name, engine.seed, destinations=destinations)
+    stats = DeliveryStats()
+    dead = DeadLetters(options.dead_letter)
+    result.delivery = stats
+    opened: list[Sink] = []
+    ok = False
+
+    async def go() -> None:
+        senders = [HttpSender(target, stats, dead, seed=engine.seed) for target in options.targets]
+        try:
+            await deliver(
+                rendered_events(engine, renderer, result, progress),
+                senders,
+                stats=stats,
+                line_sinks=sinks,
+                schedule=options.schedule,
+                max_events=options.max_events,
+                duration_s=options.duration_s,
+                drain_s=options.drain_s,
+                handle_signals=options.handle_signals,
             )
-    return result
+        finally:
+            for sender in senders:
+                await sender.aclose()
+
+    try:
+        for sink in sinks:
+            sink.open()
+            opened.append(sink)
+        asyncio.run(go())
+        ok = stats.interrupted_by is None
+    finally:
+        for sink in opened:
+            sink.close(ok=ok)
+        dead.close()
+    if dead.count:
+        result.dead_letter_path = dead.path
+    return _finish(engine, result)
 
 
 def run_file(path: str | Path, sinks: Sequence[Sink], **options: object) -> RunResult:

@@ -1,0 +1,376 @@
+"""Delivery over HTTP like a Canvas Data Services subscription: pacing, retries, dead letters.
+
+One event per POST with ``Content-Type: application/json`` (or, as an explicit non-Canvas
+option, JSON arrays of ``batch`` events), optionally signed as an RS256 JWT. Failures are
+retried like Canvas (timeouts, connection errors, 5xx, 429 honouring Retry-After; not other
+4xx) with exponential backoff and jitter; what still fails goes to a dead-letter JSONL file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import itertools
+import random
+import signal
+import time
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import httpx
+import orjson
+
+from .errors import SimulatorError
+from .pacing import Schedule
+from .signing import Signer
+from .transport import LeanTransport
+
+DEFAULT_TIMEOUT_S = 15.0
+DEFAULT_DRAIN_S = 10.0
+LATE_AFTER_S = 0.05
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One rendered event: its type, simulated time and JSON bytes."""
+
+    name: str
+    time_ms: int
+    line: bytes
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Canvas-like retries: exponential backoff with jitter, Retry-After honoured."""
+
+    retries: int = 3
+    backoff_s: float = 0.5
+    factor: float = 2.0
+    max_backoff_s: float = 30.0
+
+    def wait(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        """Seconds to wait before retry number ``attempt`` (1-based)."""
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_backoff_s)
+        base = min(self.backoff_s * self.factor ** (attempt - 1), self.max_backoff_s)
+        return base / 2 + rng.uniform(0, base / 2)
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """A Retry-After header (seconds or an HTTP date) in seconds, or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - (time.time() if now is None else now))
+
+
+def is_retryable(status: int) -> bool:
+    return status == 429 or status >= 500
+
+
+@dataclass
+class HttpTarget:
+    """Where and how to POST events."""
+
+    url: str
+    headers: Sequence[tuple[str, str]] = ()
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    concurrency: int = 16
+    batch: int = 1
+    retry: RetryPolicy = RetryPolicy()
+    signer: Signer | None = None
+    jwt_quoted: bool = False
+    verify_tls: bool = True
+
+
+@dataclass
+class DeliveryStats:
+    """Everything a delivery run measured."""
+
+    delivered: Counter[str] = field(default_factory=Counter)
+    dead_lettered: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)
+    retries: int = 0
+    requests: int = 0
+    late: int = 0
+    generated: int = 0
+    in_flight: int = 0
+    latencies: array[float] = field(default_factory=lambda: array("d"))
+    started: float = field(default_factory=time.monotonic)
+    finished: float | None = None
+    target_rate: float | None = None
+    interrupted_by: str | None = None
+
+    @property
+    def elapsed(self) -> float:
+        return (self.finished or time.monotonic()) - self.started
+
+    def percentile(self, fraction: float) -> float | None:
+        if not self.latencies:
+            return None
+        ordered = sorted(self.latencies)
+        index = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
+        return ordered[index]
+
+    def as_dict(self) -> dict[str, Any]:
+        delivered = sum(self.delivered.values())
+
+        def ms(value: float | None) -> float | None:
+            return None if value is None else round(value * 1000, 3)
+
+        return {
+            "events_generated": self.generated,
+            "events_delivered": delivered,
+            "events_dead_lettered": sum(self.dead_lettered.values()),
+            "delivered_by_type": dict(sorted(self.delivered.items())),
+            "dead_lettered_by_type": dict(sorted(self.dead_lettered.items())),
+            "requests": self.requests,
+            "http_statuses": dict(sorted(self.statuses.items())),
+            "retries": self.retries,
+            "late_sends": self.late,
+            "latency_ms": {
+                "p50": ms(self.percentile(0.50)),
+                "p90": ms(self.percentile(0.90)),
+                "p99": ms(self.percentile(0.99)),
+                "max": ms(max(self.latencies) if self.latencies else None),
+            },
+            "seconds": round(self.elapsed, 3),
+            "achieved_rate": round(self.generated / self.elapsed, 1) if self.elapsed else None,
+            "target_rate": self.target_rate,
+            "interrupted_by": self.interrupted_by,
+        }
+
+
+class DeadLetters:
+    """Undeliverable events with their last error, one JSON object per line (opened lazily)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.count = 0
+        self._file: BinaryIO | None = None
+
+    def write(self, events: Iterable[Rendered], error: str, attempts: int, url: str) -> None:
+        if self._file is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = open(self.path, "ab")  # noqa: SIM115
+            except OSError as exc:
+                raise SimulatorError(f"cannot write dead letters to {self.path}: {exc}") from None
+        for event in events:
+            record = b'{"url":%b,"error":%b,"attempts":%d,"event":%b}\n' % (
+                orjson.dumps(url),
+                orjson.dumps(error),
+                attempts,
+                event.line,
+            )
+            self._file.write(record)
+            self.count += 1
+        self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class HttpSender:
+    """POSTs batches of events to one target, with retries; failures become dead letters."""
+
+    def __init__(
+        self,
+        target: HttpTarget,
+        stats: DeliveryStats,
+        dead_letters: DeadLetters,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        seed: int | None = None,
+        sleep: Callable[[float], Any] = asyncio.sleep,
+    ) -> None:
+        self.target = target
+        self.stats = stats
+        self.dead_letters = dead_letters
+        self._transport = transport or LeanTransport(verify=target.verify_tls)
+        self._url = httpx.URL(target.url)
+        self._headers = [("Content-Type", "application/json"), *target.headers]
+        if not any(name.lower() == "host" for name, _ in self._headers):
+            self._headers.insert(0, ("Host", self._url.netloc.decode("ascii")))
+        self._rng = random.Random(seed)
+        self._sleep = sleep
+
+    def body(self, events: Sequence[Rendered]) -> bytes:
+        """The POST body: one event, or a JSON array; signed events become JWT strings."""
+        signer = self.target.signer
+        if signer is None:
+            parts = [event.line for event in events]
+        else:
+            tokens = [signer.sign(event.line) for event in events]
+            parts = [
+                orjson.dumps(token) if self.target.jwt_quoted or len(events) > 1 else token.encode()
+                for token in tokens
+            ]
+        if self.target.batch > 1:
+            return b"[" + b",".join(parts) + b"]"
+        return parts[0]
+
+    async def send(self, events: Sequence[Rendered]) -> bool:
+        """Deliver one request's events; False when they were dead-lettered."""
+        stats = self.stats
+        stats.in_flight += len(events)
+        attempts = 0
+        error = "not sent"
+        try:
+            content = self.body(events)
+            while True:
+                attempts += 1
+                retry_after: float | None = None
+                started = time.perf_counter()
+                stats.requests += 1
+                try:
+                    async with asyncio.timeout(self.target.timeout_s):
+                        request = httpx.Request(
+                            "POST", self._url, content=content, headers=self._headers
+                        )
+                        response = await self._transport.handle_async_request(request)
+                    status = response.status_code
+                    stats.latencies.append(time.perf_counter() - started)
+                    stats.statuses[str(status)] += 1
+                    if 200 <= status < 300:
+                        for event in events:
+                            stats.delivered[event.name] += 1
+                        return True
+                    error = f"HTTP {status}"
+                    if not is_retryable(status):
+                        break
+                    retry_after = retry_after_seconds(response.headers.get("retry-after"))
+                except TimeoutError:
+                    stats.statuses["timeout"] += 1
+                    error = f"timeout after {self.target.timeout_s:g}s"
+                except httpx.HTTPError as exc:
+                    stats.statuses["connection error"] += 1
+                    error = str(exc) or type(exc).__name__
+                if attempts > self.target.retry.retries:
+                    break
+                stats.retries += 1
+                await self._sleep(self.target.retry.wait(attempts, retry_after, self._rng))
+        except asyncio.CancelledError:
+            error = "interrupted before delivery finished"
+        finally:
+            stats.in_flight -= len(events)
+        for event in events:
+            stats.dead_lettered[event.name] += 1
+        self.dead_letters.write(events, error, attempts, self.target.url)
+        return False
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+
+async def deliver(
+    events: Iterable[Rendered],
+    senders: Sequence[HttpSender],
+    *,
+    stats: DeliveryStats,
+    line_sinks: Sequence[Any] = (),
+    schedule: Schedule | None = None,
+    max_events: int | None = None,
+    duration_s: float | None = None,
+    drain_s: float = DEFAULT_DRAIN_S,
+    handle_signals: bool = False,
+) -> DeliveryStats:
+    """Send ``events`` on schedule to every sender (and line sink); wait for the answers.
+
+    Ctrl-C / SIGTERM (with ``handle_signals``) stop generation, give in-flight requests
+    ``drain_s`` seconds, and dead-letter what is still unanswered.
+    """
+    schedule = schedule or Schedule()
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    if handle_signals:
+        for sig, name in ((signal.SIGINT, "SIGINT"), (signal.SIGTERM, "SIGTERM")):
+            loop.add_signal_handler(sig, _stopper(stop, stats, name))
+    slots = [asyncio.Semaphore(max(1, s.target.concurrency)) for s in senders]
+    batches: list[list[Rendered]] = [[] for _ in senders]
+    tasks: set[asyncio.Task[bool]] = set()
+    start = loop.time()
+    stats.started = time.monotonic()
+    stats.target_rate = schedule.rate
+    first_ms: int | None = None
+
+    async def launch(index: int) -> None:
+        batch, batches[index] = batches[index], []
+        await slots[index].acquire()
+        task = asyncio.create_task(senders[index].send(batch))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        task.add_done_callback(lambda _: slots[index].release())
+
+    if max_events is not None:
+        events = itertools.islice(events, max_events)
+    try:
+        for count, event in enumerate(events):
+            if stop.is_set():
+                break
+            if duration_s is not None and loop.time() - start >= duration_s:
+                break
+            if first_ms is None:
+                first_ms = event.time_ms
+            if schedule.paced:
+                delay = start + schedule.due(count, event.time_ms - first_ms) - loop.time()
+                if delay > 0:
+                    try:
+                        await asyncio.wait_for(stop.wait(), delay)
+                        break
+                    except TimeoutError:
+                        pass
+                elif delay < -LATE_AFTER_S:
+                    stats.late += 1
+            elif count % 64 == 0:
+                await asyncio.sleep(0)
+            stats.generated += 1
+            for sink in line_sinks:
+                sink.send(event.line)
+            for index, sender in enumerate(senders):
+                batches[index].append(event)
+                if len(batches[index]) >= sender.target.batch:
+                    await launch(index)
+        for index in range(len(senders)):
+            if batches[index]:
+                await launch(index)
+        if tasks:
+            if stop.is_set():
+                await asyncio.wait(tasks, timeout=drain_s)
+            else:
+                waiter = asyncio.ensure_future(asyncio.wait(tasks))
+                stopper = asyncio.ensure_future(stop.wait())
+                await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                stopper.cancel()
+                if stop.is_set() and tasks:
+                    await asyncio.wait(tasks, timeout=drain_s)
+        for task in list(tasks):
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        if handle_signals:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+        stats.finished = time.monotonic()
+    return stats
+
+
+def _stopper(stop: asyncio.Event, stats: DeliveryStats, name: str) -> Callable[[], None]:
+    def handler() -> None:
+        stats.interrupted_by = stats.interrupted_by or name
+        stop.set()
+
+    return handler
