@@ -19,6 +19,8 @@ TEMPLATE_SUFFIX = ".json.j2"
 
 def _tojson(value: Any) -> str:
     """JSON for any value (quotes, newlines, unicode, ``</script>``), via orjson."""
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
     return orjson.dumps(value).decode()
 
 
@@ -61,6 +63,8 @@ class Renderer:
                 raise TemplateError(f"no template {name} for event {event_name!r}") from None
             except jinja2.TemplateSyntaxError as exc:
                 raise TemplateError(f"{exc.filename or name}:{exc.lineno}: {exc.message}") from None
+            except UnicodeDecodeError:
+                raise TemplateError(f"{name} is not valid UTF-8 text") from None
             self._templates[event_name] = template
         return template
 
@@ -71,6 +75,8 @@ class Renderer:
             text = template.render(fields)
         except jinja2.TemplateError as exc:
             raise TemplateError(f"{template.filename}: {exc}") from None
+        except Exception as exc:  # a user template can raise anything: report, never crash
+            raise TemplateError(f"{template.filename}: {type(exc).__name__}: {exc}") from None
         try:
             body = orjson.loads(text)
         except orjson.JSONDecodeError as exc:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .delivery import DeadLetters, DeliveryStats, HttpSender, HttpTarget, Rendered, deliver
 from .engine import Engine
+from .errors import SimulatorError
 from .metadata import Job
 from .pacing import Schedule
 from .render import NullPolicy, Renderer
@@ -72,6 +73,18 @@ def rendered_events(
         yield Rendered(event.name, event.time_ms, line)
 
 
+def close_all(sinks: Sequence[Sink], *, ok: bool) -> None:
+    """Close every sink even if one fails; after a failure the rest discard their output."""
+    error: SimulatorError | None = None
+    for sink in sinks:
+        try:
+            sink.close(ok=ok and error is None)
+        except SimulatorError as exc:
+            error = error or exc
+    if error is not None:
+        raise error
+
+
 def _finish(engine: Engine, result: RunResult) -> RunResult:
     for enrollment in engine.course.enrollments.values():
         if enrollment.score is not None:
@@ -109,8 +122,7 @@ def run_scenario(
                 sink.send(event.line)
         ok = True
     finally:
-        for sink in opened:
-            sink.close(ok=ok)
+        close_all(opened, ok=ok)
     return _finish(engine, result)
 
 
@@ -174,9 +186,8 @@ def deliver_scenario(
         asyncio.run(go())
         ok = stats.interrupted_by is None
     finally:
-        for sink in opened:
-            sink.close(ok=ok)
         dead.close()
+        close_all(opened, ok=ok)
     if dead.count:
         result.dead_letter_path = dead.path
     return _finish(engine, result)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,7 @@ import yaml
 from .errors import ScenarioError
 
 Path = tuple[str | int, ...]
+_SURROGATES = re.compile("[\ud800-\udfff]")
 _PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 
@@ -104,4 +106,18 @@ def _convert(
             _convert(loader, item, (*path, index), positions)
             for index, item in enumerate(node.value)
         ]
-    return loader.construct_object(node, deep=True)
+    value = loader.construct_object(node, deep=True)
+    if isinstance(value, str) and _SURROGATES.search(value):
+        value = _join_surrogates(value, node)
+    return value
+
+
+def _join_surrogates(text: str, node: yaml.Node) -> str:
+    """Escaped UTF-16 pairs (``"\\ud83d\\ude00"``) become one character; lone halves are errors."""
+    try:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16")
+    except UnicodeDecodeError:
+        raise yaml.MarkedYAMLError(
+            problem="text contains a lone UTF-16 surrogate, which is not valid unicode",
+            problem_mark=node.start_mark,
+        ) from None

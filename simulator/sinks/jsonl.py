@@ -26,6 +26,8 @@ class JsonlFileSink:
 
     def open(self) -> None:
         directory = self.path.parent
+        if self.path.is_dir():
+            raise SimulatorError(f"cannot write {self.path}: it is a directory")
         try:
             directory.mkdir(parents=True, exist_ok=True)
             handle, self._temp = tempfile.mkstemp(

@@ -1,0 +1,386 @@
+"""Unit tests of simulator.render.Renderer: JSON safety, the sandbox, errors, caching, nulls."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.meta
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jinja2.sandbox import SandboxedEnvironment
+
+from simulator.errors import SimulatorError, TemplateError
+from simulator.events import CATALOGUE
+from simulator.render import TEMPLATE_SUFFIX, Renderer, builtin_template_dir
+
+REPO = Path(__file__).resolve().parents[1]
+
+METADATA = {"event_name": "submission_comment_created", "user_sis_id": None, "job_id": None}
+
+
+def comment_fields(text: str) -> dict[str, Any]:
+    return {
+        "attachment_ids": ["31", "32"],
+        "body": text,
+        "created_at": "2024-09-05T16:00:00.123Z",
+        "submission_comment_id": "77",
+        "submission_id": "5501",
+        "user_id": "19241",
+    }
+
+
+def grade_fields(**changes: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "assignment_id": "21070000000007001",
+        "assignment_name": "Homework 1",
+        "grade": "",
+        "grader_id": None,
+        "grading_complete": False,
+        "muted": False,
+        "old_grade": None,
+        "old_points_possible": 10.0,
+        "old_score": None,
+        "points_possible": 10.0,
+        "score": 0.0,
+        "student_id": "21070000000019242",
+        "student_sis_id": None,
+        "submission_id": "21070000000055001",
+        "user_id": "21070000000019242",
+    }
+    fields.update(changes)
+    return fields
+
+
+def user_templates(tmp_path: Path, **templates: str) -> Path:
+    directory = tmp_path / "templates"
+    directory.mkdir(exist_ok=True)
+    for event, text in templates.items():
+        (directory / f"{event}{TEMPLATE_SUFFIX}").write_text(text, encoding="utf-8")
+    return directory
+
+
+# --- any text survives as JSON --------------------------------------------------------------
+
+TRICKY_TEXTS = [
+    "",
+    "double \"quotes\" and 'single'",
+    "back\\slash \\n not a newline \\u0041 \\",
+    "new\nline, carriage\rreturn, crlf\r\n, tab\there",
+    "emoji \U0001f600\U0001f469\u200d\U0001f52c flags \U0001f1fa\U0001f1f8",
+    "RTL \u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627 \u202eoverride\u202c",
+    "</script><script>alert(1)</script> <!-- -->",
+    "NUL \x00 inside",
+    "".join(chr(code) for code in range(32)) + "\x7f\x80\x9f",
+    "line \u2028 and paragraph \u2029 separators, BOM \ufeff, nbsp \u00a0",
+    "{{ not_a_template }} {% raw %} {# comment #}",
+    "combining e\u0301 and astral \U00010348 \U0010ffff",
+    "x" * 10_000,
+]
+
+
+def check_round_trip(renderer: Renderer, text: str) -> None:
+    line = renderer.render(METADATA, "submission_comment_created", comment_fields(text))
+    assert isinstance(line, bytes)
+    assert b"\n" not in line and b"\r" not in line, "one event must stay on one line"
+    for parsed in (json.loads(line), orjson.loads(line)):
+        assert parsed == {"metadata": METADATA, "body": comment_fields(text)}
+        assert parsed["body"]["body"] == text
+
+
+@pytest.mark.parametrize("text", TRICKY_TEXTS)
+def test_tricky_text_round_trips(text: str) -> None:
+    check_round_trip(Renderer(), text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_any_text_round_trips(text: str) -> None:
+    check_round_trip(Renderer(), text)
+
+
+def test_lone_surrogate_is_a_clean_error_or_escaped() -> None:
+    text = "bad \ud83d half of an emoji"
+    try:
+        line = Renderer().render(METADATA, "submission_comment_created", comment_fields(text))
+    except SimulatorError:
+        return
+    assert json.loads(line)["body"]["body"] == text
+
+
+def test_every_value_type_round_trips() -> None:
+    fields = grade_fields(
+        score=12.5, old_score=0.0, grade="A-", grading_complete=True, points_possible=1e-3
+    )
+    body = Renderer().body("grade_change", fields)
+    assert body == fields
+    assert isinstance(body["score"], float)
+
+
+# --- the built-in templates -----------------------------------------------------------------
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.name.removesuffix(TEMPLATE_SUFFIX) for p in builtin_template_dir().iterdir())
+
+
+def test_builtin_template_dir_is_the_repositorys() -> None:
+    assert builtin_template_dir().resolve() == (REPO / "templates").resolve()
+
+
+def test_every_catalogued_event_has_a_template() -> None:
+    assert set(CATALOGUE) <= set(builtin_names())
+    renderer = Renderer()
+    for name in CATALOGUE:
+        assert isinstance(renderer.template(name), jinja2.Template)
+
+
+@pytest.mark.parametrize("event", builtin_names())
+def test_builtin_templates_map_each_field_to_its_key(event: str) -> None:
+    """Every shipped template: ``"field": {{ field | tojson }}`` for each of its fields."""
+    source = (builtin_template_dir() / f"{event}{TEMPLATE_SUFFIX}").read_text(encoding="utf-8")
+    variables = jinja2.meta.find_undeclared_variables(SandboxedEnvironment().parse(source))
+    assert variables
+    fields = {name: f"value of {name}" for name in sorted(variables)}
+    assert Renderer().body(event, fields) == fields
+    assert Renderer(nulls="omit").body(event, dict.fromkeys(fields)) == {}
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+def test_missing_template_names_the_event() -> None:
+    with pytest.raises(TemplateError, match=r"no_such_event") as caught:
+        Renderer().body("no_such_event", {})
+    assert caught.value.exit_code == 2
+
+
+def test_missing_template_directory(tmp_path: Path) -> None:
+    with pytest.raises(TemplateError, match="no such template directory"):
+        Renderer(tmp_path / "nope")
+
+
+def test_template_directory_that_is_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "file"
+    path.write_text("x", encoding="utf-8")
+    with pytest.raises(TemplateError):
+        Renderer(path)
+
+
+def test_undefined_variable_names_the_template(tmp_path: Path) -> None:
+    directory = user_templates(tmp_path, grade_change='{"a": {{ no_such_field }}}')
+    with pytest.raises(TemplateError) as caught:
+        Renderer(directory).body("grade_change", grade_fields())
+    message = str(caught.value)
+    assert "grade_change.json.j2" in message
+    assert "no_such_field" in message
+
+
+def test_undefined_variable_through_tojson_names_the_template(tmp_path: Path) -> None:
+    directory = user_templates(tmp_path, grade_change='{"a": {{ no_such_field | tojson }}}')
+    with pytest.raises(TemplateError) as caught:
+        Renderer(directory).body("grade_change", grade_fields())
+    assert "grade_change.json.j2" in str(caught.value)
+    assert "no_such_field" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "''.__class__.__mro__",
+        "''.__class__.__mro__[1].__subclasses__()",
+        "grade.__class__",
+        "range.__globals__",
+        "self.__init__.__globals__",
+        "cycler.__init__.__globals__",
+        "lipsum.__globals__",
+    ],
+)
+def test_sandbox_blocks_internals(tmp_path: Path, expression: str) -> None:
+    directory = user_templates(tmp_path, grade_change=f'{{"a": "{{{{ {expression} }}}}"}}')
+    with pytest.raises(TemplateError) as caught:
+        Renderer(directory).body("grade_change", grade_fields())
+    assert "grade_change.json.j2" in str(caught.value)
+    assert "is unsafe" in str(caught.value)
+
+
+def test_sandbox_blocks_format_string_escapes(tmp_path: Path) -> None:
+    directory = user_templates(
+        tmp_path, grade_change='{"a": {{ "{0.__class__.__mro__}".format(grade) | tojson }}}'
+    )
+    with pytest.raises(TemplateError, match="unsafe"):
+        Renderer(directory).body("grade_change", grade_fields())
+
+
+def test_syntax_error_names_file_and_line(tmp_path: Path) -> None:
+    directory = user_templates(tmp_path, grade_change='{\n  "a": 1,\n  "b": {{ grade | tojson }\n}')
+    with pytest.raises(TemplateError, match=r"grade_change\.json\.j2:3: "):
+        Renderer(directory).body("grade_change", grade_fields())
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ('{"a": {{ grade | tojson }},}', "invalid JSON"),
+        ('{"a": {{ grade }}}', "invalid JSON"),  # grade "" without tojson: {"a": }
+        ("{{ grade | tojson }}", "must render a JSON object"),
+        ("[1, 2]", "must render a JSON object"),
+        ("null", "must render a JSON object"),
+        ("", "invalid JSON"),
+    ],
+)
+def test_output_must_be_a_json_object(tmp_path: Path, text: str, match: str) -> None:
+    directory = user_templates(tmp_path, grade_change=text)
+    with pytest.raises(TemplateError, match=match) as caught:
+        Renderer(directory).body("grade_change", grade_fields())
+    assert "grade_change.json.j2" in str(caught.value)
+
+
+def test_python_error_in_template_is_a_template_error(tmp_path: Path) -> None:
+    directory = user_templates(tmp_path, grade_change='{"a": {{ 1 // 0 }}}')
+    with pytest.raises(TemplateError, match=r"grade_change\.json\.j2"):
+        Renderer(directory).body("grade_change", grade_fields())
+
+
+def test_template_not_utf8_is_a_template_error(tmp_path: Path) -> None:
+    directory = user_templates(tmp_path)
+    (directory / "grade_change.json.j2").write_bytes(b'{"a": "caf\xe9"}')
+    with pytest.raises(TemplateError, match=r"grade_change\.json\.j2"):
+        Renderer(directory).body("grade_change", grade_fields())
+
+
+# --- user templates override the built-ins --------------------------------------------------
+
+
+def test_user_template_overrides_only_its_event(tmp_path: Path) -> None:
+    directory = user_templates(
+        tmp_path, grade_change='{"only": {{ assignment_name | tojson }}, "n": {{ score | tojson }}}'
+    )
+    renderer = Renderer(directory)
+    assert renderer.body("grade_change", grade_fields(score=7.5)) == {
+        "only": "Homework 1",
+        "n": 7.5,
+    }
+    # Other events still use the built-in template.
+    assert renderer.body("submission_comment_created", comment_fields("hi")) == comment_fields("hi")
+
+
+def test_user_template_adds_a_new_event(tmp_path: Path) -> None:
+    directory = user_templates(tmp_path, custom_event='{"x": {{ x | tojson }}}')
+    assert Renderer(directory).body("custom_event", {"x": [1, "2"]}) == {"x": [1, "2"]}
+    with pytest.raises(TemplateError, match="custom_event"):
+        Renderer().body("custom_event", {"x": 1})
+
+
+def test_user_templates_can_use_jinja_features(tmp_path: Path) -> None:
+    directory = user_templates(
+        tmp_path,
+        grade_change="{% set pct = (score / points_possible * 100) | round(1) %}"
+        '{"pct": {{ pct | tojson }}, "upper": {{ assignment_name | upper | tojson }}}',
+    )
+    body = Renderer(directory).body("grade_change", grade_fields(score=7.0))
+    assert body == {"pct": 70.0, "upper": "HOMEWORK 1"}
+
+
+# --- compile once ---------------------------------------------------------------------------
+
+
+def test_template_object_is_reused() -> None:
+    renderer = Renderer()
+    first = renderer.template("grade_change")
+    for _ in range(5):
+        renderer.body("grade_change", grade_fields())
+    assert renderer.template("grade_change") is first
+    assert renderer.template("submission_comment_created") is not first
+
+
+def test_templates_are_compiled_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    compiled: list[str | None] = []
+    original = SandboxedEnvironment.compile
+
+    def counting_compile(
+        self: SandboxedEnvironment, source: Any, name: Any = None, *a: Any, **k: Any
+    ) -> Any:
+        compiled.append(name)
+        return original(self, source, name, *a, **k)
+
+    monkeypatch.setattr(SandboxedEnvironment, "compile", counting_compile)
+    renderer = Renderer()
+    for index in range(200):
+        renderer.render(METADATA, "grade_change", grade_fields(score=float(index % 10)))
+        renderer.render(METADATA, "submission_comment_created", comment_fields(str(index)))
+    assert sorted(compiled) == ["grade_change.json.j2", "submission_comment_created.json.j2"]
+
+
+def test_user_template_is_read_once(tmp_path: Path) -> None:
+    directory = user_templates(tmp_path, grade_change='{"v": 1}')
+    renderer = Renderer(directory)
+    assert renderer.body("grade_change", grade_fields()) == {"v": 1}
+    (directory / "grade_change.json.j2").write_text('{"v": 2}', encoding="utf-8")
+    assert renderer.body("grade_change", grade_fields()) == {"v": 1}
+    assert Renderer(directory).body("grade_change", grade_fields()) == {"v": 2}
+
+
+# --- null policies --------------------------------------------------------------------------
+
+NULLS = grade_fields(grader_id=None, old_grade=None, old_score=None, student_sis_id=None)
+NON_NULL = {key: value for key, value in NULLS.items() if value is not None}
+
+
+def test_null_fixture_has_nulls_and_falsy_values() -> None:
+    assert len(NULLS) - len(NON_NULL) == 4
+    # Falsy values that are not null must survive every policy.
+    assert NON_NULL["grade"] == "" and NON_NULL["score"] == 0.0
+    assert NON_NULL["grading_complete"] is False
+
+
+@pytest.mark.parametrize("job", [False, True])
+def test_keep_is_the_default(job: bool) -> None:
+    assert Renderer().body("grade_change", NULLS, job=job) == NULLS
+    assert Renderer(nulls="keep").body("grade_change", NULLS, job=job) == NULLS
+
+
+@pytest.mark.parametrize("job", [False, True])
+def test_omit_drops_null_keys_everywhere(job: bool) -> None:
+    body = Renderer(nulls="omit").body("grade_change", NULLS, job=job)
+    assert body == NON_NULL
+    assert list(body) == list(NON_NULL), "key order is kept"
+
+
+def test_omit_requests_drops_nulls_only_in_request_events() -> None:
+    renderer = Renderer(nulls="omit-requests")
+    assert renderer.body("grade_change", NULLS, job=False) == NON_NULL
+    assert renderer.body("grade_change", NULLS, job=True) == NULLS
+    assert renderer.body("grade_change", NULLS) == NON_NULL, "request-driven is the default"
+
+
+def test_omit_keeps_nested_nulls_and_metadata_nulls() -> None:
+    fields = comment_fields("x")
+    fields["attachment_ids"] = [None, "3"]
+    fields["user_id"] = None
+    line = Renderer(nulls="omit").render(METADATA, "submission_comment_created", fields)
+    event = orjson.loads(line)
+    assert event["metadata"] == METADATA  # metadata nulls are never dropped
+    assert "user_id" not in event["body"]
+    assert event["body"]["attachment_ids"] == [None, "3"]
+
+
+@pytest.mark.parametrize(
+    ("nulls", "job", "body"),
+    [
+        ("keep", True, NULLS),
+        ("keep", False, NULLS),
+        ("omit", True, NON_NULL),
+        ("omit", False, NON_NULL),
+        ("omit-requests", True, NULLS),
+        ("omit-requests", False, NON_NULL),
+    ],
+)
+def test_render_shape(nulls: Any, job: bool, body: dict[str, Any]) -> None:
+    line = Renderer(nulls=nulls).render(METADATA, "grade_change", NULLS, job=job)
+    assert line.startswith(b'{"metadata":{')
+    assert orjson.loads(line) == {"metadata": METADATA, "body": body}
