@@ -1,0 +1,216 @@
+"""Unit tests of HTTP delivery: retries, backoff, Retry-After, dead letters, headers, pacing."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+import respx
+
+from simulator.delivery import (
+    DeadLetters,
+    DeliveryStats,
+    HttpSender,
+    HttpTarget,
+    Rendered,
+    RetryPolicy,
+    deliver,
+    retry_after_seconds,
+)
+from simulator.pacing import Schedule, parse_ramp
+
+URL = "https://consumer.test/canvas/events"
+
+
+def event(n: int, name: str = "grade_change") -> Rendered:
+    line = orjson.dumps({"metadata": {"event_name": name, "n": n}, "body": {"score": float(n)}})
+    return Rendered(name, 1_700_000_000_000 + n * 1000, line)
+
+
+class Sleeps:
+    """Records the waits instead of waiting."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def sender_for(
+    router: respx.Router, tmp_path: Path, **target: object
+) -> tuple[HttpSender, DeliveryStats, DeadLetters, Sleeps]:
+    stats = DeliveryStats()
+    dead = DeadLetters(tmp_path / "dead.jsonl")
+    sleeps = Sleeps()
+    sender = HttpSender(
+        HttpTarget(url=URL, **target),  # type: ignore[arg-type]
+        stats,
+        dead,
+        transport=httpx.MockTransport(router.async_handler),
+        seed=1,
+        sleep=sleeps,
+    )
+    return sender, stats, dead, sleeps
+
+
+def dead_records(dead: DeadLetters) -> list[dict[str, object]]:
+    dead.close()
+    return [orjson.loads(line) for line in dead.path.read_bytes().splitlines()]
+
+
+def test_one_post_per_event_with_canvas_headers(tmp_path: Path) -> None:
+    router = respx.Router()
+    route = router.post(URL).respond(200)
+    sender, stats, _, _ = sender_for(router, tmp_path, headers=[("Authorization", "Bearer t0k")])
+    assert asyncio.run(sender.send([event(1)])) is True
+    request = route.calls.last.request
+    assert request.headers["content-type"] == "application/json"
+    assert request.headers["authorization"] == "Bearer t0k"
+    assert request.headers["host"] == "consumer.test"
+    assert orjson.loads(request.content)["body"]["score"] == 1.0
+    assert stats.delivered == {"grade_change": 1} and stats.retries == 0
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 429])
+def test_retryable_statuses_are_retried_then_succeed(tmp_path: Path, status: int) -> None:
+    router = respx.Router()
+    route = router.post(URL).mock(side_effect=[httpx.Response(status), httpx.Response(200)])
+    sender, stats, _, sleeps = sender_for(router, tmp_path)
+    assert asyncio.run(sender.send([event(1)])) is True
+    assert route.call_count == 2 and stats.retries == 1 and len(sleeps.waits) == 1
+    assert stats.statuses == {str(status): 1, "200": 1}
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 422])
+def test_other_4xx_are_not_retried_and_go_to_the_dead_letter_file(
+    tmp_path: Path, status: int
+) -> None:
+    router = respx.Router()
+    route = router.post(URL).respond(status)
+    sender, stats, dead, sleeps = sender_for(router, tmp_path)
+    assert asyncio.run(sender.send([event(7)])) is False
+    assert route.call_count == 1 and not sleeps.waits
+    [record] = dead_records(dead)
+    assert record["error"] == f"HTTP {status}" and record["attempts"] == 1
+    assert record["url"] == URL
+    assert record["event"] == orjson.loads(event(7).line)
+    assert stats.dead_lettered == {"grade_change": 1}
+
+
+def test_retries_are_bounded_and_backoff_grows_with_jitter(tmp_path: Path) -> None:
+    router = respx.Router()
+    route = router.post(URL).respond(503)
+    policy = RetryPolicy(retries=3, backoff_s=0.5)
+    sender, stats, dead, sleeps = sender_for(router, tmp_path, retry=policy)
+    assert asyncio.run(sender.send([event(1)])) is False
+    assert route.call_count == 4 and stats.retries == 3
+    # Equal jitter: wait n is in [base/2, base] with base = 0.5 * 2**(n-1).
+    for n, wait in enumerate(sleeps.waits, start=1):
+        base = 0.5 * 2 ** (n - 1)
+        assert base / 2 <= wait <= base
+    assert dead_records(dead)[0]["attempts"] == 4
+
+
+def test_retry_after_is_honoured(tmp_path: Path) -> None:
+    router = respx.Router()
+    router.post(URL).mock(
+        side_effect=[httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200)]
+    )
+    sender, _, _, sleeps = sender_for(router, tmp_path)
+    assert asyncio.run(sender.send([event(1)])) is True
+    assert sleeps.waits == [7.0]
+
+
+def test_retry_after_parsing() -> None:
+    assert retry_after_seconds("12") == 12.0
+    assert retry_after_seconds(None) is None and retry_after_seconds("soon") is None
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:10 GMT", now=1445412480.0) == 10.0
+    policy = RetryPolicy(max_backoff_s=30)
+    assert policy.wait(1, 3600.0, random.Random(1)) == 30  # capped
+
+
+def test_connection_errors_and_timeouts_are_retried(tmp_path: Path) -> None:
+    router = respx.Router()
+    router.post(URL).mock(
+        side_effect=[httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), httpx.Response(204)]
+    )
+    sender, stats, _, _ = sender_for(router, tmp_path)
+    assert asyncio.run(sender.send([event(1)])) is True
+    assert stats.retries == 2 and stats.statuses["connection error"] == 2
+
+
+def test_a_request_slower_than_the_timeout_counts_as_failed(tmp_path: Path) -> None:
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(1)
+        return httpx.Response(200)
+
+    router = respx.Router()
+    router.post(URL).mock(side_effect=slow)
+    sender, stats, dead, _ = sender_for(router, tmp_path, timeout_s=0.05, retry=RetryPolicy(1))
+    assert asyncio.run(sender.send([event(1)])) is False
+    assert stats.statuses == {"timeout": 2}
+    assert "timeout" in str(dead_records(dead)[0]["error"])
+
+
+def test_batches_are_json_arrays(tmp_path: Path) -> None:
+    router = respx.Router()
+    route = router.post(URL).respond(200)
+    sender, stats, _, _ = sender_for(router, tmp_path, batch=3)
+    assert asyncio.run(sender.send([event(1), event(2), event(3)]))
+    payload = orjson.loads(route.calls.last.request.content)
+    assert [item["metadata"]["n"] for item in payload] == [1, 2, 3]
+    assert sum(stats.delivered.values()) == 3
+
+
+def test_deliver_sends_every_event_once_and_counts_outcomes(tmp_path: Path) -> None:
+    router = respx.Router()
+    seen: list[int] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(orjson.loads(request.content)["metadata"]["n"])
+        return httpx.Response(500 if len(seen) % 4 == 0 else 200)
+
+    router.post(URL).mock(side_effect=record)
+    sender, stats, dead, _ = sender_for(router, tmp_path, retry=RetryPolicy(retries=5))
+    asyncio.run(deliver([event(n) for n in range(50)], [sender], stats=stats))
+    assert sorted(set(seen)) == list(range(50))
+    assert stats.generated == 50 and sum(stats.delivered.values()) == 50
+    assert dead.count == 0
+
+
+def test_max_events_stops_generation(tmp_path: Path) -> None:
+    router = respx.Router()
+    route = router.post(URL).respond(200)
+    sender, stats, _, _ = sender_for(router, tmp_path)
+    pulled: list[int] = []
+
+    def events() -> object:
+        for n in range(100):
+            pulled.append(n)
+            yield event(n)
+
+    asyncio.run(deliver(events(), [sender], stats=stats, max_events=10))  # type: ignore[arg-type]
+    assert route.call_count == 10 and len(pulled) == 10
+
+
+def test_schedules() -> None:
+    assert Schedule(rate=100).due(250, 0) == 2.5
+    assert Schedule(speed=60).due(0, 120_000) == 2.0  # 2 simulated minutes at 60x
+    assert Schedule().due(10**6, 10**9) == 0.0 and not Schedule().paced
+    ramp = Schedule(ramp=parse_ramp("0s:0,10s:100"))
+    # The rate rises linearly from 0 to 100/s over 10 s: N(t) = 5 t^2, so event 125 at t = 5.
+    assert ramp.due(125, 0) == pytest.approx(5.0)
+    assert ramp.due(500, 0) == pytest.approx(10.0)
+    assert ramp.due(600, 0) == pytest.approx(11.0)  # then 100/s
+    assert ramp.target_rate(5.0) == pytest.approx(50.0)
+
+
+@pytest.mark.parametrize("bad", ["60s", "60s:fast", "0s:0"])
+def test_bad_ramps(bad: str) -> None:
+    with pytest.raises(ValueError):
+        parse_ramp(bad)
