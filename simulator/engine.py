@@ -118,7 +118,7 @@ class Engine:
         while self._heap:
             time_ms, _, _, action = heapq.heappop(self._heap)
             self.now = max(self.now, time_ms)
-            self._tick = self.now
+            self._tick = max(self._tick, self.now)  # event times never go backwards
             action()
             if self._out:
                 yield from self._out
@@ -636,8 +636,7 @@ class Engine:
     ) -> None:
         """A teacher's grade or excuse: submission_updated, grade_change, a recompute job."""
         request = self._grading_request(grader, via, sub)
-        old = ev.grade_snapshot(sub)
-        was_excused = sub.excused
+        audit = _Audit(sub)
         sub.excused = excused
         self._set_grade(sub, score)
         sub.workflow_state = "graded"
@@ -651,11 +650,13 @@ class Engine:
             request,
             ev.submission_fields(self.world, sub, self.now, request.zone),
         )
-        if (old.score, old.grade, was_excused) != (sub.score, sub.grade, sub.excused):
+        if audit.changed(sub):
             self._emit(
                 "grade_change",
                 request,
-                ev.grade_change_fields(self.world, sub, old, None if via == "lti" else grader),
+                ev.grade_change_fields(
+                    self.world, sub, audit.old, None if via == "lti" else grader
+                ),
             )
             self._schedule_recompute(self.course.enrollments[sub.user.id])
 
@@ -666,16 +667,16 @@ class Engine:
         self._require_active(step, user)
         score = self._draw_score(step, params.score, assignment.points_possible, False)
         assert assignment.quiz_id is not None
+        if sub.quiz_submission_id is None:  # one quiz submission per student; attempts on it
+            sub.quiz_submission_id = self.world.ids.next("quiz_submissions")
         request = self._request(
             user,
             "POST",
             f"/courses/{self.course.id}/quizzes/{assignment.quiz_id}/submissions/"
-            f"{self.world.ids.next('quiz_submissions')}/complete",
+            f"{sub.quiz_submission_id}/complete",
             f"/courses/{self.course.id}/quizzes/{assignment.quiz_id}/take",
         )
-        old = ev.grade_snapshot(sub)
-        if sub.quiz_submission_id is None:
-            sub.quiz_submission_id = self.world.ids.next("quiz_submissions")
+        audit = _Audit(sub)
         sub.attempt = (sub.attempt or 0) + 1
         sub.submitted_at = self.now
         sub.updated_at = self.now
@@ -693,8 +694,11 @@ class Engine:
         self._emit("quiz_submitted", request, ev.quiz_submitted_fields(self.world, sub))
         name = "submission_created" if params.needs_review else "submission_updated"
         self._emit(name, request, ev.submission_fields(self.world, sub, self.now, request.zone))
-        self._emit("grade_change", request, ev.grade_change_fields(self.world, sub, old, None))
-        self._schedule_recompute(self.course.enrollments[user.id])
+        if audit.changed(sub):
+            self._emit(
+                "grade_change", request, ev.grade_change_fields(self.world, sub, audit.old, None)
+            )
+            self._schedule_recompute(self.course.enrollments[user.id])
 
     def _do_update_assignment(
         self, step: _Step, params: UpdateAssignmentParams, user: User | None
@@ -831,6 +835,29 @@ class Engine:
 
 
 _ONLINE_TYPES = ("online_text_entry", "online_url", "online_upload", "media_recording")
+
+
+class _Audit:
+    """What a save changed, as Canvas's grade change audit sees it.
+
+    A grade_change is due when the score, grade, excused flag or posting changed, or when the
+    submission has just become graded (a resubmission or a reviewed quiz graded again).
+    """
+
+    __slots__ = ("excused", "old", "posted", "state")
+
+    def __init__(self, sub: Submission) -> None:
+        self.old = ev.grade_snapshot(sub)
+        self.excused = sub.excused
+        self.posted = sub.posted_at is not None
+        self.state = sub.workflow_state
+
+    def changed(self, sub: Submission) -> bool:
+        return (
+            (self.old.score, self.old.grade, self.excused) != (sub.score, sub.grade, sub.excused)
+            or self.posted != (sub.posted_at is not None)
+            or (self.state != "graded" and sub.workflow_state == "graded")
+        )
 
 
 def _row_scores(row: ScoreRow) -> CourseScores:
