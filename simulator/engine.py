@@ -107,6 +107,9 @@ class Engine:
         ]
         self._server_ip = self.draw.faker.ipv4_public()
         self._users_by_id = {user.id: user for user in self.world.users.values()}
+        self._teacher_list = [
+            user for key, user in self.world.users.items() if self.world.roles[key] == "teacher"
+        ]
         self._check_references()
 
     # --- the kernel ---------------------------------------------------------------------
@@ -288,7 +291,7 @@ class Engine:
     # --- shared helpers -----------------------------------------------------------------
 
     def _teachers(self) -> list[User]:
-        return [u for k, u in self.world.users.items() if self.world.roles[k] == "teacher"]
+        return self._teacher_list
 
     def _grader(self, key: str | None) -> User:
         return self.world.users[key] if key else self._teachers()[0]

@@ -1,14 +1,13 @@
 """Canvas course scores and grade strings: pure functions over plain data.
 
 Follows CANVAS_REFERENCE.md section 4, which mirrors canvas-lms ``lib/grade_calculator.rb``
-(server side course scores) and ``app/models/assignment.rb`` ``score_to_grade``. All arithmetic
-is exact (``Fraction`` inside, ``Decimal`` in and out); course scores are rounded once, at the
-end, to 2 places half up.
+(server side course scores) and ``app/models/assignment.rb`` ``score_to_grade``. Sums and
+ratios are exact (integer ratios inside, ``Decimal`` in and out), rounded once, at the end, to 2
+places half up; only the drop rules' bisection runs in binary floats, as canvas-lms's does.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import MAX_PREC, Decimal, localcontext
@@ -109,8 +108,8 @@ class CourseScores:
 @dataclass(frozen=True, slots=True)
 class _Item:
     id: int
-    score: Fraction
-    possible: Fraction
+    score: float  # the drop bisection works in binary floats, as canvas-lms does (to_f)
+    possible: float
     raw_score: Decimal
     raw_possible: Decimal
 
@@ -141,9 +140,7 @@ def _items(group: GroupInput, *, final: bool, posted_only: bool, concluded: bool
         if (sub is not None and sub.excused) or a.omit_from_final_grade:
             continue
         raw = Decimal(0) if score is None else score
-        items.append(
-            _Item(a.id, Fraction(raw), Fraction(a.points_possible), raw, a.points_possible)
-        )
+        items.append(_Item(a.id, float(raw), float(a.points_possible), raw, a.points_possible))
     return items
 
 
@@ -154,22 +151,21 @@ def _by_score(items: list[_Item], keep: int, *, highest: bool) -> list[_Item]:
 
 
 def _big_f(
-    q: Fraction, subs: list[_Item], cant_drop: list[_Item], keep: int, *, best: bool
-) -> tuple[Fraction, list[_Item]]:
+    q: float, subs: list[_Item], cant_drop: list[_Item], keep: int, *, best: bool
+) -> tuple[float, list[_Item]]:
     """Kane & Kane's F(q): the top (or bottom) ``keep`` items by score - q * possible."""
     rated = sorted(
         ((i.score - q * i.possible, i) for i in subs),
         key=lambda r: (-r[0] if best else r[0], r[1].id),
     )[:keep]
-    x = sum((r for r, _ in rated), Fraction(0))
-    x += sum((i.score - q * i.possible for i in cant_drop), Fraction(0))
+    x = sum(r for r, _ in rated) + sum(i.score - q * i.possible for i in cant_drop)
     return x, [i for _, i in rated]
 
 
 def _keep(
-    subs: list[_Item], cant_drop: list[_Item], keep: int, max_total: Fraction, *, best: bool
+    subs: list[_Item], cant_drop: list[_Item], keep: int, max_total: float, *, best: bool
 ) -> list[_Item]:
-    """One drop stage: canvas-lms's keep_helper bisection, in exact arithmetic."""
+    """One drop stage: canvas-lms's keep_helper bisection (in floats, like canvas-lms)."""
     if len(subs) <= keep:
         return subs
     pool = subs + cant_drop
@@ -181,9 +177,9 @@ def _keep(
     unpointed = [i for i in pool if i.possible == 0]
     grades = sorted(i.score / i.possible for i in pointed)
     if unpointed:  # estimate_q_high: 100 % (or the extra credit) plus every 0-point score
-        possible = sum((i.possible for i in pointed), Fraction(0))
-        best_pointed = max(possible, sum((i.score for i in pointed), Fraction(0)))
-        q_high = (best_pointed + sum((i.score for i in unpointed), Fraction(0))) / possible
+        possible = sum(i.possible for i in pointed)
+        best_pointed = max(possible, sum(i.score for i in pointed))
+        q_high = (best_pointed + sum(i.score for i in unpointed)) / possible
     else:
         q_high = grades[-1]
     q_low = grades[0]
@@ -252,30 +248,47 @@ def group_score(
     )
 
 
-def _round2(value: Fraction) -> Decimal:
-    """Round to 2 places, half away from zero (Decimal ROUND_HALF_UP), exactly."""
-    cents = math.floor(abs(value) * 100 + Fraction(1, 2))
-    return Decimal(-cents if value < 0 else cents).scaleb(-2)
+Ratio = tuple[int, int]  # an exact rational as (numerator, positive denominator)
+
+
+def _round2(value: Ratio) -> Decimal:
+    """Round n/d to 2 places, half away from zero (Decimal ROUND_HALF_UP), exactly."""
+    numerator, denominator = value
+    cents = (200 * abs(numerator) + denominator) // (2 * denominator)
+    return Decimal(-cents if numerator < 0 else cents).scaleb(-2)
 
 
 def _total(
     groups: Sequence[GroupInput], sums: Sequence[GroupScore], weighted: bool
-) -> Fraction | None:
-    """calculate_total_from_group_scores, unrounded."""
+) -> Ratio | None:
+    """calculate_total_from_group_scores, unrounded, in exact integer ratios (fast)."""
     if weighted:
-        used = [(g, s) for g, s in zip(groups, sums, strict=True) if s.possible > 0]
-        grade = sum(
-            (Fraction(s.score) / Fraction(s.possible) * Fraction(g.weight) for g, s in used),
-            Fraction(0),
-        )
-        full_weight = sum((Fraction(g.weight) for g, _ in used), Fraction(0))
-        if full_weight == 0:
+        grade_n, grade_d = 0, 1
+        weight_n, weight_d = 0, 1
+        for group, total in zip(groups, sums, strict=True):
+            if total.possible <= 0:
+                continue
+            sn, sd = total.score.as_integer_ratio()
+            pn, pd = total.possible.as_integer_ratio()
+            wn, wd = group.weight.as_integer_ratio()
+            term_n, term_d = sn * pd * wn, sd * pn * wd  # score / possible * weight
+            grade_n, grade_d = grade_n * term_d + term_n * grade_d, grade_d * term_d
+            weight_n, weight_d = weight_n * wd + wn * weight_d, weight_d * wd
+        if weight_n == 0:
             return None
-        return grade * 100 / full_weight if full_weight < 100 else grade
-    possible = sum((Fraction(s.possible) for s in sums), Fraction(0))
-    if possible <= 0:
+        if weight_n < 100 * weight_d:  # scale up to 100 when the used weights fall short
+            return grade_n * 100 * weight_d, grade_d * weight_n
+        return grade_n, grade_d
+    score_n, score_d = 0, 1
+    possible_n, possible_d = 0, 1
+    for total in sums:
+        sn, sd = total.score.as_integer_ratio()
+        pn, pd = total.possible.as_integer_ratio()
+        score_n, score_d = score_n * sd + sn * score_d, score_d * sd
+        possible_n, possible_d = possible_n * pd + pn * possible_d, possible_d * pd
+    if possible_n <= 0:
         return None
-    return 100 * sum((Fraction(s.score) for s in sums), Fraction(0)) / possible
+    return 100 * score_n * possible_d, score_d * possible_n
 
 
 def course_scores(
@@ -350,7 +363,8 @@ def grade_string(
     pointed = points_possible > 0
     percent = Fraction(score) * 100 / Fraction(points_possible) if pointed else Fraction(score)
     if grading_type == "percent":
-        return f"{_fmt(_round2(percent) if pointed else score)}%"
+        exact = (percent.numerator, percent.denominator)
+        return f"{_fmt(_round2(exact) if pointed else score)}%"
     if grading_type == "pass_fail":
         passed = score > 0 if pointed else given_grade in ("complete", "pass")
         return "complete" if passed else "incomplete"
