@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -13,6 +14,12 @@ from .errors import TemplateError
 from .resources import shipped_dir
 
 NullPolicy = Literal["keep", "omit", "omit-requests"]
+# A template that only lists fields ("key": {{ name | tojson }}) renders through a direct
+# builder with the same output; anything else runs in Jinja2.
+_FIELD = re.compile(
+    r'\s*"([^"\\]+)"\s*:\s*\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)\s*\|\s*tojson\s*-?\}\}\s*'
+)
+_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 NULL_POLICIES: tuple[str, ...] = ("keep", "omit", "omit-requests")
 TEMPLATE_SUFFIX = ".json.j2"
 
@@ -50,6 +57,7 @@ class Renderer:
         )
         self._env.filters["tojson"] = _tojson
         self._templates: dict[str, jinja2.Template] = {}
+        self._builders: dict[str, tuple[tuple[str, str], ...] | None] = {}
         self._nulls = nulls
 
     def template(self, event_name: str) -> jinja2.Template:
@@ -68,8 +76,35 @@ class Renderer:
             self._templates[event_name] = template
         return template
 
+    def _builder(self, event_name: str) -> tuple[tuple[str, str], ...] | None:
+        """(key, field) pairs when the template is a plain field list, else None."""
+        if event_name not in self._builders:
+            template = self.template(event_name)
+            loader = self._env.loader
+            assert loader is not None and template.name is not None
+            source, _, _ = loader.get_source(self._env, template.name)
+            self._builders[event_name] = simple_fields(source)
+        return self._builders[event_name]
+
     def body(self, event_name: str, fields: dict[str, Any], *, job: bool = False) -> dict[str, Any]:
         """The event body as a dict, rendered through its template."""
+        pairs = self._builder(event_name)
+        if pairs is not None:
+            try:
+                body = {key: fields[name] for key, name in pairs}
+            except KeyError as exc:
+                raise TemplateError(
+                    f"{self.template(event_name).filename}: {exc.args[0]!r} is undefined"
+                ) from None
+            return self._apply_nulls(body, job)
+        return self._apply_nulls(self._render_text(event_name, fields), job)
+
+    def _apply_nulls(self, body: dict[str, Any], job: bool) -> dict[str, Any]:
+        if self._nulls == "omit" or (self._nulls == "omit-requests" and not job):
+            return {key: value for key, value in body.items() if value is not None}
+        return body
+
+    def _render_text(self, event_name: str, fields: dict[str, Any]) -> dict[str, Any]:
         template = self.template(event_name)
         try:
             text = template.render(fields)
@@ -83,8 +118,6 @@ class Renderer:
             raise TemplateError(f"{template.filename} rendered invalid JSON: {exc}") from None
         if not isinstance(body, dict):
             raise TemplateError(f"{template.filename} must render a JSON object")
-        if self._nulls == "omit" or (self._nulls == "omit-requests" and not job):
-            body = {key: value for key, value in body.items() if value is not None}
         return body
 
     def render(
@@ -96,4 +129,29 @@ class Renderer:
         job: bool = False,
     ) -> bytes:
         """One event as compact JSON bytes: ``{"metadata": ..., "body": ...}``."""
-        return orjson.dumps({"metadata": metadata, "body": self.body(event_name, fields, job=job)})
+        body = self.body(event_name, fields, job=job)
+        try:
+            return orjson.dumps({"metadata": metadata, "body": body})
+        except TypeError as exc:
+            raise TemplateError(
+                f"event {event_name!r} holds a value JSON cannot carry: {exc}"
+            ) from None
+
+
+def simple_fields(source: str) -> tuple[tuple[str, str], ...] | None:
+    """Parse ``{"key": {{ name | tojson }}, ...}`` (comments allowed) into (key, name) pairs."""
+    text = _COMMENT.sub("", source).strip()
+    if not (text.startswith("{") and text.endswith("}")):
+        return None
+    inner = text[1:-1].strip()
+    if not inner:
+        return ()
+    pairs = []
+    for part in inner.split(","):
+        match = _FIELD.fullmatch(part)
+        if match is None:
+            return None
+        pairs.append((match.group(1), match.group(2)))
+    if len({key for key, _ in pairs}) != len(pairs):
+        return None  # duplicate keys: let JSON parsing decide, as in the slow path
+    return tuple(pairs)

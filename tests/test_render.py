@@ -384,3 +384,39 @@ def test_render_shape(nulls: Any, job: bool, body: dict[str, Any]) -> None:
     line = Renderer(nulls=nulls).render(METADATA, "grade_change", NULLS, job=job)
     assert line.startswith(b'{"metadata":{')
     assert orjson.loads(line) == {"metadata": METADATA, "body": body}
+
+
+def test_field_list_templates_take_the_direct_path_with_identical_output() -> None:
+    """Built-in templates are plain field lists: the direct builder must equal Jinja2's output."""
+    from simulator.render import builtin_template_dir, simple_fields
+
+    golden = Path(__file__).resolve().parent / "golden" / "quickstart.jsonl"
+    quickstart = golden.read_bytes().splitlines()
+    bodies = {}
+    for line in quickstart:
+        event = json.loads(line)
+        bodies.setdefault(event["metadata"]["event_name"], event["body"])
+    fast = Renderer()
+    for path in sorted(builtin_template_dir().glob("*.json.j2")):
+        name = path.name.removesuffix(".json.j2")
+        pairs = simple_fields(path.read_text(encoding="utf-8"))
+        assert pairs, f"{path.name} is no longer a plain field list"
+        fields = bodies.get(name) or {key: f"v-{key}" for key, _ in pairs}
+        slow = json.loads(fast.template(name).render(fields))
+        assert fast.body(name, fields) == slow
+        assert list(fast.body(name, fields)) == list(slow)  # same key order
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '{"a": {{ a | tojson }}, "b": {{ a | upper | tojson }}}',
+        '{"a": {{ a }}}',
+        '{% if a %}{"a": 1}{% endif %}',
+        '{"a": {{ a | tojson }}, "a": {{ a | tojson }}}',
+    ],
+)
+def test_anything_beyond_a_field_list_runs_in_jinja(source: str) -> None:
+    from simulator.render import simple_fields
+
+    assert simple_fields(source) is None
