@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-UTC = UTC
+UTC = timezone.utc
+
+
+@lru_cache(maxsize=4096)
+def _utc_second(second: int) -> str:
+    return f"{datetime.fromtimestamp(second, UTC):%Y-%m-%dT%H:%M:%S}"
+
+
+@lru_cache(maxsize=4096)
+def _zoned_second(second: int, zone: ZoneInfo) -> str:
+    return datetime.fromtimestamp(second, zone).isoformat()
 
 
 def event_time(ms: int) -> str:
     """Metadata ``event_time``: UTC, milliseconds, ``Z`` (``2024-04-15T20:46:05.187Z``)."""
-    moment = datetime.fromtimestamp(ms // 1000, UTC)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{ms % 1000:03d}Z"
+    return f"{_utc_second(ms // 1000)}.{ms % 1000:03d}Z"
 
 
 def body_time(ms: int | None, zone: ZoneInfo | None = None) -> str | None:
@@ -19,8 +29,8 @@ def body_time(ms: int | None, zone: ZoneInfo | None = None) -> str | None:
     if ms is None:
         return None
     if zone is None:
-        return f"{datetime.fromtimestamp(ms // 1000, UTC):%Y-%m-%dT%H:%M:%S}Z"
-    return datetime.fromtimestamp(ms // 1000, zone).isoformat()
+        return _utc_second(ms // 1000) + "Z"
+    return _zoned_second(ms // 1000, zone)
 
 
 def body_time_ms(ms: int | None) -> str | None:

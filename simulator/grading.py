@@ -300,20 +300,34 @@ def course_scores(
     enrollment in the completed state.
     """
     active = [g for g in groups if not g.deleted]
+    # A group whose submissions are all posted scores the same in both passes: compute once.
+    hidden = [
+        any(a.submission is not None and not a.submission.posted for a in g.assignments)
+        for g in active
+    ]
+    unposted: dict[bool, list[GroupScore]] = {}
 
     def score(*, final: bool, posted_only: bool) -> Decimal | None:
-        sums = [
-            group_score(g, final=final, posted_only=posted_only, concluded=concluded)
-            for g in active
-        ]
+        if posted_only:
+            shared = unposted[final]
+            sums = [
+                group_score(g, final=final, posted_only=True, concluded=concluded) if h else s
+                for g, h, s in zip(active, hidden, shared, strict=True)
+            ]
+        else:
+            sums = [group_score(g, final=final, concluded=concluded) for g in active]
+            unposted[final] = sums
         total = _total(active, sums, weighted)
         return None if total is None else _round2(total)
+
+    unposted_current = score(final=False, posted_only=False)
+    unposted_final = score(final=True, posted_only=False)
 
     return CourseScores(
         current_score=score(final=False, posted_only=True),
         final_score=score(final=True, posted_only=True),
-        unposted_current_score=score(final=False, posted_only=False),
-        unposted_final_score=score(final=True, posted_only=False),
+        unposted_current_score=unposted_current,
+        unposted_final_score=unposted_final,
     )
 
 
