@@ -8,6 +8,7 @@ places half up; only the drop rules' bisection runs in binary floats, as canvas-
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import MAX_PREC, Decimal, localcontext
@@ -231,6 +232,12 @@ def _dsum(values: Iterable[Decimal]) -> Decimal:
 def group_score(
     group: GroupInput, *, final: bool, posted_only: bool = False, concluded: bool = False
 ) -> GroupScore:
+    """A group's kept score and possible points for one pass (memoised: inputs are immutable)."""
+    return _group_score(group, final, posted_only, concluded)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _group_score(group: GroupInput, final: bool, posted_only: bool, concluded: bool) -> GroupScore:
     """A group's kept score and possible points for one pass (current or final).
 
     ``posted_only`` is the posted pass (unposted submissions treated as absent); ``concluded``
