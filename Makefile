@@ -29,3 +29,13 @@ unit: $(STAMP)
 
 clean:
 	rm -rf $(VENV) out build dist .pytest_cache .mypy_cache .ruff_cache
+
+# Benchmarks (not timed tests): figures beside same-run baselines, as ratios.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+.PHONY: bench
+bench: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/bench.py

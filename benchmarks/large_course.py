@@ -17,8 +17,7 @@ def large_course(students: int = 2000, cycles: int = 40, seed: int = 7) -> str:
         "hw": [{"key": f"hw{i}", "points": 10, "due": f"{i * 3}d"} for i in range(1, 9)],
         "labs": [{"key": f"lab{i}", "points": 20, "due": f"{i * 7}d"} for i in range(1, 5)],
         "quizzes": [
-            {"key": f"q{i}", "points": 15, "submission_types": ["online_quiz"]}
-            for i in range(1, 5)
+            {"key": f"q{i}", "points": 15, "submission_types": ["online_quiz"]} for i in range(1, 5)
         ],
         "exams": [
             {"key": "mid", "points": 100, "grading_type": "letter_grade", "post_policy": "manual"}
@@ -37,15 +36,31 @@ def large_course(students: int = 2000, cycles: int = 40, seed: int = 7) -> str:
         quiz = f"q{cycle % 4 + 1}"
         steps += [
             {"after": "1h", "over": "1d", "submit": {"assignment": hw}},
-            {"after": "1h", "over": "1d", "grade": {"assignment": hw, "score": {"normal": [8, 1.5]}}},
-            {"after": "1h", "over": "1d", "take_quiz": {"assignment": quiz, "score": {"uniform": [7, 15]}}},
+            {
+                "after": "1h",
+                "over": "1d",
+                "grade": {"assignment": hw, "score": {"normal": [8, 1.5]}},
+            },
+            {
+                "after": "1h",
+                "over": "1d",
+                "take_quiz": {"assignment": quiz, "score": {"uniform": [7, 15]}},
+            },
             {"after": "1h", "over": "1d", "submit": {"assignment": lab, "students": "80%"}},
-            {"after": "1h", "over": "1d", "grade": {"assignment": lab, "score": {"uniform": [10, 20]}, "via": "api"}},
+            {
+                "after": "1h",
+                "over": "1d",
+                "grade": {"assignment": lab, "score": {"uniform": [10, 20]}, "via": "api"},
+            },
             {"after": "1h", "over": "1d", "comment": {"assignment": lab, "students": "20%"}},
         ]
         if cycle % 10 == 9:
             steps += [
-                {"after": "1h", "over": "1d", "grade": {"assignment": "mid", "score": {"normal": [75, 12]}}},
+                {
+                    "after": "1h",
+                    "over": "1d",
+                    "grade": {"assignment": "mid", "score": {"normal": [75, 12]}},
+                },
                 {"after": "1h", "post_grades": {"assignment": "mid"}},
             ]
     scenario = {

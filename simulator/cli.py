@@ -73,6 +73,12 @@ def _header(value: str) -> tuple[str, str]:
         ) from None
     except ValueError:
         expanded = raw.strip()
+    try:
+        (name + expanded).encode("latin-1")
+    except UnicodeEncodeError:
+        raise click.BadParameter(
+            f"header {name.strip()!r} must be plain text (latin-1)", param_hint="--header"
+        ) from None
     return name.strip(), expanded
 
 

@@ -17,6 +17,11 @@ import httpx
 Origin = tuple[str, str, int]
 
 
+def origin_of(url: httpx.URL) -> Origin:
+    """(scheme, host, port) of a URL, with the scheme's default port."""
+    return (url.scheme, url.host, url.port or (443 if url.scheme == "https" else 80))
+
+
 class _Connection:
     __slots__ = ("reader", "writer")
 
@@ -58,11 +63,6 @@ class LeanTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
-        port = url.port or (443 if url.scheme == "https" else 80)
-        origin: Origin = (url.scheme, url.host, port)
-        idle = self._idle[origin]
-        reused = bool(idle)
-        connection = idle.pop() if idle else await self._connect(origin)
         body = request.content
         head = [f"{request.method} {url.raw_path.decode('ascii')} HTTP/1.1\r\n".encode()]
         for name, value in request.headers.raw:
@@ -70,24 +70,34 @@ class LeanTransport(httpx.AsyncBaseTransport):
         if "content-length" not in request.headers:
             head.append(b"Content-Length: %d\r\n" % len(body))
         head.append(b"\r\n")
+        status, headers, content = await self.exchange(origin_of(url), b"".join(head) + body)
+        return httpx.Response(status, headers=headers, content=content, request=request)
+
+    async def exchange(
+        self, origin: Origin, payload: bytes
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """Send one complete HTTP/1.1 request; (status, headers, body) of the answer.
+
+        The fast path of senders that build their request bytes once (no httpx objects).
+        """
+        idle = self._idle[origin]
+        reused = bool(idle)
+        connection = idle.pop() if idle else await self._connect(origin)
         try:
-            connection.writer.write(b"".join(head) + body)
+            connection.writer.write(payload)
             status, headers, content, keep_alive = await self._read_response(connection.reader)
         except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
             connection.close()
-            if reused and isinstance(exc, (ConnectionError, asyncio.IncompleteReadError)):
-                # The server closed an idle keep-alive connection: retry once on a new one.
-                connection = await self._connect(origin)
-                try:
-                    connection.writer.write(b"".join(head) + body)
-                    status, headers, content, keep_alive = await self._read_response(
-                        connection.reader
-                    )
-                except (OSError, asyncio.IncompleteReadError, ValueError) as again:
-                    connection.close()
-                    raise httpx.ReadError(f"connection failed: {again!r}") from again
-            else:
+            if not (reused and isinstance(exc, (ConnectionError, asyncio.IncompleteReadError))):
                 raise httpx.ReadError(f"connection failed: {exc!r}") from exc
+            # The server closed an idle keep-alive connection: retry once on a new one.
+            connection = await self._connect(origin)
+            try:
+                connection.writer.write(payload)
+                status, headers, content, keep_alive = await self._read_response(connection.reader)
+            except (OSError, asyncio.IncompleteReadError, ValueError) as again:
+                connection.close()
+                raise httpx.ReadError(f"connection failed: {again!r}") from again
         except asyncio.CancelledError:
             connection.close()
             raise
@@ -95,7 +105,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
             idle.append(connection)
         else:
             connection.close()
-        return httpx.Response(status, headers=headers, content=content, request=request)
+        return status, headers, content
 
     @staticmethod
     async def _read_response(

@@ -1,0 +1,299 @@
+"""The benchmark suite: each figure beside a baseline measured in the same run, as a ratio.
+
+    make bench                      # everything (a few minutes)
+    python benchmarks/bench.py generation delivery   # some sections
+
+Sections:
+  generation  JSONL generation on one core vs building the same payload dicts in plain Python
+              and serialising them with orjson to the same kind of file (the limit baseline)
+  delivery    one event per POST to the local receiver: the simulator's pipeline vs a bare
+              client loop posting the same pre-rendered bodies; and httpx's default transport,
+              httpx-aiohttp, plain aiohttp and the simulator's transport on the same receiver
+  memory      peak RSS after 100k and after 1M events (the second within 20% of the first)
+  startup     `canvas-sim --help` and `canvas-sim run` on an empty scenario vs `python -c pass`
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from large_course import large_course  # noqa: E402
+
+from simulator.delivery import Rendered  # noqa: E402
+from simulator.run import DeliveryOptions, deliver_scenario, run_scenario  # noqa: E402
+from simulator.scenario import parse_scenario  # noqa: E402
+from simulator.sinks import JsonlFileSink  # noqa: E402
+
+ROWS: list[tuple[str, str, str, str]] = []
+
+
+def row(name: str, value: str, baseline: str, ratio: str) -> None:
+    ROWS.append((name, value, baseline, ratio))
+    print(f"  {name:<46} {value:>16} {baseline:>16} {ratio:>9}", flush=True)
+
+
+def best_of(runs: int, fn: Callable[[], float]) -> float:
+    return min(fn() for _ in range(runs))
+
+
+# --- generation ----------------------------------------------------------------------------
+
+
+def generation(tmp: Path) -> None:
+    text = large_course(students=2000, cycles=4)
+    scenario, located = parse_scenario(text, "large-course.yaml")
+    out = tmp / "events.jsonl"
+    started = time.perf_counter()
+    result = run_scenario(scenario, located, [JsonlFileSink(out)])
+    elapsed = time.perf_counter() - started
+    events = result.total
+    ours = events / elapsed
+    # Baseline: the same payloads as plain dicts, built and serialised with orjson to a file.
+    parsed = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    shapes = [(tuple(e["metadata"].items()), tuple(e["body"].items())) for e in parsed]
+    del parsed
+
+    def baseline() -> float:
+        started = time.perf_counter()
+        with open(tmp / "baseline.jsonl", "wb", buffering=1 << 20) as handle:
+            for metadata, body in shapes:
+                handle.write(orjson.dumps({"metadata": dict(metadata), "body": dict(body)}))
+                handle.write(b"\n")
+        return time.perf_counter() - started
+
+    limit = events / best_of(3, baseline)
+    row(
+        f"generation to JSONL, events/s ({events:,} events)",
+        f"{ours:,.0f}",
+        f"{limit:,.0f}",
+        f"{ours / limit:.1%}",
+    )
+
+
+# --- delivery ------------------------------------------------------------------------------
+
+
+def start_receiver() -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "receive", "--port", "0", "-q"],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stderr is not None
+    match = re.search(r"http://127\.0\.0\.1:(\d+)/", process.stderr.readline())
+    assert match, "receiver did not start"
+    return process, f"http://127.0.0.1:{match.group(1)}/events"
+
+
+async def post_all(bodies: Sequence[bytes], url: str, concurrency: int, kind: str) -> float:
+    """A bare client loop: POST every body, ``concurrency`` at a time; returns seconds."""
+    import httpx
+
+    queue = iter(bodies)
+    headers = {"content-type": "application/json"}
+    started = time.perf_counter()
+    if kind == "aiohttp":
+        import aiohttp
+
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as s:
+
+            async def worker_aiohttp() -> None:
+                for body in queue:
+                    async with s.post(url, data=body, headers=headers) as response:
+                        await response.read()
+                        assert response.status == 200
+
+            await asyncio.gather(*(worker_aiohttp() for _ in range(concurrency)))
+        return time.perf_counter() - started
+    if kind == "lean":
+        from simulator.transport import LeanTransport
+
+        from simulator.transport import origin_of
+
+        transport = LeanTransport()
+        target = httpx.URL(url)
+        origin = origin_of(target)
+        head = (
+            f"POST {target.raw_path.decode()} HTTP/1.1\r\nHost: {target.netloc.decode()}\r\n"
+            "Content-Type: application/json\r\n"
+        ).encode()
+
+        async def worker_lean() -> None:
+            for body in queue:
+                payload = head + b"Content-Length: %d\r\n\r\n" % len(body) + body
+                status, _, _ = await transport.exchange(origin, payload)
+                assert status == 200
+
+        await asyncio.gather(*(worker_lean() for _ in range(concurrency)))
+        await transport.aclose()
+        return time.perf_counter() - started
+    transport_arg = None
+    if kind == "httpx-aiohttp":
+        import aiohttp
+        from httpx_aiohttp import AiohttpTransport
+
+        transport_arg = AiohttpTransport(
+            client=lambda: aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency))
+        )
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, transport=transport_arg) as client:
+
+        async def worker_httpx() -> None:
+            for body in queue:
+                response = await client.post(url, content=body, headers=headers)
+                assert response.status_code == 200
+
+        await asyncio.gather(*(worker_httpx() for _ in range(concurrency)))
+    return time.perf_counter() - started
+
+
+def delivery(tmp: Path, count: int = 20_000, concurrency: int = 16) -> None:
+    text = large_course(students=1500, cycles=2)
+    scenario, located = parse_scenario(text, "large-course.yaml")
+    process, url = start_receiver()
+    try:
+        options = DeliveryOptions(max_events=count, dead_letter=tmp / "dead.jsonl")
+        options.targets = [
+            __import__("simulator.delivery", fromlist=["HttpTarget"]).HttpTarget(
+                url=url, concurrency=concurrency
+            )
+        ]
+        started = time.perf_counter()
+        result = deliver_scenario(scenario, located, [], options)
+        elapsed = time.perf_counter() - started
+        assert result.delivery is not None
+        delivered = sum(result.delivery.delivered.values())
+        ours = delivered / elapsed
+        bodies = [bytes(line) for line in _lines(scenario, located, count)]
+        bare = len(bodies) / asyncio.run(post_all(bodies, url, concurrency, "lean"))
+        row(
+            f"HTTP one event per POST, events/s (c={concurrency})",
+            f"{ours:,.0f}",
+            f"{bare:,.0f}",
+            f"{ours / bare:.1%}",
+        )
+        sample = bodies[:5000]
+        lean = len(sample) / asyncio.run(post_all(sample, url, concurrency, "lean"))
+        for kind in ("httpx", "httpx-aiohttp", "aiohttp"):
+            try:
+                rate = len(sample) / asyncio.run(post_all(sample, url, concurrency, kind))
+            except ImportError:
+                row(f"transport {kind}, requests/s", "not installed", "", "")
+                continue
+            row(
+                f"transport {kind} vs simulator's, requests/s",
+                f"{rate:,.0f}",
+                f"{lean:,.0f}",
+                f"{rate / lean:.1%}",
+            )
+    finally:
+        process.terminate()
+        process.communicate()
+
+
+def _lines(scenario: object, located: object, count: int) -> list[bytes]:
+    from simulator.sinks import MemorySink
+
+    sink = MemorySink()
+    run_scenario(scenario, located, [sink])  # type: ignore[arg-type]
+    return sink.lines[:count]
+
+
+# --- memory --------------------------------------------------------------------------------
+
+MEMORY_CHILD = """
+import resource, sys
+sys.path.insert(0, {root!r}); sys.path.insert(0, {bench!r})
+from large_course import large_course
+from simulator.run import DeliveryOptions, deliver_scenario
+from simulator.scenario import parse_scenario
+from simulator.sinks import JsonlFileSink
+scenario, located = parse_scenario(large_course(students=2000, cycles=200), "large.yaml")
+options = DeliveryOptions(max_events={events}, dead_letter={dead!r})
+result = deliver_scenario(scenario, located, [JsonlFileSink({out!r})], options)
+print(result.total, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def memory(tmp: Path) -> None:
+    peaks = {}
+    for events in (100_000, 1_000_000):
+        code = MEMORY_CHILD.format(
+            root=str(ROOT),
+            bench=str(ROOT / "benchmarks"),
+            events=events,
+            dead=str(tmp / "dead.jsonl"),
+            out=str(tmp / "memory.jsonl"),
+        )
+        output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        if output.returncode != 0:
+            raise RuntimeError(output.stderr)
+        total, peak_kb = map(int, output.stdout.split())
+        peaks[events] = peak_kb / 1024
+        assert total == events, (total, events)
+    ratio = peaks[1_000_000] / peaks[100_000]
+    row(
+        "peak RSS, MiB: 1M events vs 100k events",
+        f"{peaks[1_000_000]:,.0f}",
+        f"{peaks[100_000]:,.0f}",
+        f"{ratio:.1%}",
+    )
+
+
+# --- startup -------------------------------------------------------------------------------
+
+
+def _time(command: Sequence[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def startup(tmp: Path) -> None:
+    empty = tmp / "empty.yaml"
+    empty.write_text("start: 2024-09-02T08:00:00Z\ncourse: {students: 0}\n")
+    python = best_of(5, lambda: _time([sys.executable, "-c", "pass"]))
+    helped = best_of(5, lambda: _time([sys.executable, "-m", "simulator", "--help"]))
+    ran = best_of(5, lambda: _time([sys.executable, "-m", "simulator", "run", str(empty), "-q"]))
+    row("`canvas-sim --help`, s", f"{helped:.3f}", f"{python:.3f}", f"{helped / python:.1f}x")
+    row("`canvas-sim run` empty scenario, s", f"{ran:.3f}", f"{python:.3f}", f"{ran / python:.1f}x")
+
+
+SECTIONS = {"generation": generation, "delivery": delivery, "memory": memory, "startup": startup}
+
+
+def main(argv: list[str]) -> int:
+    chosen = argv or list(SECTIONS)
+    unknown = [name for name in chosen if name not in SECTIONS]
+    if unknown:
+        print(f"unknown section(s): {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+        return 2
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    print(f"  {'figure':<46} {'measured':>16} {'baseline':>16} {'ratio':>9}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in chosen:
+            SECTIONS[name](Path(tmp))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
