@@ -18,8 +18,8 @@ run: $(STAMP)
 test: lint typecheck unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check simulator tests
-	$(BIN)/ruff format --check simulator tests
+	$(BIN)/ruff check simulator tests benchmarks
+	$(BIN)/ruff format --check simulator tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy simulator

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from large_course import large_course  # noqa: E402
 
-from simulator.delivery import Rendered  # noqa: E402
+from simulator.delivery import HttpTarget  # noqa: E402
 from simulator.run import DeliveryOptions, deliver_scenario, run_scenario  # noqa: E402
 from simulator.scenario import parse_scenario  # noqa: E402
 from simulator.sinks import JsonlFileSink  # noqa: E402
@@ -123,9 +123,7 @@ async def post_all(bodies: Sequence[bytes], url: str, concurrency: int, kind: st
             await asyncio.gather(*(worker_aiohttp() for _ in range(concurrency)))
         return time.perf_counter() - started
     if kind == "lean":
-        from simulator.transport import LeanTransport
-
-        from simulator.transport import origin_of
+        from simulator.transport import LeanTransport, origin_of
 
         transport = LeanTransport()
         target = httpx.URL(url)
@@ -169,12 +167,11 @@ def delivery(tmp: Path, count: int = 20_000, concurrency: int = 16) -> None:
     scenario, located = parse_scenario(text, "large-course.yaml")
     process, url = start_receiver()
     try:
-        options = DeliveryOptions(max_events=count, dead_letter=tmp / "dead.jsonl")
-        options.targets = [
-            __import__("simulator.delivery", fromlist=["HttpTarget"]).HttpTarget(
-                url=url, concurrency=concurrency
-            )
-        ]
+        options = DeliveryOptions(
+            targets=[HttpTarget(url=url, concurrency=concurrency)],
+            max_events=count,
+            dead_letter=tmp / "dead.jsonl",
+        )
         started = time.perf_counter()
         result = deliver_scenario(scenario, located, [], options)
         elapsed = time.perf_counter() - started
@@ -222,6 +219,7 @@ MEMORY_CHILD = """
 import resource, sys
 sys.path.insert(0, {root!r}); sys.path.insert(0, {bench!r})
 from large_course import large_course
+from simulator.delivery import HttpTarget  # noqa: E402
 from simulator.run import DeliveryOptions, deliver_scenario
 from simulator.scenario import parse_scenario
 from simulator.sinks import JsonlFileSink
