@@ -20,6 +20,7 @@ from .grading import (
     AssignmentInput,
     CourseScores,
     GroupInput,
+    GroupMemo,
     SubmissionGrade,
     course_scores,
     grade_string,
@@ -107,6 +108,7 @@ class Engine:
         ]
         self._server_ip = self.draw.faker.ipv4_public()
         self._users_by_id = {user.id: user for user in self.world.users.values()}
+        self._group_memos: dict[int, GroupMemo] = {}
         self._teacher_list = [
             user for key, user in self.world.users.items() if self.world.roles[key] == "teacher"
         ]
@@ -475,7 +477,14 @@ class Engine:
                     never_drop=group.never_drop,
                 )
             )
-        return course_scores(groups, weighted=self.course.weighted)
+        return course_scores(groups, weighted=self.course.weighted, memo=self._memo(user))
+
+    def _memo(self, user: User) -> GroupMemo:
+        """Per-student memo of group scores: bounded by the world's size, not the events'."""
+        memo = self._group_memos.get(user.id)
+        if memo is None:
+            memo = self._group_memos[user.id] = {}
+        return memo
 
     def _schedule_recompute(self, enrollment: Enrollment) -> None:
         """Debounced: one pending recompute job per student covers every change before it runs."""

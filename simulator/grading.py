@@ -8,7 +8,6 @@ places half up; only the drop rules' bisection runs in binary floats, as canvas-
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import MAX_PREC, Decimal, localcontext
@@ -232,12 +231,6 @@ def _dsum(values: Iterable[Decimal]) -> Decimal:
 def group_score(
     group: GroupInput, *, final: bool, posted_only: bool = False, concluded: bool = False
 ) -> GroupScore:
-    """A group's kept score and possible points for one pass (memoised: inputs are immutable)."""
-    return _group_score(group, final, posted_only, concluded)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _group_score(group: GroupInput, final: bool, posted_only: bool, concluded: bool) -> GroupScore:
     """A group's kept score and possible points for one pass (current or final).
 
     ``posted_only`` is the posted pass (unposted submissions treated as absent); ``concluded``
@@ -298,15 +291,39 @@ def _total(
     return 100 * score_n * possible_d, score_d * possible_n
 
 
+GroupMemo = dict[int, tuple[GroupInput, dict[tuple[bool, bool, bool], GroupScore]]]
+
+
 def course_scores(
-    groups: Iterable[GroupInput], *, weighted: bool, concluded: bool = False
+    groups: Iterable[GroupInput],
+    *,
+    weighted: bool,
+    concluded: bool = False,
+    memo: GroupMemo | None = None,
 ) -> CourseScores:
     """Canvas's four course scores, each rounded to 2 places half up, or None.
 
     ``weighted`` is the course's ``group_weighting_scheme == "percent"``; ``concluded`` is an
-    enrollment in the completed state.
+    enrollment in the completed state. ``memo`` (one per student, kept by the caller) reuses
+    the scores of groups whose inputs did not change since the last call.
     """
     active = [g for g in groups if not g.deleted]
+    memo = {} if memo is None else memo
+
+    def memoised(
+        g: GroupInput, *, final: bool, posted_only: bool = False, concluded: bool = False
+    ) -> GroupScore:
+        entry = memo.get(g.id)
+        if entry is None or entry[0] != g:
+            entry = memo[g.id] = (g, {})
+        key = (final, posted_only, concluded)
+        found = entry[1].get(key)
+        if found is None:
+            found = entry[1][key] = group_score(
+                g, final=final, posted_only=posted_only, concluded=concluded
+            )
+        return found
+
     # A group whose submissions are all posted scores the same in both passes: compute once.
     hidden = [
         any(a.submission is not None and not a.submission.posted for a in g.assignments)
@@ -318,11 +335,11 @@ def course_scores(
         if posted_only:
             shared = unposted[final]
             sums = [
-                group_score(g, final=final, posted_only=True, concluded=concluded) if h else s
+                memoised(g, final=final, posted_only=True, concluded=concluded) if h else s
                 for g, h, s in zip(active, hidden, shared, strict=True)
             ]
         else:
-            sums = [group_score(g, final=final, concluded=concluded) for g in active]
+            sums = [memoised(g, final=final, concluded=concluded) for g in active]
             unposted[final] = sums
         total = _total(active, sums, weighted)
         return None if total is None else _round2(total)
