@@ -171,6 +171,7 @@ def delivery(tmp: Path, count: int = 20_000, concurrency: int = 16) -> None:
             targets=[HttpTarget(url=url, concurrency=concurrency)],
             max_events=count,
             dead_letter=tmp / "dead.jsonl",
+            producer_process=True,
         )
         started = time.perf_counter()
         result = deliver_scenario(scenario, located, [], options)

@@ -190,6 +190,12 @@ def _header(value: str) -> tuple[str, str]:
     help="Send the JWT as a quoted JSON string, as some consumers have observed.",
 )
 @click.option(
+    "--single-process",
+    is_flag=True,
+    help="Generate events in the delivering process (by default, HTTP runs generate them in a "
+    "forked child so that delivery has a core of its own).",
+)
+@click.option(
     "--stats-json",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the delivery summary as JSON to this file.",
@@ -219,6 +225,7 @@ def run(
     kid: str | None,
     issuer: str,
     jwt_quoted: bool,
+    single_process: bool,
     stats_json: Path | None,
     quiet: bool,
 ) -> None:
@@ -233,6 +240,7 @@ def run(
     from .delivery import HttpTarget, RetryPolicy
     from .durations import parse_duration_ms
     from .pacing import Schedule, parse_ramp
+    from .producer import fork_available
     from .report import live_progress, print_delivery, print_summary
     from .run import DeliveryOptions, deliver_scenario, run_scenario
     from .scenario import load_scenario
@@ -289,6 +297,7 @@ def run(
                 duration_s=duration_s,
                 dead_letter=dead_letter,
                 handle_signals=True,
+                producer_process=bool(urls) and not single_process and fork_available(),
             )
             result = deliver_scenario(
                 scenario_model,

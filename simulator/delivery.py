@@ -16,7 +16,7 @@ import signal
 import time
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -287,8 +287,19 @@ class HttpSender:
         await self._transport.aclose()
 
 
+async def _as_async(
+    events: Iterable[Rendered] | AsyncIterable[Rendered],
+) -> AsyncIterator[Rendered]:
+    if isinstance(events, AsyncIterable):
+        async for event in events:
+            yield event
+    else:
+        for event in events:
+            yield event
+
+
 async def deliver(
-    events: Iterable[Rendered],
+    events: Iterable[Rendered] | AsyncIterable[Rendered],
     senders: Sequence[HttpSender],
     *,
     stats: DeliveryStats,
@@ -326,11 +337,13 @@ async def deliver(
         task.add_done_callback(tasks.discard)
         task.add_done_callback(lambda _: slots[index].release())
 
-    if max_events is not None:
-        events = itertools.islice(events, max_events)
+    if max_events is not None and not isinstance(events, AsyncIterable):
+        events = itertools.islice(events, max_events)  # pull no event beyond the limit
+    count = -1
     try:
-        for count, event in enumerate(events):
-            if stop.is_set():
+        async for event in _as_async(events):
+            count += 1
+            if stop.is_set() or (max_events is not None and count >= max_events):
                 break
             if duration_s is not None and loop.time() - start >= duration_s:
                 break

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -14,6 +14,7 @@ from .engine import Engine
 from .errors import SimulatorError
 from .metadata import Job
 from .pacing import Schedule
+from .producer import ProducerProcess
 from .render import NullPolicy, Renderer
 from .scenario import Scenario, load_scenario
 from .sinks import Sink
@@ -137,6 +138,7 @@ class DeliveryOptions:
     dead_letter: Path = Path("dead-letter.jsonl")
     drain_s: float = 10.0
     handle_signals: bool = False
+    producer_process: bool = False  # generate in a forked child (a core for delivery)
 
 
 def deliver_scenario(
@@ -160,12 +162,28 @@ def deliver_scenario(
     result.delivery = stats
     opened: list[Sink] = []
     ok = False
+    producer = ProducerProcess(engine, renderer) if options.producer_process else None
+
+    async def counted(events: AsyncIterable[Rendered]) -> AsyncIterator[Rendered]:
+        async for event in events:
+            result.events[event.name] += 1
+            if result.first_event_ms is None:
+                result.first_event_ms = event.time_ms
+            result.last_event_ms = event.time_ms
+            if progress is not None and result.total % PROGRESS_EVERY == 0:
+                progress(result.total)
+            yield event
 
     async def go() -> None:
         senders = [HttpSender(target, stats, dead, seed=engine.seed) for target in options.targets]
+        source: Iterable[Rendered] | AsyncIterable[Rendered]
+        if producer is not None:
+            source = counted(producer.events())
+        else:
+            source = rendered_events(engine, renderer, result, progress)
         try:
             await deliver(
-                rendered_events(engine, renderer, result, progress),
+                source,
                 senders,
                 stats=stats,
                 line_sinks=sinks,
@@ -186,11 +204,16 @@ def deliver_scenario(
         asyncio.run(go())
         ok = stats.interrupted_by is None
     finally:
+        if producer is not None:
+            producer.close()
         dead.close()
         close_all(opened, ok=ok)
     if dead.count:
         result.dead_letter_path = dead.path
-    return _finish(engine, result)
+    if producer is None:
+        return _finish(engine, result)
+    result.students = producer.students or []  # known when the scenario ran to its end
+    return result
 
 
 def run_file(path: str | Path, sinks: Sequence[Sink], **options: object) -> RunResult:

@@ -1,0 +1,89 @@
+"""Event generation in a child process, so delivery gets a core of its own.
+
+The child is forked with the engine already built (scenario errors surface before it starts);
+it renders events and hands them over a pipe in batches. The stream is the same as in-process
+generation, byte for byte. On platforms without fork, generation stays in-process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import signal
+from collections.abc import AsyncIterator
+from multiprocessing.connection import Connection
+from typing import Any
+
+from .delivery import Rendered
+from .engine import Engine
+from .errors import SimulatorError
+from .render import Renderer
+
+BATCH = 256
+
+
+def fork_available() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _produce(connection: Connection, engine: Engine, renderer: Renderer) -> None:
+    """The child: render every event and send them in batches; then the final score rows."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
+    from .run import RunResult, _finish, rendered_events
+
+    result = RunResult(engine.scenario.name, engine.seed)
+    try:
+        batch: list[tuple[str, int, bytes]] = []
+        for event in rendered_events(engine, renderer, result):
+            batch.append((event.name, event.time_ms, event.line))
+            if len(batch) >= BATCH:
+                connection.send(("events", batch))
+                batch = []
+        if batch:
+            connection.send(("events", batch))
+        connection.send(("done", _finish(engine, result).students))
+    except SimulatorError as exc:
+        connection.send(("error", (str(exc), exc.exit_code)))
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the parent stopped reading: nothing left to do
+    finally:
+        connection.close()
+
+
+class ProducerProcess:
+    """Rendered events from a forked child, as an async iterator."""
+
+    def __init__(self, engine: Engine, renderer: Renderer) -> None:
+        context = multiprocessing.get_context("fork")
+        self._receiver, sender = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_produce, args=(sender, engine, renderer), daemon=True
+        )
+        self._process.start()
+        sender.close()
+        self.students: list[Any] | None = None
+
+    async def events(self) -> AsyncIterator[Rendered]:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                kind, payload = await loop.run_in_executor(None, self._receiver.recv)
+            except EOFError:
+                raise SimulatorError("event generation stopped unexpectedly") from None
+            if kind == "events":
+                for name, time_ms, line in payload:
+                    yield Rendered(name, time_ms, line)
+            elif kind == "done":
+                self.students = payload
+                return
+            else:
+                message, code = payload
+                error = SimulatorError(message)
+                error.exit_code = code
+                raise error
+
+    def close(self) -> None:
+        self._receiver.close()
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join(timeout=5)
