@@ -237,11 +237,11 @@ def run(
     file and the run exits 1. Ctrl-C or SIGTERM stop generating, drain in-flight requests, and
     report (exit 130 / 143). A summary goes to stderr.
     """
-    from .delivery import HttpTarget, RetryPolicy
+    from .delivery import DeliveryStats, HttpTarget, RetryPolicy
     from .durations import parse_duration_ms
     from .pacing import Schedule, parse_ramp
     from .producer import fork_available
-    from .report import live_progress, print_delivery, print_summary
+    from .report import live_delivery, live_progress, print_delivery, print_summary
     from .run import DeliveryOptions, deliver_scenario, run_scenario
     from .scenario import load_scenario
     from .signing import Signer, load_private_key
@@ -264,8 +264,8 @@ def run(
     sinks = [open_sink(path) for path in paths]
     schedule = Schedule(rate=rate, ramp=ramp_points, speed=speed)
     delivering = bool(urls) or schedule.paced or max_events or duration_s
-    with live_progress(enabled=not quiet) as progress:
-        if not delivering:
+    if not delivering:
+        with live_progress(enabled=not quiet) as progress:
             result = run_scenario(
                 scenario_model,
                 located,
@@ -275,30 +275,33 @@ def run(
                 nulls=cast(NullPolicy, nulls),
                 progress=progress,
             )
-        else:
-            http_targets = [
-                HttpTarget(
-                    url=url,
-                    headers=parsed_headers,
-                    timeout_s=timeout,
-                    concurrency=concurrency,
-                    batch=batch,
-                    retry=RetryPolicy(retries=retries, backoff_s=backoff),
-                    signer=signer,
-                    jwt_quoted=jwt_quoted,
-                    verify_tls=not insecure,
-                )
-                for url in urls
-            ]
-            options = DeliveryOptions(
-                targets=http_targets,
-                schedule=schedule,
-                max_events=max_events,
-                duration_s=duration_s,
-                dead_letter=dead_letter,
-                handle_signals=True,
-                producer_process=bool(urls) and not single_process and fork_available(),
+    else:
+        http_targets = [
+            HttpTarget(
+                url=url,
+                headers=parsed_headers,
+                timeout_s=timeout,
+                concurrency=concurrency,
+                batch=batch,
+                retry=RetryPolicy(retries=retries, backoff_s=backoff),
+                signer=signer,
+                jwt_quoted=jwt_quoted,
+                verify_tls=not insecure,
             )
+            for url in urls
+        ]
+        options = DeliveryOptions(
+            targets=http_targets,
+            schedule=schedule,
+            max_events=max_events,
+            duration_s=duration_s,
+            dead_letter=dead_letter,
+            handle_signals=True,
+            producer_process=bool(urls) and not single_process and fork_available(),
+            stats=DeliveryStats(),
+        )
+        assert options.stats is not None
+        with live_delivery(options.stats, enabled=not quiet):
             result = deliver_scenario(
                 scenario_model,
                 located,
@@ -307,7 +310,6 @@ def run(
                 seed=seed,
                 templates=templates,
                 nulls=cast(NullPolicy, nulls),
-                progress=progress,
             )
     if not quiet:
         print_summary(result)

@@ -15,6 +15,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .clock import event_time
+from .delivery import DeliveryStats
 from .receiver import Receiver, ReceiverConfig
 from .run import RunResult
 
@@ -146,3 +147,34 @@ def _receiver_table(receiver: Receiver) -> Table:
     for reason, count in stats["rejected"].items():
         table.add_row(f"[red]rejected: {reason}[/red]", str(count))
     return table
+
+
+class _Status:
+    """A line rich re-renders on every refresh (4 times a second)."""
+
+    def __init__(self, describe: Callable[[], str]) -> None:
+        self._describe = describe
+
+    def __rich__(self) -> str:
+        return self._describe()
+
+
+@contextmanager
+def live_delivery(stats: DeliveryStats, *, enabled: bool) -> Iterator[None]:
+    """Sent, rate, in flight, retries and errors, live on stderr when it is a terminal."""
+    console = Console(stderr=True)
+    if not enabled or not console.is_terminal:
+        yield
+        return
+
+    def describe() -> str:
+        delivered = sum(stats.delivered.values())
+        elapsed = stats.elapsed or 1e-9
+        return (
+            f"delivered {delivered:,} of {stats.generated:,} | {delivered / elapsed:,.0f}/s | "
+            f"in flight {stats.in_flight} | retries {stats.retries:,} | "
+            f"dead-lettered {sum(stats.dead_lettered.values()):,}"
+        )
+
+    with Live(_Status(describe), console=console, refresh_per_second=4, transient=True):
+        yield

@@ -139,6 +139,7 @@ class DeliveryOptions:
     drain_s: float = 10.0
     handle_signals: bool = False
     producer_process: bool = False  # generate in a forked child (a core for delivery)
+    stats: DeliveryStats | None = None  # pass one in to watch it live
 
 
 def deliver_scenario(
@@ -157,7 +158,7 @@ def deliver_scenario(
     renderer = Renderer(templates, nulls)
     destinations = [s.description for s in sinks] + [t.url for t in options.targets]
     result = RunResult(scenario.name, engine.seed, destinations=destinations)
-    stats = DeliveryStats()
+    stats = options.stats or DeliveryStats()
     dead = DeadLetters(options.dead_letter)
     result.delivery = stats
     opened: list[Sink] = []
