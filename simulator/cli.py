@@ -60,6 +60,14 @@ def main() -> None:
     """
 
 
+def _write_json(path: Path, value: object) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(orjson.dumps(value, option=orjson.OPT_INDENT_2) + b"\n")
+    except OSError as exc:
+        raise SimulatorError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 def _header(value: str) -> tuple[str, str]:
     """``'Name: value'``; ``$VAR`` / ``${VAR}`` in the value come from the environment."""
     name, sep, raw = value.partition(":")
@@ -196,6 +204,12 @@ def _header(value: str) -> tuple[str, str]:
     "forked child so that delivery has a core of its own).",
 )
 @click.option(
+    "--state-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the end state a consumer should have derived (per student: each assignment's "
+    "score, grade and state, the four course scores, the override) as JSON.",
+)
+@click.option(
     "--stats-json",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the delivery summary as JSON to this file.",
@@ -226,6 +240,7 @@ def run(
     issuer: str,
     jwt_quoted: bool,
     single_process: bool,
+    state_out: Path | None,
     stats_json: Path | None,
     quiet: bool,
 ) -> None:
@@ -315,10 +330,10 @@ def run(
         print_summary(result)
         if result.delivery is not None and urls:
             print_delivery(result)
+    if state_out is not None and result.gradebook is not None:
+        _write_json(state_out, result.gradebook)
     if stats_json is not None and result.delivery is not None:
-        stats_json.write_bytes(
-            orjson.dumps(result.delivery.as_dict(), option=orjson.OPT_INDENT_2) + b"\n"
-        )
+        _write_json(stats_json, result.delivery.as_dict())
     delivery = result.delivery
     if delivery is not None and delivery.interrupted_by:
         sys.exit(130 if delivery.interrupted_by == "SIGINT" else 143)
@@ -475,3 +490,52 @@ def keys(directory: Path, kids: tuple[str, ...]) -> None:
     document = write_key_set(directory, kids)
     click.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
     click.echo(f"keys written to {directory}/ (current key id: {kids[1]})", err=True)
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the schema to this file instead of stdout.",
+)
+@_clean_errors
+def schema(out: Path | None) -> None:
+    """Print the JSON Schema of scenario files.
+
+    Point your editor at it for validation and completion, e.g. with the YAML language server,
+    a first line ``# yaml-language-server: $schema=scenario.schema.json``. The repository ships
+    it as scenarios/scenario.schema.json.
+    """
+    from .scenario import json_schema
+
+    if out is not None:
+        _write_json(out, json_schema())
+    else:
+        click.echo(orjson.dumps(json_schema(), option=orjson.OPT_INDENT_2).decode())
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--seed", type=int, help="Seed for the dry run (default: the scenario's).")
+@click.option(
+    "--no-dry-run", is_flag=True, help="Only validate; do not simulate to count the events."
+)
+@_clean_errors
+def check(scenario: str, seed: int | None, no_dry_run: bool) -> None:
+    """Validate SCENARIO and print its plan, writing nothing.
+
+    Checks the YAML, the scenario format and every name a step refers to, then simulates the
+    scenario in memory (unless --no-dry-run) to count the events it will emit, by type. Exits 2
+    with file:line:column and what was expected on any mistake.
+    """
+    from .engine import Engine
+    from .report import print_plan
+    from .run import run_scenario
+    from .scenario import load_scenario
+
+    scenario_model, located = load_scenario(scenario)
+    engine = Engine(scenario_model, located, seed)
+    result = None
+    if not no_dry_run:
+        result = run_scenario(scenario_model, located, [], seed=seed)
+    print_plan(scenario, engine, result)

@@ -41,7 +41,8 @@ def _produce(connection: Connection, engine: Engine, renderer: Renderer) -> None
                 batch = []
         if batch:
             connection.send(("events", batch))
-        connection.send(("done", _finish(engine, result).students))
+        _finish(engine, result)
+        connection.send(("done", (result.students, result.gradebook)))
     except SimulatorError as exc:
         connection.send(("error", (str(exc), exc.exit_code)))
     except (BrokenPipeError, ConnectionResetError):
@@ -61,7 +62,7 @@ class ProducerProcess:
         )
         self._process.start()
         sender.close()
-        self.students: list[Any] | None = None
+        self.final: tuple[list[Any], dict[str, Any] | None] | None = None
 
     async def events(self) -> AsyncIterator[Rendered]:
         loop = asyncio.get_running_loop()
@@ -74,7 +75,7 @@ class ProducerProcess:
                 for name, time_ms, line in payload:
                     yield Rendered(name, time_ms, line)
             elif kind == "done":
-                self.students = payload
+                self.final = payload
                 return
             else:
                 message, code = payload

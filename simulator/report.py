@@ -16,6 +16,7 @@ from rich.table import Table
 
 from .clock import event_time
 from .delivery import DeliveryStats
+from .engine import Engine
 from .receiver import Receiver, ReceiverConfig
 from .run import RunResult
 
@@ -178,3 +179,30 @@ def live_delivery(stats: DeliveryStats, *, enabled: bool) -> Iterator[None]:
 
     with Live(_Status(describe), console=console, refresh_per_second=4, transient=True):
         yield
+
+
+def print_plan(path: str, engine: Engine, result: RunResult | None) -> None:
+    """What ``canvas-sim check`` prints: the course, its people, its steps, the event counts."""
+    console = Console(highlight=False)
+    world, course = engine.world, engine.course
+    roles = list(world.roles.values())
+    console.print(f"[bold]{path}[/bold]: valid scenario {engine.scenario.name!r}")
+    console.print(
+        f"course {course.name!r} ({course.code}), "
+        f"{'weighted by group' if course.weighted else 'points-based'}"
+    )
+    people = (("teacher", "teachers"), ("ta", "TAs"), ("student", "students"))
+    console.print("people: " + ", ".join(f"{roles.count(r)} {label}" for r, label in people))
+    for group in course.groups:
+        keys = ", ".join(a.key for a in group.assignments) or "no assignments"
+        console.print(f"  group {group.key} (weight {group.weight}): {keys}")
+    console.print(f"{len(engine.scenario.steps)} steps, seed {engine.seed}")
+    if result is None:
+        return
+    first, last = result.first_event_ms, result.last_event_ms
+    if first is not None and last is not None:
+        console.print(f"simulated time: {event_time(first)} to {event_time(last)}")
+    table = Table("event type", "count", title=f"{result.total} events", title_justify="left")
+    for name, count in sorted(result.events.items()):
+        table.add_row(name, str(count))
+    console.print(table)

@@ -8,10 +8,12 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, It
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from .delivery import DeadLetters, DeliveryStats, HttpSender, HttpTarget, Rendered, deliver
 from .engine import Engine
 from .errors import SimulatorError
+from .gradebook import gradebook
 from .metadata import Job
 from .pacing import Schedule
 from .producer import ProducerProcess
@@ -45,6 +47,7 @@ class RunResult:
     destinations: list[str] = field(default_factory=list)
     delivery: DeliveryStats | None = None
     dead_letter_path: Path | None = None
+    gradebook: dict[str, Any] | None = None  # the end state (see simulator.gradebook)
 
     @property
     def total(self) -> int:
@@ -87,6 +90,7 @@ def close_all(sinks: Sequence[Sink], *, ok: bool) -> None:
 
 
 def _finish(engine: Engine, result: RunResult) -> RunResult:
+    result.gradebook = gradebook(engine)
     for enrollment in engine.course.enrollments.values():
         if enrollment.score is not None:
             row = enrollment.score
@@ -213,7 +217,8 @@ def deliver_scenario(
         result.dead_letter_path = dead.path
     if producer is None:
         return _finish(engine, result)
-    result.students = producer.students or []  # known when the scenario ran to its end
+    if producer.final is not None:  # known when the scenario ran to its end
+        result.students, result.gradebook = producer.final
     return result
 
 

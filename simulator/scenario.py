@@ -342,12 +342,17 @@ class CommentParams(Model):
     attachments: int = Field(0, ge=0, le=10)
 
 
+def _empty_params(value: object) -> object:
+    """``- enroll:`` with nothing after it means the defaults."""
+    return {} if value is None else value
+
+
 class EnrollStep(Timing):
-    enroll: EnrollParams = EnrollParams()
+    enroll: Annotated[EnrollParams, BeforeValidator(_empty_params)]
 
 
 class AcceptInvitationStep(Timing):
-    accept_invitation: AcceptParams = AcceptParams()
+    accept_invitation: Annotated[AcceptParams, BeforeValidator(_empty_params)]
 
 
 class SubmitStep(Timing):
@@ -453,6 +458,14 @@ class Scenario(Model):
 
 
 # --- loading --------------------------------------------------------------------------------
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files (for editors: the YAML language server)."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Canvas Live Events simulator scenario"
+    return schema
 
 
 def load_scenario(path: str | Path) -> tuple[Scenario, Located]:
