@@ -69,6 +69,9 @@ class Draw:
 
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
+        # Request ids and the milliseconds between events of one request come from a stream of
+        # their own, so that adding an event type never reshuffles people, scores or times.
+        self.wire_rng = random.Random(f"{seed}/wire")
         self.faker = Faker("en_US")
         self.faker.seed_instance(seed)
         self.sentences = [self.faker.sentence(nb_words=12) for _ in range(TEXT_POOL_SIZE)]
@@ -176,6 +179,7 @@ def _gradebook(
                 post_manually=aspec.post_policy == "manual",
                 omit_from_final_grade=aspec.omit_from_final_grade,
                 lti_assignment_id=rfc_uuid(rng),
+                lti_resource_link_id=hex_token(rng, 40),
                 created_at=start,
                 quiz_id=world.ids.next("quizzes")
                 if "online_quiz" in aspec.submission_types
@@ -229,7 +233,7 @@ def _person(world: World, draw: Draw, spec: PersonSpec, role: str) -> User:
         zone=zone,
         uuid=canvas_uuid(rng),
         lti_user_id=hex_token(rng, 40),
-        user_agent=rng.choice(USER_AGENTS),
+        user_agent=USER_AGENTS[0] if role == "admin" else rng.choice(USER_AGENTS),
         client_ip=faker.ipv4_public(),
         session_id=hex_token(rng, 32),
         created_at=world.course.created_at,

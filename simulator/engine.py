@@ -47,6 +47,7 @@ from .scenario import (
 from .world import Assignment, Enrollment, ScoreRow, Submission, User
 from .yamlsource import Located
 
+PRIORITY_SETUP = -1
 PRIORITY_JOB = 0
 PRIORITY_ACTION = 1
 PRIORITY_STEP = 2
@@ -92,6 +93,7 @@ class Engine:
         self.seed = scenario.seed if seed is None else seed
         self.draw = Draw(self.seed)
         self.rng = self.draw.rng
+        self._wire = self.draw.wire_rng
         self.world = build_world(scenario, self.draw, located)
         self.course = self.world.course
         self.metadata = MetadataBuilder(self.world)
@@ -118,6 +120,8 @@ class Engine:
 
     def events(self) -> Iterator[ev.Event]:
         """Every event of the scenario, in simulated time order."""
+        if self.scenario.setup_events:
+            self._push(self.start_ms, PRIORITY_SETUP, self._setup)
         if self._steps:
             self._push(self.start_ms, PRIORITY_STEP, lambda: self._start_step(0, self.start_ms))
         while self._heap:
@@ -134,7 +138,7 @@ class Engine:
         heapq.heappush(self._heap, (time_ms, priority, self._sequence, action))
 
     def _emit(self, name: str, origin: Origin, fields: dict[str, Any]) -> None:
-        self._tick += self.rng.randint(2, 40)
+        self._tick += self._wire.randint(2, 40)
         self._out.append(ev.Event(name, self._tick, origin, fields))
 
     def _error(self, step: _Step, message: str, *field: str | int) -> ScenarioError:
@@ -312,10 +316,17 @@ class Engine:
         return f"https://{self.world.account.domain}{path}"
 
     def _request(
-        self, actor: User, method: str, path: str, referrer: str | None, via: str = "browser"
+        self,
+        actor: User,
+        method: str,
+        path: str,
+        referrer: str | None,
+        via: str = "browser",
+        *,
+        context: str | None = "Course",
     ) -> Request:
         """A request by ``actor``; ``via`` api (token) or lti (a tool, no user keys)."""
-        request_id = rfc_uuid(self.rng)
+        request_id = rfc_uuid(self._wire)
         if via == "lti":
             return Request(
                 None,
@@ -351,6 +362,7 @@ class Engine:
             actor.session_id,
             actor.user_agent,
             actor.client_ip,
+            context=context,
         )
 
     def _job(self, tag: str) -> Job:
@@ -519,6 +531,46 @@ class Engine:
         )
 
     # --- actions ------------------------------------------------------------------------
+
+    def _setup(self) -> None:
+        """The course, its people, groups and assignments come into being (setup_events)."""
+        world, course = self.world, self.course
+        admin = world.admin
+        assert admin is not None
+        account_path = f"/accounts/{world.account.sub_account_id}"
+        request = self._request(
+            admin, "POST", f"/api/v1{account_path}/courses", account_path, context=None
+        )
+        self._emit("course_created", request, ev.course_fields(world, "available", request.zone))
+        users_path = f"/accounts/{world.account.id}/users"
+        for user in world.users.values():
+            request = self._request(
+                admin, "POST", f"/api/v1{users_path}", users_path, context="Account"
+            )
+            self._emit("user_created", request, ev.user_fields(world, user, request.zone))
+        if not self._teacher_list:
+            return
+        teacher = self._teacher_list[0]
+        groups_path = f"/api/v1/courses/{course.id}/assignment_groups"
+        for group in course.groups:
+            request = self._request(
+                teacher, "POST", groups_path, f"/courses/{course.id}/assignments"
+            )
+            self._emit(
+                "assignment_group_created", request, ev.assignment_group_fields(world, group)
+            )
+            for assignment in group.assignments:
+                request = self._request(
+                    teacher,
+                    "POST",
+                    f"/api/v1/courses/{course.id}/assignments",
+                    f"/courses/{course.id}/assignments/new",
+                )
+                self._emit(
+                    "assignment_created",
+                    request,
+                    ev.assignment_fields(world, assignment, self.now, request.zone),
+                )
 
     def _do_enroll(self, step: _Step, params: EnrollParams, user: User | None) -> None:
         assert user is not None and self.world.admin is not None
@@ -723,6 +775,15 @@ class Engine:
             assignment.grading_type = params.grading_type
         if assignment.points_possible == old_points and params.grading_type is None:
             return
+        teacher = self._grader(params.grader)
+        path = f"/api/v1/courses/{self.course.id}/assignments/{assignment.id}"
+        referrer = f"/courses/{self.course.id}/assignments/{assignment.id}/edit"
+        request = self._request(teacher, "PUT", path, referrer)
+        self._emit(
+            "assignment_updated",
+            request,
+            ev.assignment_fields(self.world, assignment, self.now, request.zone),
+        )
         job = self._job("Assignment#update_student_submissions")
         for (assignment_id, _), sub in self.course.submissions.items():
             if assignment_id != assignment.id or sub.score is None:

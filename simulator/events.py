@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from .clock import body_time, body_time_ms
 from .grading import CourseScores
 from .metadata import Origin
-from .world import Assignment, Enrollment, Submission, User, World
+from .world import Assignment, AssignmentGroup, Enrollment, Submission, User, World
 
 TEXT_LIMIT = 8192
 
@@ -31,6 +31,11 @@ class Event:
 
 # name -> (what emits it, request or job)
 CATALOGUE: dict[str, str] = {
+    "course_created": "setup: the scenario's course is created (setup_events)",
+    "user_created": "setup: each person of the scenario is created (setup_events)",
+    "assignment_group_created": "setup: each assignment group is created (setup_events)",
+    "assignment_created": "setup: each assignment is created (setup_events)",
+    "assignment_updated": "update_assignment: points possible or grading type change",
     "enrollment_created": "enroll: a user is enrolled in the course",
     "enrollment_state_created": "enroll: the enrollment's effective state row is created",
     "enrollment_updated": "accept_invitation: an invited enrollment becomes active",
@@ -266,4 +271,88 @@ def quiz_submitted_fields(world: World, submission: Submission) -> dict[str, Any
     return {
         "submission_id": world.account.gid(submission.quiz_submission_id),
         "quiz_id": world.account.gid(submission.assignment.quiz_id),
+    }
+
+
+def course_fields(world: World, workflow_state: str, zone: ZoneInfo | None) -> dict[str, Any]:
+    """course_created / course_updated (ids global)."""
+    course, account = world.course, world.account
+    return {
+        "course_id": account.gid(course.id),
+        "account_id": account.gid(account.sub_account_id),
+        "uuid": course.uuid,
+        "name": truncate(course.name),
+        "created_at": body_time(course.created_at, zone),
+        "updated_at": body_time(course.created_at, zone),
+        "workflow_state": workflow_state,
+        "account_uuid": account.uuid,
+    }
+
+
+def user_fields(world: World, user: User, zone: ZoneInfo | None) -> dict[str, Any]:
+    """user_created / user_updated (ids global)."""
+    return {
+        "user_id": world.account.gid(user.id),
+        "uuid": user.uuid,
+        "name": user.name,
+        "short_name": user.name,
+        "workflow_state": "registered",
+        "created_at": body_time(user.created_at, zone),
+        "updated_at": body_time(user.created_at, zone),
+        "user_login": user.login,
+        "user_sis_id": user.sis_id,
+    }
+
+
+def group_rules(group: AssignmentGroup) -> str | None:
+    """Canvas's stored rules text: one 'key:value' line per rule, each ended by a newline."""
+    lines = []
+    if group.drop_lowest:
+        lines.append(f"drop_lowest:{group.drop_lowest}\n")
+    if group.drop_highest:
+        lines.append(f"drop_highest:{group.drop_highest}\n")
+    lines += [f"never_drop:{assignment_id}\n" for assignment_id in sorted(group.never_drop)]
+    return "".join(lines) or None
+
+
+def assignment_group_fields(world: World, group: AssignmentGroup) -> dict[str, Any]:
+    """assignment_group_created / assignment_group_updated (ids local)."""
+    return {
+        "assignment_group_id": str(group.id),
+        "context_id": str(world.course.id),
+        "context_type": "Course",
+        "name": truncate(group.name),
+        "position": group.position,
+        "group_weight": float(group.weight),
+        "rules": group_rules(group),
+        "sis_source_id": None,
+        "integration_data": None,
+        "workflow_state": "available",
+    }
+
+
+def assignment_fields(
+    world: World, assignment: Assignment, now: int, zone: ZoneInfo | None
+) -> dict[str, Any]:
+    """assignment_created / assignment_updated (ids global)."""
+    account, course = world.account, world.course
+    return {
+        "assignment_id": account.gid(assignment.id),
+        "context_id": account.gid(course.id),
+        "context_type": "Course",
+        "context_uuid": course.uuid,
+        "assignment_group_id": account.gid(assignment.group.id),
+        "title": truncate(assignment.title),
+        "description": None,
+        "due_at": body_time(assignment.due_at, zone),
+        "unlock_at": None,
+        "lock_at": None,
+        "points_possible": num(assignment.points_possible),
+        "submission_types": ",".join(assignment.submission_types),
+        "workflow_state": "published" if assignment.published else "unpublished",
+        "updated_at": body_time(now, zone),
+        "lti_assignment_id": assignment.lti_assignment_id,
+        "lti_resource_link_id": assignment.lti_resource_link_id,
+        "created_on_blueprint_sync": False,
+        "domain": account.domain,
     }

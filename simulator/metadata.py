@@ -24,6 +24,7 @@ class Request:
     user_agent: str
     client_ip: str
     developer_key_id: str | None = None
+    context: str | None = "Course"  # context_* keys: the course, the root "Account", or none
 
     @property
     def zone(self) -> ZoneInfo | None:
@@ -55,6 +56,12 @@ class MetadataBuilder:
             "context_account_id": account.gid(account.sub_account_id),
             "context_sis_source_id": course.sis_source_id,
         }
+        self._account_context = {
+            "context_type": "Account",
+            "context_id": account.gid(account.id),
+            "context_account_id": account.gid(account.id),
+            "context_sis_source_id": None,
+        }
         self._root = {
             "root_account_uuid": account.uuid,
             "root_account_id": account.gid(account.id),
@@ -69,7 +76,12 @@ class MetadataBuilder:
         return self._request(origin, event_name, time_ms)
 
     def _request(self, request: Request, event_name: str, time_ms: int) -> dict[str, Any]:
-        meta: dict[str, Any] = {**self._context, **self._root}
+        if request.context == "Course":
+            meta: dict[str, Any] = {**self._context, **self._root}
+        elif request.context == "Account":
+            meta = {**self._account_context, **self._root}
+        else:
+            meta = dict(self._root)
         actor = request.actor
         if actor is not None:
             meta["user_login"] = actor.login

@@ -446,6 +446,11 @@ class Scenario(Model):
     seed: int = Field(1, description="Default seed; --seed overrides it")
     start: datetime = Field(description="Simulated time of the first step (with offset)")
     job_delay: Duration = Field(5000, description="Delay of the course score recompute job")
+    setup_events: bool = Field(
+        True,
+        description="Emit course_created, user_created, assignment_group_created and "
+        "assignment_created before the first step; false for scenarios that start mid-term",
+    )
     account: AccountSpec = AccountSpec()
     course: CourseSpec = CourseSpec()
     steps: list[Step] = Field(default_factory=list)

@@ -108,6 +108,7 @@ class Assignment:
     post_manually: bool
     omit_from_final_grade: bool
     lti_assignment_id: str
+    lti_resource_link_id: str
     created_at: int
     quiz_id: int | None = None
 

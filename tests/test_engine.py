@@ -15,6 +15,7 @@ from simulator.sinks import MemorySink
 COURSE = """
 start: 2024-09-02T08:00:00-06:00
 job_delay: 5s
+setup_events: false
 course:
   time_zone: America/Denver
   weighted: {weighted}
@@ -440,3 +441,48 @@ def test_invited_students_must_accept_before_submitting() -> None:
     tail = [e for e in sink.events() if e["metadata"]["event_name"] == "enrollment_updated"]
     assert tail[0]["body"]["workflow_state"] == "active"
     assert names(events) == ["submission_created"]
+
+
+def test_setup_events_describe_the_course_before_the_first_step() -> None:
+    text = COURSE.format(weighted="true").replace("setup_events: false", "setup_events: true")
+    text = text.replace("      weight: 40\n", "      weight: 40\n      drop_lowest: 1\n")
+    text = text.replace("      weight: 40\n", "      weight: 40\n      never_drop: [a1]\n")
+    scenario, located = parse_scenario(text, "setup.yaml")
+    sink = MemorySink()
+    run_scenario(scenario, located, [sink])
+    events = sink.events()
+    assert names(events)[:7] == [
+        "course_created",
+        "user_created",
+        "user_created",
+        "user_created",
+        "assignment_group_created",
+        "assignment_created",
+        "assignment_created",
+    ]
+    course, first_user = events[0], events[1]
+    assert "context_type" not in course["metadata"]  # created from the account, no context
+    assert first_user["metadata"]["context_type"] == "Account"
+    assert first_user["body"]["name"] == "Ada Lovelace"
+    group = events[4]["body"]
+    assignment = events[5]["body"]
+    assert len(group["assignment_group_id"]) < 14  # local in its own event
+    assert assignment["assignment_group_id"] == str(
+        2107 * 10**13 + int(group["assignment_group_id"])
+    )  # global in assignment events
+    assert group["group_weight"] == 40.0 and group["position"] == 1
+    a1_local = int(assignment["assignment_id"]) % 10**13
+    assert group["rules"] == f"drop_lowest:1\nnever_drop:{a1_local}\n"
+    assert assignment["points_possible"] == 10.0 and assignment["submission_types"] == (
+        "online_text_entry"
+    )
+    assert names(events).count("assignment_created") == 4
+    assert names(events)[7] == "assignment_group_created"  # exams
+    assert names(events)[10] == "enrollment_created"  # then the first step
+
+
+def test_points_change_emits_assignment_updated_first() -> None:
+    events = after_enroll(simulate("- update_assignment: {assignment: a2, points: 15}"))
+    assert names(events) == ["assignment_updated"]
+    assert events[0]["body"]["points_possible"] == 15.0
+    assert events[0]["metadata"]["http_method"] == "PUT"

@@ -1,8 +1,10 @@
 """The quickstart scenario's output is pinned byte for byte (reviewed by hand once).
 
 The trajectory of student12 in this file was checked by hand against CANVAS_REFERENCE section 4
-(weighted groups, drop_lowest with never_drop, pending_review, points change, manual posting):
-85.0/17.0 -> 85.0/26.43 -> 83.5/31.14 -> 66.5/31.14 -> 64.95/31.14 -> unposted 52.74/54.29.
+(weighted groups 40/60, drop_lowest 1 with never_drop, pending_review, points change, manual
+posting): current/final 95.0/19.0 -> 95.0/28.43 (quiz pending: 19 + 11/70*60) -> 86.0/32.71 ->
+67.0/32.71 (hw2 graded 0; one droppable, so nothing dropped in current) -> 65.27/32.71 (hw2 now
+out of 12: 9.5/22*40 + 48) -> unposted 72.99/74.71 (midterm 49/50 hidden) -> posted 72.99/74.71.
 To accept an intended change, regenerate with UPDATE_GOLDEN=1 and review the diff.
 """
 
