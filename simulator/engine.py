@@ -29,6 +29,7 @@ from .metadata import Job, MetadataBuilder, Origin, Request
 from .scenario import (
     AcceptParams,
     CommentParams,
+    EnrollmentChangeParams,
     EnrollParams,
     ExcuseParams,
     GradeParams,
@@ -42,6 +43,7 @@ from .scenario import (
     Timing,
     Uniform,
     UpdateAssignmentParams,
+    UpdateGroupParams,
     step_action,
 )
 from .world import Assignment, Enrollment, ScoreRow, Submission, User
@@ -70,7 +72,9 @@ ROLE_ENROLLMENT = {
     "student": "StudentEnrollment",
 }
 # Steps that act once for the whole assignment, not once per student.
-WHOLE_ASSIGNMENT_ACTIONS = frozenset({"post_grades", "hide_grades", "update_assignment"})
+WHOLE_ASSIGNMENT_ACTIONS = frozenset(
+    {"post_grades", "hide_grades", "update_assignment", "update_group"}
+)
 API_USER_AGENT = "python-requests/2.31.0"
 LTI_USER_AGENT = "GuzzleHttp/7"
 CENT = Decimal("0.01")
@@ -201,7 +205,11 @@ class Engine:
 
     def _select_students(self, selection: Any) -> list[User]:
         """Enrolled students picked by 'all', a percentage (seeded draw) or a list of keys."""
-        enrolled = [e.user for e in self.course.enrollments.values() if e.is_student]
+        enrolled = [
+            e.user
+            for e in self.course.enrollments.values()
+            if e.is_student and e.workflow_state != "deleted"
+        ]
         if selection == "all":
             return list(enrolled)
         if isinstance(selection, str):  # a percentage
@@ -277,8 +285,22 @@ class Engine:
                 )
             if action == "submit":
                 self._check_submit(step, params)
+            if action == "update_group":
+                self._check_group(step, params)
             if action == "comment" and params.author not in ("student", "teacher", *users):
                 raise self._error(step, f"unknown author {params.author!r}", action, "author")
+
+    def _check_group(self, step: _Step, params: UpdateGroupParams) -> None:
+        group = next((g for g in self.course.groups if g.key == params.group), None)
+        if group is None:
+            known = ", ".join(g.key for g in self.course.groups) or "none"
+            message = f"unknown group {params.group!r} (the course has: {known})"
+            raise self._error(step, message, "update_group", "group")
+        members = {a.key for a in group.assignments}
+        for i, key in enumerate(params.never_drop or ()):
+            if key not in members:
+                message = f"never_drop names {key!r}, not an assignment of group {group.key!r}"
+                raise self._error(step, message, "update_group", "never_drop", i)
 
     def _check_submit(self, step: _Step, params: SubmitParams) -> None:
         assignment = self.course.assignments[params.assignment]
@@ -489,7 +511,10 @@ class Engine:
                     never_drop=group.never_drop,
                 )
             )
-        return course_scores(groups, weighted=self.course.weighted, memo=self._memo(user))
+        concluded = self.course.enrollments[user.id].workflow_state == "completed"
+        return course_scores(
+            groups, weighted=self.course.weighted, concluded=concluded, memo=self._memo(user)
+        )
 
     def _memo(self, user: User) -> GroupMemo:
         """Per-student memo of group scores: bounded by the world's size, not the events'."""
@@ -594,12 +619,7 @@ class Engine:
         if enrollment.is_student:
             for assignment in course.assignments.values():
                 if assignment.published:
-                    course.submissions[(assignment.id, user.id)] = Submission(
-                        id=self.world.ids.next("submissions"),
-                        assignment=assignment,
-                        user=user,
-                        updated_at=self.now,
-                    )
+                    self._add_placeholder(assignment, user)
             scores = self._scores_for(user)
             enrollment.score = ScoreRow(
                 id=self.world.ids.next("scores"),
@@ -634,16 +654,7 @@ class Engine:
         )
         enrollment.workflow_state = "active"
         enrollment.updated_at = self.now
-        self._emit(
-            "enrollment_updated",
-            request,
-            ev.enrollment_fields(self.world, enrollment, request.zone),
-        )
-        self._emit(
-            "enrollment_state_updated",
-            request,
-            ev.enrollment_state_fields(self.world, enrollment, self.now),
-        )
+        self._emit_enrollment_update(enrollment, request)
 
     def _do_submit(self, step: _Step, params: SubmitParams, user: User | None) -> None:
         assert user is not None
@@ -768,12 +779,26 @@ class Engine:
         self, step: _Step, params: UpdateAssignmentParams, user: User | None
     ) -> None:
         assignment = self.course.assignments[params.assignment]
-        old_points = assignment.points_possible
+        old_points, old_type = assignment.points_possible, assignment.grading_type
+        before = (old_points, old_type, assignment.published, assignment.omit_from_final_grade)
         if params.points is not None:
             assignment.points_possible = params.points
         if params.grading_type is not None:
             assignment.grading_type = params.grading_type
-        if assignment.points_possible == old_points and params.grading_type is None:
+        if params.published is not None:
+            assignment.published = params.published
+        if params.omit_from_final_grade is not None:
+            assignment.omit_from_final_grade = params.omit_from_final_grade
+        title_changed = params.title is not None and params.title != assignment.title
+        if params.title is not None:
+            assignment.title = params.title
+        after = (
+            assignment.points_possible,
+            assignment.grading_type,
+            assignment.published,
+            assignment.omit_from_final_grade,
+        )
+        if before == after and not title_changed:
             return
         teacher = self._grader(params.grader)
         path = f"/api/v1/courses/{self.course.id}/assignments/{assignment.id}"
@@ -784,18 +809,95 @@ class Engine:
             request,
             ev.assignment_fields(self.world, assignment, self.now, request.zone),
         )
-        job = self._job("Assignment#update_student_submissions")
-        for (assignment_id, _), sub in self.course.submissions.items():
-            if assignment_id != assignment.id or sub.score is None:
-                continue
-            old = ev.GradeSnapshot(sub.score, sub.grade, old_points)
-            self._set_grade(sub, sub.score)
-            sub.updated_at = self.now
-            grader = self._user_by_id(sub.grader_id)
-            self._emit("grade_change", job, ev.grade_change_fields(self.world, sub, old, grader))
+        if assignment.published:
+            self._add_placeholders(assignment)
+        if (old_points, old_type) != (assignment.points_possible, assignment.grading_type):
+            job = self._job("Assignment#update_student_submissions")
+            for (assignment_id, _), sub in self.course.submissions.items():
+                if assignment_id != assignment.id or sub.score is None:
+                    continue
+                old = ev.GradeSnapshot(sub.score, sub.grade, old_points)
+                self._set_grade(sub, sub.score)
+                sub.updated_at = self.now
+                grader = self._user_by_id(sub.grader_id)
+                self._emit(
+                    "grade_change", job, ev.grade_change_fields(self.world, sub, old, grader)
+                )
+        if before != after:
+            self._recompute_everyone()
+
+    def _add_placeholders(self, assignment: Assignment) -> None:
+        """Silent unsubmitted submissions for every student of a published assignment."""
         for enrollment in self.course.enrollments.values():
             if enrollment.is_student:
+                self._add_placeholder(assignment, enrollment.user)
+
+    def _add_placeholder(self, assignment: Assignment, user: User) -> None:
+        """Canvas creates an unsubmitted submission per student and assignment: no event."""
+        key = (assignment.id, user.id)
+        if key not in self.course.submissions:
+            self.course.submissions[key] = Submission(
+                id=self.world.ids.next("submissions"),
+                assignment=assignment,
+                user=user,
+                updated_at=self.now,
+            )
+
+    def _recompute_everyone(self) -> None:
+        for enrollment in self.course.enrollments.values():
+            if enrollment.is_student and enrollment.workflow_state != "deleted":
                 self._schedule_recompute(enrollment)
+
+    def _do_update_group(self, step: _Step, params: UpdateGroupParams, user: User | None) -> None:
+        group = next(g for g in self.course.groups if g.key == params.group)
+        before = (group.name, group.weight, group.drop_lowest, group.drop_highest, group.never_drop)
+        if params.name is not None:
+            group.name = params.name
+        if params.weight is not None:
+            group.weight = params.weight
+        if params.drop_lowest is not None:
+            group.drop_lowest = params.drop_lowest
+        if params.drop_highest is not None:
+            group.drop_highest = params.drop_highest
+        if params.never_drop is not None:
+            group.never_drop = frozenset(self.course.assignments[k].id for k in params.never_drop)
+        after = (group.name, group.weight, group.drop_lowest, group.drop_highest, group.never_drop)
+        if before == after:
+            return
+        teacher = self._grader(params.grader)
+        path = f"/api/v1/courses/{self.course.id}/assignment_groups/{group.id}"
+        request = self._request(teacher, "PUT", path, f"/courses/{self.course.id}/assignments")
+        self._emit(
+            "assignment_group_updated", request, ev.assignment_group_fields(self.world, group)
+        )
+        if before[1:] != after[1:]:
+            self._recompute_everyone()
+
+    def _do_conclude(self, step: _Step, params: EnrollmentChangeParams, user: User | None) -> None:
+        self._change_enrollment(step, user, "completed")
+
+    def _do_drop(self, step: _Step, params: EnrollmentChangeParams, user: User | None) -> None:
+        self._change_enrollment(step, user, "deleted")
+
+    def _change_enrollment(self, step: _Step, user: User | None, state: str) -> None:
+        """A teacher concludes or removes a student: enrollment_updated, then its state row."""
+        assert user is not None
+        enrollment = self._student_enrollment(step, user)
+        if enrollment.workflow_state == state:
+            return
+        teacher = self._grader(None)
+        verb = "DELETE" if state == "deleted" else "PUT"
+        path = f"/api/v1/courses/{self.course.id}/enrollments/{enrollment.id}"
+        request = self._request(teacher, verb, path, f"/courses/{self.course.id}/users")
+        enrollment.workflow_state = state
+        enrollment.updated_at = self.now
+        self._emit_enrollment_update(enrollment, request)
+
+    def _emit_enrollment_update(self, enrollment: Enrollment, request: Request) -> None:
+        fields = ev.enrollment_fields(self.world, enrollment, request.zone)
+        self._emit("enrollment_updated", request, fields)
+        state = ev.enrollment_state_fields(self.world, enrollment, self.now)
+        self._emit("enrollment_state_updated", request, state)
 
     def _user_by_id(self, user_id: int | None) -> User | None:
         return None if user_id is None else self._users_by_id[user_id]

@@ -312,7 +312,24 @@ class UpdateAssignmentParams(Model):
     grading_type: (
         Literal["points", "percent", "pass_fail", "letter_grade", "gpa_scale", "not_graded"] | None
     ) = None
+    published: bool | None = Field(None, description="Publish (true) or unpublish (false)")
+    omit_from_final_grade: bool | None = None
+    title: str | None = None
     grader: Key | None = None
+
+
+class UpdateGroupParams(Model):
+    group: Key
+    name: str | None = None
+    weight: Decimal | None = Field(None, ge=0)
+    drop_lowest: int | None = Field(None, ge=0)
+    drop_highest: int | None = Field(None, ge=0)
+    never_drop: list[Key] | None = None
+    grader: Key | None = None
+
+
+class EnrollmentChangeParams(Model):
+    students: Students = Field(description="Students whose enrollment changes")
 
 
 class PostParams(Model):
@@ -375,6 +392,18 @@ class UpdateAssignmentStep(Timing):
     update_assignment: UpdateAssignmentParams
 
 
+class UpdateGroupStep(Timing):
+    update_group: UpdateGroupParams
+
+
+class ConcludeStep(Timing):
+    conclude: EnrollmentChangeParams
+
+
+class DropStep(Timing):
+    drop: EnrollmentChangeParams
+
+
 class PostGradesStep(Timing):
     post_grades: PostParams
 
@@ -403,6 +432,9 @@ STEP_MODELS: dict[str, type[Timing]] = {
     "excuse": ExcuseStep,
     "take_quiz": TakeQuizStep,
     "update_assignment": UpdateAssignmentStep,
+    "update_group": UpdateGroupStep,
+    "conclude": ConcludeStep,
+    "drop": DropStep,
     "post_grades": PostGradesStep,
     "hide_grades": HideGradesStep,
     "override_grade": OverrideGradeStep,
@@ -429,6 +461,9 @@ Step = Annotated[
     | Annotated[ExcuseStep, Tag("excuse")]
     | Annotated[TakeQuizStep, Tag("take_quiz")]
     | Annotated[UpdateAssignmentStep, Tag("update_assignment")]
+    | Annotated[UpdateGroupStep, Tag("update_group")]
+    | Annotated[ConcludeStep, Tag("conclude")]
+    | Annotated[DropStep, Tag("drop")]
     | Annotated[PostGradesStep, Tag("post_grades")]
     | Annotated[HideGradesStep, Tag("hide_grades")]
     | Annotated[OverrideGradeStep, Tag("override_grade")]

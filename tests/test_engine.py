@@ -486,3 +486,78 @@ def test_points_change_emits_assignment_updated_first() -> None:
     assert names(events) == ["assignment_updated"]
     assert events[0]["body"]["points_possible"] == 15.0
     assert events[0]["metadata"]["http_method"] == "PUT"
+
+
+def test_group_weight_change_recomputes_every_student() -> None:
+    events = after_enroll(
+        simulate(
+            """
+            - grade: {assignment: a1, students: [ann], score: 5}
+            - grade: {assignment: q1, students: [ann, bob], score: 20}
+            - after: 1h
+              update_group: {group: hw, weight: 80}
+            """,
+            weighted=True,
+        )
+    )
+    changed = events[
+        events.index(next(e for e in events if names([e]) == ["assignment_group_updated"])) :
+    ]
+    assert names(changed)[0] == "assignment_group_updated"
+    assert changed[0]["body"]["group_weight"] == 80.0
+    courses = [
+        e["body"] for e in changed[1:] if e["metadata"]["event_name"] == "course_grade_change"
+    ]
+    # Weights now sum to 140: Canvas never scales down. ann: current 5/10*80 + 20/20*60 = 100.0
+    # (was 5/10*40 + 60 = 80.0); final 5/20*80 + 20/70*60 = 20 + 17.142.. = 37.14 (was 27.14).
+    # bob: current 100.0 either way (only exams graded, scaled up); final 0 + 17.14 either way:
+    # nothing moved, so no event for bob.
+    assert len(courses) == 1
+    assert (courses[0]["old_current_score"], courses[0]["current_score"]) == (80.0, 100.0)
+    assert (courses[0]["old_final_score"], courses[0]["final_score"]) == (27.14, 37.14)
+
+
+def test_publishing_an_assignment_moves_final_scores_of_students_without_grades() -> None:
+    text = COURSE.format(weighted="false").replace(
+        "{key: mid, title: Midterm, points: 50, grading_type: letter_grade, post_policy: manual}",
+        "{key: mid, title: Midterm, points: 50, published: false}",
+    )
+    scenario, located = parse_scenario(
+        text.replace("groups:\n", "groups:\n", 1)
+        + "  - grade: {assignment: a1, students: [ann], score: 10}\n"
+        + "  - after: 1h\n    update_assignment: {assignment: mid, published: true}\n"
+        + "  - grade: {assignment: mid, students: [bob], score: 25}\n",
+        "t.yaml",
+    )
+    sink = MemorySink()
+    run_scenario(scenario, located, [sink])
+    events = after_enroll(sink.events())
+    published = names(events).index("assignment_updated")
+    assert events[published]["body"]["workflow_state"] == "published"
+    after = [e["body"] for e in events[published + 1 :] if names([e]) == ["course_grade_change"]]
+    # ann: final 10/40 = 25.0 -> 10/90 = 11.11; bob (no grades) final 0.0 stays 0.0: no event,
+    # then bob's midterm 25/50 counts: current 50.0, final 25/90 = 27.78.
+    assert after[0]["old_final_score"] == 25.0 and after[0]["final_score"] == 11.11
+    assert (after[-1]["current_score"], after[-1]["final_score"]) == (50.0, 27.78)
+
+
+def test_conclude_and_drop() -> None:
+    events = simulate(
+        """
+        - grade: {assignment: a1, students: [ann, bob], score: 8}
+        - conclude: {students: [ann]}
+        - drop: {students: [bob]}
+        - after: 1h
+          grade: {assignment: a2, score: 9}
+        """
+    )
+    updates = [e["body"] for e in events if names([e]) == ["enrollment_updated"]]
+    assert [u["workflow_state"] for u in updates] == ["completed", "deleted"]
+    states = [e["body"]["state"] for e in events if names([e]) == ["enrollment_state_updated"]]
+    assert states == ["completed", "deleted"]
+    last = events[-3:]
+    # "all" no longer includes the dropped student: only ann is graded on a2.
+    assert names(last) == ["submission_updated", "grade_change", "course_grade_change"]
+    # ann is concluded: ungraded work is left out of final instead of counting 0:
+    # (8 + 9) / 20 = 85.0 for both current and final.
+    assert (last[2]["body"]["current_score"], last[2]["body"]["final_score"]) == (85.0, 85.0)
