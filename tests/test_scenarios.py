@@ -1,0 +1,88 @@
+"""Every shipped scenario runs, and shows what its description promises."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from simulator.events import CATALOGUE
+from simulator.run import run_scenario
+from simulator.scenario import load_scenario
+from simulator.sinks import MemorySink
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+# What each scenario is for, as event types (or "type:field=value") that must appear.
+PROMISES: dict[str, list[str]] = {
+    "quickstart": [
+        "course_grade_change",
+        "grade_change",
+        "grade_override",
+        "submission_comment_created",
+        "submission_created",
+        "submission_custom_grade_status",
+        "submission_updated",
+    ],
+    "semester": [
+        "enrollment_updated:workflow_state=deleted",
+        "enrollment_updated:workflow_state=completed",
+        "grade_override",
+        "submission_custom_grade_status",
+        "submission_comment_created",
+        "quiz_submitted",
+        "grade_change:muted=True",
+        "submission_created:attempt=2",
+    ],
+    "quiz-day": [
+        "quiz_submitted",
+        "submission_created:workflow_state=pending_review",
+        "grade_change:grader_id=None",
+        "grade_change:grading_complete=False",
+        "submission_updated:attempt=2",
+    ],
+    "regrade-storm": [
+        "assignment_updated:workflow_state=unpublished",
+        "assignment_group_updated",
+        "grade_change:points_possible=25.0",
+        "course_grade_change",
+    ],
+    "edge-cases": [
+        "grade_change:grade=complete",
+        "grade_change:grade=incomplete",
+        "grade_change:score=None",
+        "grade_change:score=12.0",
+        "submission_custom_grade_status",
+        "grade_override",
+    ],
+}
+
+
+def run(path: Path) -> list[dict[str, Any]]:
+    scenario, located = load_scenario(path)
+    sink = MemorySink()
+    run_scenario(scenario, located, [sink])
+    return sink.events()
+
+
+def test_every_shipped_scenario_has_promises() -> None:
+    assert {path.stem for path in SHIPPED} == set(PROMISES)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_shipped_scenario_keeps_its_promises(path: Path) -> None:
+    events = run(path)
+    kinds = Counter(e["metadata"]["event_name"] for e in events)
+    assert set(kinds) <= set(CATALOGUE)
+    for promise in PROMISES[path.stem]:
+        name, _, condition = promise.partition(":")
+        matching = [e for e in events if e["metadata"]["event_name"] == name]
+        if condition:
+            field, _, text = condition.partition("=")
+            matching = [e for e in matching if str(e["body"].get(field)) == text]
+        assert matching, f"{path.name} emits no {promise}"
+    times = [e["metadata"]["event_time"] for e in events]
+    assert times == sorted(times)
