@@ -204,6 +204,58 @@ def _header(value: str) -> tuple[str, str]:
     "forked child so that delivery has a core of its own).",
 )
 @click.option(
+    "--duplicates",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Fault: deliver this fraction of events twice (Canvas may redeliver).",
+)
+@click.option(
+    "--drop",
+    "drop_share",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Fault: lose this fraction of events.",
+)
+@click.option(
+    "--reorder",
+    metavar="WINDOW",
+    help="Fault: shuffle arrivals within this simulated window, e.g. 30s (so a "
+    "course_grade_change can arrive before its grade_change).",
+)
+@click.option(
+    "--delay",
+    metavar="MIN-MAX",
+    help="Fault: deliver some events this much later in the stream, e.g. 1m-10m.",
+)
+@click.option(
+    "--delay-share",
+    type=click.FloatRange(0, 1),
+    default=0.05,
+    show_default=True,
+    help="With --delay: the fraction of events delayed.",
+)
+@click.option(
+    "--compact-nulls",
+    is_flag=True,
+    help="Fault: request-driven events omit null-valued body keys (as real payloads).",
+)
+@click.option(
+    "--mixed-offsets",
+    is_flag=True,
+    help="Fault: body timestamps in varied UTC offsets (the same instants).",
+)
+@click.option(
+    "--extra-keys",
+    is_flag=True,
+    help="Fault: unknown keys in metadata and body, as Canvas may add.",
+)
+@click.option(
+    "--faults-manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where the list of injected faults goes (default: beside the first output "
+    "file, <name>.faults.jsonl, else faults.jsonl).",
+)
+@click.option(
     "--state-out",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the end state a consumer should have derived (per student: each assignment's "
@@ -240,6 +292,15 @@ def run(
     issuer: str,
     jwt_quoted: bool,
     single_process: bool,
+    duplicates: float,
+    drop_share: float,
+    reorder: str | None,
+    delay: str | None,
+    delay_share: float,
+    compact_nulls: bool,
+    mixed_offsets: bool,
+    extra_keys: bool,
+    faults_manifest: Path | None,
     state_out: Path | None,
     stats_json: Path | None,
     quiet: bool,
@@ -254,6 +315,7 @@ def run(
     """
     from .delivery import DeliveryStats, HttpTarget, RetryPolicy
     from .durations import parse_duration_ms
+    from .faults import FaultConfig, FaultInjector, Manifest
     from .pacing import Schedule, parse_ramp
     from .producer import fork_available
     from .report import live_delivery, live_progress, print_delivery, print_summary
@@ -270,6 +332,12 @@ def run(
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     parsed_headers = [_header(value) for value in headers]
+    try:
+        reorder_ms = parse_duration_ms(reorder) if reorder else 0
+        low, _, high = (delay or "0s").partition("-")
+        delay_ms = (parse_duration_ms(low), parse_duration_ms(high or low))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
     urls = [t for t in targets if t.startswith(("http://", "https://"))]
     paths = [t for t in targets if t not in urls] or ([] if urls else ["-"])
     scenario_model, located = load_scenario(scenario)
@@ -277,6 +345,24 @@ def run(
     if sign_key:
         signer = Signer(load_private_key(sign_key), kid=kid, issuer=issuer)
     sinks = [open_sink(path) for path in paths]
+    fault_config = FaultConfig(
+        duplicates=duplicates,
+        drop=drop_share,
+        reorder_ms=reorder_ms,
+        delay_ms=delay_ms,
+        delay_share=delay_share if delay else 0.0,
+        compact_nulls=compact_nulls,
+        mixed_offsets=mixed_offsets,
+        extra_keys=extra_keys,
+        seed=scenario_model.seed if seed is None else seed,
+    )
+    injector = None
+    if fault_config.active:
+        first_file = next((Path(p) for p in paths if p != "-"), None)
+        manifest_path = faults_manifest or (
+            first_file.with_name(first_file.name + ".faults.jsonl") if first_file else None
+        )
+        injector = FaultInjector(fault_config, Manifest(manifest_path or "faults.jsonl"))
     schedule = Schedule(rate=rate, ramp=ramp_points, speed=speed)
     delivering = bool(urls) or schedule.paced or max_events or duration_s
     if not delivering:
@@ -289,6 +375,7 @@ def run(
                 templates=templates,
                 nulls=cast(NullPolicy, nulls),
                 progress=progress,
+                faults=injector,
             )
     else:
         http_targets = [
@@ -314,6 +401,7 @@ def run(
             handle_signals=True,
             producer_process=bool(urls) and not single_process and fork_available(),
             stats=DeliveryStats(),
+            faults=injector,
         )
         assert options.stats is not None
         with live_delivery(options.stats, enabled=not quiet):
@@ -330,6 +418,8 @@ def run(
         print_summary(result)
         if result.delivery is not None and urls:
             print_delivery(result)
+    if injector is not None and not quiet and injector.manifest.path.exists():
+        click.echo(f"injected faults are listed in {injector.manifest.path}", err=True)
     if state_out is not None and result.gradebook is not None:
         _write_json(state_out, result.gradebook)
     if stats_json is not None and result.delivery is not None:

@@ -17,6 +17,7 @@ from typing import Any
 from .delivery import Rendered
 from .engine import Engine
 from .errors import SimulatorError
+from .faults import FaultInjector
 from .render import Renderer
 
 BATCH = 256
@@ -26,7 +27,9 @@ def fork_available() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _produce(connection: Connection, engine: Engine, renderer: Renderer) -> None:
+def _produce(
+    connection: Connection, engine: Engine, renderer: Renderer, faults: FaultInjector | None
+) -> None:
     """The child: render every event and send them in batches; then the final score rows."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     from .run import RunResult, _finish, rendered_events
@@ -34,7 +37,8 @@ def _produce(connection: Connection, engine: Engine, renderer: Renderer) -> None
     result = RunResult(engine.scenario.name, engine.seed)
     try:
         batch: list[tuple[str, int, bytes]] = []
-        for event in rendered_events(engine, renderer, result):
+        stream = rendered_events(engine, renderer, result)
+        for event in faults.apply(stream) if faults else stream:
             batch.append((event.name, event.time_ms, event.line))
             if len(batch) >= BATCH:
                 connection.send(("events", batch))
@@ -48,17 +52,21 @@ def _produce(connection: Connection, engine: Engine, renderer: Renderer) -> None
     except (BrokenPipeError, ConnectionResetError):
         pass  # the parent stopped reading: nothing left to do
     finally:
+        if faults is not None:
+            faults.manifest.close()
         connection.close()
 
 
 class ProducerProcess:
     """Rendered events from a forked child, as an async iterator."""
 
-    def __init__(self, engine: Engine, renderer: Renderer) -> None:
+    def __init__(
+        self, engine: Engine, renderer: Renderer, faults: FaultInjector | None = None
+    ) -> None:
         context = multiprocessing.get_context("fork")
         self._receiver, sender = context.Pipe(duplex=False)
         self._process = context.Process(
-            target=_produce, args=(sender, engine, renderer), daemon=True
+            target=_produce, args=(sender, engine, renderer, faults), daemon=True
         )
         self._process.start()
         sender.close()

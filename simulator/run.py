@@ -13,6 +13,7 @@ from typing import Any
 from .delivery import DeadLetters, DeliveryStats, HttpSender, HttpTarget, Rendered, deliver
 from .engine import Engine
 from .errors import SimulatorError
+from .faults import FaultInjector
 from .gradebook import gradebook
 from .metadata import Job
 from .pacing import Schedule
@@ -111,6 +112,7 @@ def run_scenario(
     templates: str | Path | None = None,
     nulls: NullPolicy = "keep",
     progress: Callable[[int], None] | None = None,
+    faults: FaultInjector | None = None,
 ) -> RunResult:
     """Run ``scenario`` and send every event to every sink; partial output never survives."""
     engine = Engine(scenario, located, seed)
@@ -122,11 +124,14 @@ def run_scenario(
         for sink in sinks:
             sink.open()
             opened.append(sink)
-        for event in rendered_events(engine, renderer, result, progress):
+        stream = rendered_events(engine, renderer, result, progress)
+        for event in faults.apply(stream) if faults else stream:
             for sink in sinks:
                 sink.send(event.line)
         ok = True
     finally:
+        if faults is not None:
+            faults.manifest.close()
         close_all(opened, ok=ok)
     return _finish(engine, result)
 
@@ -144,6 +149,7 @@ class DeliveryOptions:
     handle_signals: bool = False
     producer_process: bool = False  # generate in a forked child (a core for delivery)
     stats: DeliveryStats | None = None  # pass one in to watch it live
+    faults: FaultInjector | None = None
 
 
 def deliver_scenario(
@@ -167,7 +173,8 @@ def deliver_scenario(
     result.delivery = stats
     opened: list[Sink] = []
     ok = False
-    producer = ProducerProcess(engine, renderer) if options.producer_process else None
+    faults = options.faults
+    producer = ProducerProcess(engine, renderer, faults) if options.producer_process else None
 
     async def counted(events: AsyncIterable[Rendered]) -> AsyncIterator[Rendered]:
         async for event in events:
@@ -185,7 +192,8 @@ def deliver_scenario(
         if producer is not None:
             source = counted(producer.events())
         else:
-            source = rendered_events(engine, renderer, result, progress)
+            stream = rendered_events(engine, renderer, result, progress)
+            source = faults.apply(stream) if faults else stream
         try:
             await deliver(
                 source,
@@ -211,6 +219,8 @@ def deliver_scenario(
     finally:
         if producer is not None:
             producer.close()
+        if faults is not None:
+            faults.manifest.close()
         dead.close()
         close_all(opened, ok=ok)
     if dead.count:
