@@ -69,12 +69,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from jsonschema import Draft202012Validator, ValidationError, validators  # type: ignore[import-untyped]
 
 from .schemas import load_schemas, registry
+
+if TYPE_CHECKING:
+    from referencing._core import Resolver
 
 # Metadata keys that real deliveries may leave out (job events without context, LTI calls
 # without user_*, token calls without a session, logins without time_zone...).
@@ -143,14 +146,219 @@ def _regex(pattern: str) -> re.Pattern[str]:
 
 
 _Validator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})
+_ANNOTATIONS = frozenset(
+    {"title", "description", "$comment", "$schema", "$id", "$defs", "examples", "default"}
+)
+
+
+def _is_annotation(keyword: str) -> bool:
+    return keyword in _ANNOTATIONS or keyword.startswith("x-")
+
+
+def _inline(schema: Any, resolver: Resolver[Any]) -> Any:
+    """``schema`` with every ``$ref`` replaced by its target (the schemas have no cycles)."""
+    if isinstance(schema, list):
+        return [_inline(item, resolver) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    inlined = {
+        key: value if key in ("$defs", "enum", "const") else _inline(value, resolver)
+        for key, value in schema.items()
+        if key != "$ref"
+    }
+    if "$ref" not in schema:
+        return inlined
+    resolved = resolver.lookup(schema["$ref"])
+    target = _inline(resolved.contents, resolved.resolver)
+    if all(_is_annotation(key) for key in inlined):
+        return {**target, **inlined} if isinstance(target, dict) else target
+    return {**inlined, "allOf": [*inlined.get("allOf", []), target]}
+
+
+# The fast path: a schema compiled to a predicate. Only valid events take it; an invalid one is
+# then run through jsonschema for its errors. A keyword it does not know makes the whole schema
+# fall back to jsonschema.
+
+
+class _Unsupported(Exception):
+    pass
+
+
+Check = Callable[[Any], bool]
+_PY_TYPES: dict[str, type] = {
+    "string": str,
+    "null": type(None),
+    "boolean": bool,
+    "object": dict,
+    "array": list,
+}
+
+
+def _json_equal(a: Any, b: Any) -> bool:
+    """JSON equality: 5 == 5.0, but true != 1 and "" != null."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(map(_json_equal, a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_json_equal(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _all(checks: list[Check]) -> Check:
+    if not checks:
+        return lambda _: True
+    if len(checks) == 1:
+        return checks[0]
+
+    def check(value: Any) -> bool:
+        return all(c(value) for c in checks)
+
+    return check
+
+
+def _type_check(names: Any, _: dict[str, Any]) -> Check:
+    wanted = set(names) if isinstance(names, list) else {names}
+    simple = tuple(_PY_TYPES[name] for name in wanted if name in _PY_TYPES)
+    number, integer = "number" in wanted, "integer" in wanted
+
+    def check(value: Any) -> bool:
+        if isinstance(value, simple):
+            return True
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        return number or (integer and (isinstance(value, int) or value.is_integer()))
+
+    return check
+
+
+def _enum_check(values: list[Any], _: dict[str, Any]) -> Check:
+    if all(isinstance(v, str) or v is None for v in values):
+        strings = frozenset(v for v in values if v is not None)
+        null = None in values
+        return lambda v: (v is None and null) or (isinstance(v, str) and v in strings)
+    return lambda v: any(_json_equal(v, e) for e in values)
+
+
+def _properties_check(props: dict[str, Any], _: dict[str, Any]) -> Check:
+    subs = [(key, _compile(sub)) for key, sub in props.items()]
+
+    def check(value: Any) -> bool:
+        if not isinstance(value, dict):
+            return True
+        for key, sub in subs:  # noqa: SIM110 (a loop is faster than all() here)
+            if key in value and not sub(value[key]):
+                return False
+        return True
+
+    return check
+
+
+def _additional_check(extra: Any, schema: dict[str, Any]) -> Check:
+    if "patternProperties" in schema:
+        raise _Unsupported("patternProperties")
+    known = frozenset(schema.get("properties", {}))
+    if extra is False:
+        return lambda v: not isinstance(v, dict) or v.keys() <= known
+    sub = _compile(extra)
+    return lambda v: not isinstance(v, dict) or all(sub(v[k]) for k in v if k not in known)
+
+
+def _dependent_check(deps: dict[str, list[str]], _: dict[str, Any]) -> Check:
+    pairs = [(key, frozenset(needed)) for key, needed in deps.items()]
+    return lambda v: not isinstance(v, dict) or all(n <= v.keys() for k, n in pairs if k in v)
+
+
+def _if_check(condition: Any, schema: dict[str, Any]) -> Check:
+    test, then, otherwise = (
+        _compile(condition),
+        _compile(schema.get("then", True)),
+        _compile(schema.get("else", True)),
+    )
+    return lambda v: then(v) if test(v) else otherwise(v)
+
+
+def _pattern_check(pattern: str, _: dict[str, Any]) -> Check:
+    search = _regex(pattern).search
+    return lambda v: not isinstance(v, str) or search(v) is not None
+
+
+def _items_check(items: Any, schema: dict[str, Any]) -> Check:
+    if "prefixItems" in schema:
+        raise _Unsupported("prefixItems")
+    sub = _compile(items)
+    return lambda v: not isinstance(v, list) or all(map(sub, v))
+
+
+def _not_check(sub: Any, _: dict[str, Any]) -> Check:
+    inner = _compile(sub)
+    return lambda v: not inner(v)
+
+
+_KEYWORDS: dict[str, Callable[[Any, dict[str, Any]], Check]] = {
+    "type": _type_check,
+    "enum": _enum_check,
+    "const": lambda c, _: lambda v: _json_equal(v, c),
+    "pattern": _pattern_check,
+    "minimum": lambda m, _: lambda v: not _is_number(v) or v >= m,
+    "minLength": lambda n, _: lambda v: not isinstance(v, str) or len(v) >= n,
+    "maxLength": lambda n, _: lambda v: not isinstance(v, str) or len(v) <= n,
+    "properties": _properties_check,
+    "required": lambda keys, _: lambda v: not isinstance(v, dict) or all(k in v for k in keys),
+    "additionalProperties": _additional_check,
+    "dependentRequired": _dependent_check,
+    "if": _if_check,
+    "then": lambda *_: lambda _: True,  # with "if"
+    "else": lambda *_: lambda _: True,  # with "if"
+    "allOf": lambda subs, _: _all([_compile(sub) for sub in subs]),
+    "anyOf": lambda subs, _: (lambda cs: lambda v: any(c(v) for c in cs))(
+        list(map(_compile, subs))
+    ),
+    "not": _not_check,
+    "items": _items_check,
+}
+
+
+def _compile(schema: Any) -> Check:
+    """A predicate equivalent to ``Draft202012Validator(schema).is_valid`` (refs inlined)."""
+    if schema is True:
+        return lambda _: True
+    if schema is False:
+        return lambda _: False
+    if not isinstance(schema, dict):
+        raise _Unsupported(repr(schema))
+    checks = []
+    for keyword, value in schema.items():
+        if _is_annotation(keyword):
+            continue
+        build = _KEYWORDS.get(keyword)
+        if build is None:
+            raise _Unsupported(keyword)
+        if keyword not in ("then", "else"):
+            checks.append(build(value, schema))
+    return _all(checks)
+
+
+def _fast(schema: Any) -> Check | None:
+    try:
+        return _compile(schema)
+    except _Unsupported:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
 class _Spec:
-    """One event type: its compiled validator and what its body keys are."""
+    """One event type: its validators and what its body keys are."""
 
     name: str
-    validator: Any
+    validator: Any  # jsonschema, for the errors
+    fast: Check | None  # the same verdict, quickly
     keys: frozenset[str]  # every body property
     core: frozenset[str]  # required, not nullable, documented: what identifies such a body
     nullable: frozenset[str]
@@ -162,28 +370,27 @@ class _Spec:
 def _catalogue() -> dict[str, _Spec]:
     schemas = load_schemas()
     reg = registry(schemas)
+    inlined = {
+        name: _inline(schema, reg.resolver(base_uri=schema["$id"]))
+        for name, schema in schemas.items()
+    }
     bodies: dict[str, list[str]] = {}
-    for name, schema in schemas.items():
+    for name, schema in inlined.items():
         key = orjson.dumps(schema["properties"]["body"], option=orjson.OPT_SORT_KEYS).decode()
         bodies.setdefault(key, []).append(name)
     specs = {}
     for names in bodies.values():
         for name in names:
-            schema = schemas[name]
+            schema = inlined[name]
             body = schema["properties"]["body"]
             props: dict[str, Any] = body.get("properties", {})
-            nullable = frozenset(
-                prop
-                for prop in props
-                if _Validator(
-                    {"$ref": f"{schema['$id']}#/properties/body/properties/{prop}"}, registry=reg
-                ).is_valid(None)
-            )
-            undocumented = frozenset(p for p, s in props.items() if s.get("x-not-in-docs"))
+            nullable = frozenset(p for p, sub in props.items() if _Validator(sub).is_valid(None))
+            undocumented = frozenset(p for p, sub in props.items() if sub.get("x-not-in-docs"))
             required = frozenset(body.get("required", ()))
             specs[name] = _Spec(
                 name=name,
-                validator=_Validator(schema, registry=reg),
+                validator=_Validator(schema),
+                fast=_fast(schema),
                 keys=frozenset(props),
                 core=required - nullable - undocumented,
                 nullable=nullable,
@@ -322,16 +529,6 @@ def _message(error: Any, where: tuple[Any, ...]) -> str:
 # --- the stream -------------------------------------------------------------------------------
 
 
-def _same(a: Any, b: Any) -> bool:
-    """JSON equality: 5 == 5.0, but true != 1 and "" != null."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    number = (int, float)
-    if isinstance(a, number) and isinstance(b, number):
-        return a == b
-    return type(a) is type(b) and a == b
-
-
 # chain name -> (key fields, [(old field, new field)], what the record is)
 CHAINS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...], str]] = {
     "grade_change": (
@@ -444,7 +641,7 @@ class StreamValidator:
         if spec is None:
             self._problem(number, name, "unknown_event", f"$.metadata.event_name: {_show(name)}")
             return
-        findings = _findings(spec, event)
+        findings = [] if spec.fast is not None and spec.fast(event) else _findings(spec, event)
         if any(finding.body_shape for finding in findings):
             owner = _body_owner(spec, frozenset(body))
             if owner is not None:
@@ -476,7 +673,7 @@ class StreamValidator:
             if previous is not None:
                 values, before = previous
                 for (old, new), was in zip(pairs, values, strict=True):
-                    if not _same(body.get(old), was):
+                    if not _json_equal(body.get(old), was):
                         self._problem(
                             line,
                             name,
