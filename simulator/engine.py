@@ -781,17 +781,15 @@ class Engine:
         assignment = self.course.assignments[params.assignment]
         old_points, old_type = assignment.points_possible, assignment.grading_type
         before = (old_points, old_type, assignment.published, assignment.omit_from_final_grade)
-        if params.points is not None:
-            assignment.points_possible = params.points
-        if params.grading_type is not None:
-            assignment.grading_type = params.grading_type
-        if params.published is not None:
-            assignment.published = params.published
-        if params.omit_from_final_grade is not None:
-            assignment.omit_from_final_grade = params.omit_from_final_grade
         title_changed = params.title is not None and params.title != assignment.title
-        if params.title is not None:
-            assignment.title = params.title
+        _assign(
+            assignment,
+            points_possible=params.points,
+            grading_type=params.grading_type,
+            published=params.published,
+            omit_from_final_grade=params.omit_from_final_grade,
+            title=params.title,
+        )
         after = (
             assignment.points_possible,
             assignment.grading_type,
@@ -851,16 +849,17 @@ class Engine:
     def _do_update_group(self, step: _Step, params: UpdateGroupParams, user: User | None) -> None:
         group = next(g for g in self.course.groups if g.key == params.group)
         before = (group.name, group.weight, group.drop_lowest, group.drop_highest, group.never_drop)
-        if params.name is not None:
-            group.name = params.name
-        if params.weight is not None:
-            group.weight = params.weight
-        if params.drop_lowest is not None:
-            group.drop_lowest = params.drop_lowest
-        if params.drop_highest is not None:
-            group.drop_highest = params.drop_highest
+        never_drop = None
         if params.never_drop is not None:
-            group.never_drop = frozenset(self.course.assignments[k].id for k in params.never_drop)
+            never_drop = frozenset(self.course.assignments[k].id for k in params.never_drop)
+        _assign(
+            group,
+            name=params.name,
+            weight=params.weight,
+            drop_lowest=params.drop_lowest,
+            drop_highest=params.drop_highest,
+            never_drop=never_drop,
+        )
         after = (group.name, group.weight, group.drop_lowest, group.drop_highest, group.never_drop)
         if before == after:
             return
@@ -1010,6 +1009,13 @@ class Engine:
 
 
 _ONLINE_TYPES = ("online_text_entry", "online_url", "online_upload", "media_recording")
+
+
+def _assign(target: object, **changes: Any) -> None:
+    """Set the attributes a step gives (those not None)."""
+    for name, value in changes.items():
+        if value is not None:
+            setattr(target, name, value)
 
 
 class _Audit:

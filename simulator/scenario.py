@@ -27,8 +27,8 @@ from .durations import datetime_to_ms, parse_duration_ms
 from .errors import ScenarioError
 from .yamlsource import Located, load_yaml
 
-GRADING_TYPES = ("points", "percent", "pass_fail", "letter_grade", "gpa_scale", "not_graded")
-SUBMISSION_TYPES = (
+GradingType = Literal["points", "percent", "pass_fail", "letter_grade", "gpa_scale", "not_graded"]
+SubmissionType = Literal[
     "online_text_entry",
     "online_url",
     "online_upload",
@@ -40,7 +40,7 @@ SUBMISSION_TYPES = (
     "none",
     "not_graded",
     "wiki_page",
-)
+]
 
 
 def _duration(value: object) -> int:
@@ -137,24 +137,10 @@ class AssignmentSpec(Model):
     key: Key
     title: str | None = None
     points: Decimal = Field(Decimal(10), ge=0, description="points_possible")
-    grading_type: Literal[
-        "points", "percent", "pass_fail", "letter_grade", "gpa_scale", "not_graded"
-    ] = "points"
-    submission_types: list[
-        Literal[
-            "online_text_entry",
-            "online_url",
-            "online_upload",
-            "media_recording",
-            "online_quiz",
-            "discussion_topic",
-            "external_tool",
-            "on_paper",
-            "none",
-            "not_graded",
-            "wiki_page",
-        ]
-    ] = Field(default_factory=lambda: ["online_text_entry"], min_length=1)  # type: ignore[arg-type]
+    grading_type: GradingType = "points"
+    submission_types: list[SubmissionType] = Field(
+        default_factory=lambda: list[SubmissionType](["online_text_entry"]), min_length=1
+    )
     due: When | None = Field(None, description="Due date: timestamp or offset from the start")
     post_policy: Literal["automatic", "manual"] = "automatic"
     omit_from_final_grade: bool = False
@@ -309,9 +295,7 @@ class TakeQuizParams(Model):
 class UpdateAssignmentParams(Model):
     assignment: Key
     points: Decimal | None = Field(None, ge=0)
-    grading_type: (
-        Literal["points", "percent", "pass_fail", "letter_grade", "gpa_scale", "not_graded"] | None
-    ) = None
+    grading_type: GradingType | None = None
     published: bool | None = Field(None, description="Publish (true) or unpublish (false)")
     omit_from_final_grade: bool | None = None
     title: str | None = None
