@@ -68,6 +68,17 @@ def _write_json(path: Path, value: object) -> None:
         raise SimulatorError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def _settings(values: tuple[str, ...]) -> dict[str, str]:
+    """``--set name=value`` pairs."""
+    settings = {}
+    for value in values:
+        name, sep, raw = value.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected NAME=VALUE, got {value!r}", param_hint="--set")
+        settings[name.strip()] = raw
+    return settings
+
+
 def _header(value: str) -> tuple[str, str]:
     """``'Name: value'``; ``$VAR`` / ``${VAR}`` in the value come from the environment."""
     name, sep, raw = value.partition(":")
@@ -93,6 +104,13 @@ def _header(value: str) -> tuple[str, str]:
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--seed", type=int, help="Seed for every random choice (default: the scenario's).")
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a parameter the scenario declares under params (e.g. students=500). Repeatable.",
+)
 @click.option(
     "--to",
     "targets",
@@ -271,6 +289,7 @@ def _header(value: str) -> tuple[str, str]:
 def run(
     scenario: str,
     seed: int | None,
+    settings: tuple[str, ...],
     targets: tuple[str, ...],
     templates: str | None,
     nulls: str,
@@ -340,7 +359,7 @@ def run(
         raise click.BadParameter(str(exc)) from None
     urls = [t for t in targets if t.startswith(("http://", "https://"))]
     paths = [t for t in targets if t not in urls] or ([] if urls else ["-"])
-    scenario_model, located = load_scenario(scenario)
+    scenario_model, located = load_scenario(scenario, _settings(settings))
     signer = None
     if sign_key:
         signer = Signer(load_private_key(sign_key), kid=kid, issuer=issuer)
@@ -608,10 +627,17 @@ def schema(out: Path | None) -> None:
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--seed", type=int, help="Seed for the dry run (default: the scenario's).")
 @click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a parameter the scenario declares under params. Repeatable.",
+)
+@click.option(
     "--no-dry-run", is_flag=True, help="Only validate; do not simulate to count the events."
 )
 @_clean_errors
-def check(scenario: str, seed: int | None, no_dry_run: bool) -> None:
+def check(scenario: str, seed: int | None, settings: tuple[str, ...], no_dry_run: bool) -> None:
     """Validate SCENARIO and print its plan, writing nothing.
 
     Checks the YAML, the scenario format and every name a step refers to, then simulates the
@@ -623,7 +649,7 @@ def check(scenario: str, seed: int | None, no_dry_run: bool) -> None:
     from .run import run_scenario
     from .scenario import load_scenario
 
-    scenario_model, located = load_scenario(scenario)
+    scenario_model, located = load_scenario(scenario, _settings(settings))
     engine = Engine(scenario_model, located, seed)
     result = None
     if not no_dry_run:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import yaml
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -472,6 +473,10 @@ class Scenario(Model):
     )
     account: AccountSpec = AccountSpec()
     course: CourseSpec = CourseSpec()
+    params: dict[str, str | int | float | bool | None] = Field(
+        default_factory=dict,
+        description="Named values used as ${name} anywhere below; --set name=value overrides",
+    )
     steps: list[Step] = Field(default_factory=list)
 
     @field_validator("start")
@@ -492,7 +497,9 @@ def json_schema() -> dict[str, Any]:
     return schema
 
 
-def load_scenario(path: str | Path) -> tuple[Scenario, Located]:
+def load_scenario(
+    path: str | Path, overrides: Mapping[str, str] | None = None
+) -> tuple[Scenario, Located]:
     """Read and validate a scenario file; ScenarioError (file:line:col) on any mistake."""
     file = str(path)
     try:
@@ -501,20 +508,67 @@ def load_scenario(path: str | Path) -> tuple[Scenario, Located]:
         raise ScenarioError("no such scenario file", file=file) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"cannot read scenario: {exc}", file=file) from None
-    return parse_scenario(text, file)
+    return parse_scenario(text, file, overrides)
 
 
-def parse_scenario(text: str, file: str = "<scenario>") -> tuple[Scenario, Located]:
-    """Validate YAML text as a scenario."""
+def parse_scenario(
+    text: str, file: str = "<scenario>", overrides: Mapping[str, str] | None = None
+) -> tuple[Scenario, Located]:
+    """Validate YAML text as a scenario; ``overrides`` are ``--set`` values of its params."""
     located = load_yaml(text, file)
     if not isinstance(located.data, dict):
         raise located.error("expected a mapping at the top of the scenario", ())
+    resolve_params(located, overrides or {})
     _precheck_steps(located)
     try:
         scenario = Scenario.model_validate(located.data)
     except ValidationError as exc:
         raise _first_error(exc, located) from None
     return scenario, located
+
+
+_PARAM = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def resolve_params(located: Located, overrides: Mapping[str, str]) -> None:
+    """Replace ``${name}`` by the scenario's params (a whole ``${name}`` keeps its type)."""
+    data = located.data
+    params = data.get("params", {})
+    if not isinstance(params, dict):
+        raise located.error("params must be a mapping of names to values", ("params",))
+    values = dict(params)
+    for name, raw in overrides.items():
+        if name not in values:
+            declared = ", ".join(sorted(values)) or "none"
+            raise ScenarioError(
+                f"--set {name}: the scenario declares no such parameter (params: {declared})",
+                file=located.file,
+            )
+        try:
+            values[name] = yaml.safe_load(raw) if raw.strip() else raw
+        except yaml.YAMLError:
+            values[name] = raw
+    data["params"] = values
+
+    def substitute(value: Any, path: tuple[str | int, ...]) -> Any:
+        if isinstance(value, dict):
+            return {k: substitute(v, (*path, str(k))) for k, v in value.items()}
+        if isinstance(value, list):
+            return [substitute(v, (*path, i)) for i, v in enumerate(value)]
+        if not isinstance(value, str) or "${" not in value:
+            return value
+        for name in _PARAM.findall(value):
+            if name not in values:
+                declared = ", ".join(sorted(values)) or "none"
+                raise located.error(f"unknown parameter ${{{name}}} (params: {declared})", path)
+        whole = _PARAM.fullmatch(value)
+        if whole:
+            return values[whole.group(1)]
+        return _PARAM.sub(lambda m: str(values[m.group(1)]), value)
+
+    for key in list(data):
+        if key != "params":
+            data[key] = substitute(data[key], (key,))
 
 
 def _precheck_steps(located: Located) -> None:

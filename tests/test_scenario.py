@@ -134,3 +134,29 @@ def test_missing_file() -> None:
 def test_safe_loading_refuses_python_and_custom_tags(value: str) -> None:
     error = error_of(HEAD + f"name: {value}\n")
     assert str(error).startswith("s.yaml:2:7: invalid YAML")
+
+
+PARAMS = (
+    HEAD
+    + """params:
+  students: 4
+  label: Bio
+course:
+  name: "${label} 101"
+  students: ${students}
+"""
+)
+
+
+def test_params_substitute_with_their_types_and_set_overrides() -> None:
+    scenario, _ = parse_scenario(PARAMS, "p.yaml")
+    assert scenario.course.students == 4 and scenario.course.name == "Bio 101"
+    scenario, _ = parse_scenario(PARAMS, "p.yaml", {"students": "40", "label": "Chem"})
+    assert scenario.course.students == 40 and scenario.course.name == "Chem 101"
+
+
+def test_unknown_parameters_are_errors() -> None:
+    with pytest.raises(ScenarioError, match=r"--set colour: the scenario declares no such"):
+        parse_scenario(PARAMS, "p.yaml", {"colour": "red"})
+    error = error_of(HEAD + "course:\n  students: ${pupils}\n")
+    assert str(error).startswith("s.yaml:3:3:") and "unknown parameter ${pupils}" in str(error)
