@@ -655,3 +655,86 @@ def check(scenario: str, seed: int | None, settings: tuple[str, ...], no_dry_run
     if not no_dry_run:
         result = run_scenario(scenario_model, located, [], seed=seed)
     print_plan(scenario, engine, result)
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True, path_type=str))
+@click.option(
+    "--lenient",
+    is_flag=True,
+    help="Accept what real deliveries do (omitted null keys, extra keys, missing "
+    "optional metadata) and report it as notes instead of problems.",
+)
+@click.option(
+    "--max-problems",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Stop listing problems after this many (they are still counted).",
+)
+@_clean_errors
+def validate(files: tuple[str, ...], lenient: bool, max_problems: int) -> None:
+    """Check Canvas Live Events JSONL FILES (or - for stdin) for schema and consistency errors.
+
+    Works on any Canvas-format stream, the simulator's or one captured from Canvas: every event
+    against its JSON Schema, and the stream against itself (each old_* equals the previous new
+    value of its record, attempts never go back, no unknown event types, duplicates). Each
+    problem is printed with its line number; a summary by type goes to stderr. Exits 1 when
+    anything is wrong.
+    """
+    from .validate import validate_file
+
+    failed = False
+    for name in files or ("-",):
+        try:
+            report = validate_file(name, lenient=lenient, max_problems=max_problems)
+        except OSError as exc:
+            raise SimulatorError(f"cannot read {name}: {exc.strerror or exc}") from None
+        for problem in report.problems:
+            click.echo(
+                f"{name}:{problem.line}: [{problem.kind}] {problem.event or '-'}: {problem.message}"
+            )
+        count = len(report.problems) + report.dropped
+        by_type = ", ".join(f"{k} {v}" for k, v in sorted(report.events.items()))
+        click.echo(
+            f"{name}: {report.lines} lines, {sum(report.events.values())} events, {count} problems",
+            err=True,
+        )
+        if by_type:
+            click.echo(f"  by type: {by_type}", err=True)
+        if report.lenient_notes:
+            notes = ", ".join(f"{k} {v}" for k, v in sorted(report.lenient_notes.items()))
+            click.echo(f"  tolerated: {notes}", err=True)
+        failed = failed or not report.ok
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--out",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("schemas"),
+    show_default=True,
+    help="Directory to write the schema files into.",
+)
+@_clean_errors
+def schemas(directory: Path) -> None:
+    """Export the JSON Schemas (draft 2020-12) of every event type the simulator emits.
+
+    One <event_name>.schema.json per type, describing the whole payload (metadata and body:
+    types, nullability, global and local id forms, enumerations), plus _common.schema.json with
+    the shared definitions they refer to.
+    """
+    from importlib.resources import files
+
+    source = files("simulator.schemas")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        names = sorted(e.name for e in source.iterdir() if e.name.endswith(".schema.json"))
+        for name in names:
+            (directory / name).write_text(source.joinpath(name).read_text("utf-8"), "utf-8")
+    except OSError as exc:
+        raise SimulatorError(f"cannot write {directory}: {exc.strerror or exc}") from None
+    click.echo(f"{len(names)} schemas written to {directory}/", err=True)
