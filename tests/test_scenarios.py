@@ -12,6 +12,7 @@ from simulator.events import CATALOGUE
 from simulator.run import run_scenario
 from simulator.scenario import load_scenario
 from simulator.sinks import MemorySink
+from simulator.validate import validate_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -65,6 +66,8 @@ def run(path: Path) -> list[dict[str, Any]]:
     scenario, located = load_scenario(path)
     sink = MemorySink()
     run_scenario(scenario, located, [sink])
+    report = validate_lines(sink.lines)  # schemas and chains, by the independent validator
+    assert report.ok, report.problems[:5]
     return sink.events()
 
 
