@@ -10,7 +10,7 @@ import pytest
 
 from simulator.events import CATALOGUE
 from simulator.run import run_scenario
-from simulator.scenario import load_scenario
+from simulator.scenario import load_scenario, parse_scenario
 from simulator.sinks import MemorySink
 from simulator.validate import validate_lines
 
@@ -89,3 +89,13 @@ def test_shipped_scenario_keeps_its_promises(path: Path) -> None:
         assert matching, f"{path.name} emits no {promise}"
     times = [e["metadata"]["event_time"] for e in events]
     assert times == sorted(times)
+
+
+def test_the_example_in_the_scenario_docs_runs() -> None:
+    text = (ROOT / "docs" / "scenarios.md").read_text()
+    example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    scenario, located = parse_scenario(example, "docs/scenarios.md")
+    sink = MemorySink()
+    result = run_scenario(scenario, located, [sink])
+    assert result.events["grade_override"] == 1 and result.events["course_grade_change"] > 10
+    assert validate_lines(sink.lines).ok
