@@ -18,6 +18,7 @@ from typing import Any
 import click
 import pytest
 from click.testing import CliRunner, Result
+from eventspec import SEEDED
 
 from simulator import __version__
 from simulator.cli import main
@@ -28,15 +29,7 @@ TEMPLATES = REPO / "templates"
 README = REPO / "README.md"
 
 # The seven event types of the seed docs (CANVAS_REFERENCE.md, seeds/).
-SEEDED_EVENTS = {
-    "course_grade_change",
-    "grade_change",
-    "grade_override",
-    "submission_comment_created",
-    "submission_created",
-    "submission_custom_grade_status",
-    "submission_updated",
-}
+SEEDED_EVENTS = set(SEEDED)
 
 # A small scenario; its steps start at line 13 (each case below appends them).
 HEAD = """\
