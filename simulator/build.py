@@ -134,8 +134,29 @@ def build_world(scenario: Scenario, draw: Draw, located: Located) -> World:
                 raise located.error(f"person key {person.key!r} is used twice", path)
             world.users[person.key] = _person(world, draw, person, role)
             world.roles[person.key] = role
+    _personas(scenario, world, rng, located)
     _gradebook(scenario, world, start, rng, located)
     return world
+
+
+def _personas(scenario: Scenario, world: World, rng: random.Random, located: Located) -> None:
+    """Hand each persona its share of the students (seeded); the rest have none."""
+    personas = scenario.course.personas
+    if not personas:
+        return
+    if sum(p.share for p in personas) > 1 + 1e-9:
+        raise located.error("persona shares add up to more than 1", ("course", "personas"))
+    names = [p.name for p in personas]
+    if len(set(names)) != len(names):
+        raise located.error("persona names must be unique", ("course", "personas"))
+    students = [key for key, role in world.roles.items() if role == "student"]
+    rng.shuffle(students)
+    position = 0
+    for persona in personas:
+        count = round(persona.share * len(students))
+        for key in students[position : position + count]:
+            world.personas[key] = persona
+        position += count
 
 
 def _gradebook(

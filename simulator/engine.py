@@ -212,6 +212,10 @@ class Engine:
         ]
         if selection == "all":
             return list(enrolled)
+        if isinstance(selection, str) and selection.startswith("persona:"):
+            name = selection.removeprefix("persona:")
+            personas = self.world.personas
+            return [u for u in enrolled if u.key in personas and personas[u.key].name == name]
         if isinstance(selection, str):  # a percentage
             share = Decimal(selection[:-1]) / 100
             count = int((share * len(enrolled)).to_integral_value(ROUND_HALF_UP))
@@ -247,6 +251,12 @@ class Engine:
                     "assignment",
                 )
             students = getattr(params, "students", None)
+            if isinstance(students, str) and students.startswith("persona:"):
+                personas = {p.name for p in self.scenario.course.personas}
+                if students.removeprefix("persona:") not in personas:
+                    names = ", ".join(sorted(personas)) or "none defined"
+                    message = f"unknown persona {students!r} (course.personas: {names})"
+                    raise self._error(step, message, action, "students")
             if isinstance(students, list):
                 for i, key in enumerate(students):
                     if roles.get(key) != "student":
@@ -436,7 +446,30 @@ class Engine:
             raise self._error(step, f"assignment {assignment.key!r} is not published", step.action)
         return self.course.submissions[(assignment.id, user.id)]
 
-    def _draw_score(self, step: _Step, spec: Any, points: Decimal, extra_credit: bool) -> Decimal:
+    def _draw_score(
+        self,
+        step: _Step,
+        spec: Any,
+        points: Decimal,
+        extra_credit: bool,
+        user: User | None = None,
+    ) -> Decimal:
+        if spec == "persona":
+            persona = None if user is None else self.world.personas.get(user.key)
+            if persona is None:
+                who = "this step" if user is None else f"student {user.key!r}"
+                raise self._error(
+                    step, f"score: persona, but {who} has no persona (course.personas)", step.action
+                )
+            level = persona.level
+            if isinstance(level, Uniform):
+                fraction = self.rng.uniform(*level.uniform)
+            elif isinstance(level, Normal):
+                fraction = self.rng.gauss(*level.normal)
+            else:
+                fraction = float(level)
+            drawn = max(Decimal(str(round(fraction * float(points) * 2) / 2)), Decimal(0))
+            return drawn.normalize() if extra_credit else min(drawn, points).normalize()
         if isinstance(spec, str):  # "85%"
             return (points * Decimal(spec[:-1]) / 100).quantize(CENT, ROUND_HALF_UP).normalize()
         if isinstance(spec, float):
@@ -659,6 +692,9 @@ class Engine:
     def _do_submit(self, step: _Step, params: SubmitParams, user: User | None) -> None:
         assert user is not None
         assignment = self.course.assignments[params.assignment]
+        persona = self.world.personas.get(user.key)
+        if persona is not None and persona.submits < 1 and self.rng.random() >= persona.submits:
+            return  # this student does not hand the work in
         sub = self._submission(step, assignment, user)
         self._require_active(step, user)
         kind = params.type or next(t for t in assignment.submission_types if t in _ONLINE_TYPES)
@@ -696,7 +732,7 @@ class Engine:
         if assignment.grading_type == "not_graded":
             raise self._error(step, f"{assignment.key!r} is not graded", "grade", "assignment")
         score = self._draw_score(
-            step, params.score, assignment.points_possible, params.extra_credit
+            step, params.score, assignment.points_possible, params.extra_credit, user
         )
         grader = self._grader(params.grader)
         self._apply_grade(sub, grader, params.via, score=score, excused=False)
@@ -740,7 +776,7 @@ class Engine:
         assignment = self.course.assignments[params.assignment]
         sub = self._submission(step, assignment, user)
         self._require_active(step, user)
-        score = self._draw_score(step, params.score, assignment.points_possible, False)
+        score = self._draw_score(step, params.score, assignment.points_possible, False, user)
         assert assignment.quiz_id is not None
         if sub.quiz_submission_id is None:  # one quiz submission per student; attempts on it
             sub.quiz_submission_id = self.world.ids.next("quiz_submissions")
@@ -935,7 +971,9 @@ class Engine:
         new = (
             None
             if params.score is None
-            else self._draw_score(step, params.score, Decimal(100), True).quantize(CENT).normalize()
+            else self._draw_score(step, params.score, Decimal(100), True, user)
+            .quantize(CENT)
+            .normalize()
         )
         if new == row.override:
             return

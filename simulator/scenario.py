@@ -166,6 +166,18 @@ class GroupSpec(Model):
     assignments: list[AssignmentSpec] = Field(default_factory=list)
 
 
+class PersonaSpec(Model):
+    """A kind of student: how many of them, how well they do, how often they hand work in."""
+
+    name: Key
+    share: float = Field(gt=0, le=1, description="Fraction of the students (0.25 = a quarter)")
+    level: Uniform | Normal | float = Field(
+        description="Score as a fraction of points possible: 0.9, {normal: [0.9, 0.05]}, "
+        "{uniform: [0.5, 0.8]}; used by steps with score: persona"
+    )
+    submits: float = Field(1.0, ge=0, le=1, description="Chance of handing in at each submit")
+
+
 class CourseSpec(Model):
     name: str = "Introduction to Biology"
     code: str | None = None
@@ -182,6 +194,11 @@ class CourseSpec(Model):
     tas: People = 0
     students: People = 10
     groups: list[GroupSpec] = Field(default_factory=list)
+    personas: list[PersonaSpec] = Field(
+        default_factory=list,
+        description="Kinds of students; shares are drawn (seeded) over the students, the rest "
+        "have none",
+    )
 
     @field_validator("time_zone")
     @classmethod
@@ -209,15 +226,17 @@ def _score(value: object) -> object:
         raise ValueError(_SCORE_HELP)
     if isinstance(value, (int, float, Decimal)):
         return float(value)
-    if isinstance(value, str) and _PERCENT.fullmatch(value):
+    if isinstance(value, str) and (_PERCENT.fullmatch(value) or value == "persona"):
         return value
     if isinstance(value, dict) and len(value) == 1:
         return value
     raise ValueError(_SCORE_HELP)
 
 
+_PERSONA = re.compile(r"persona:[A-Za-z0-9_.\-]+")
 _SCORE_HELP = (
-    "expected a score: a number, 'NN%' of points, {uniform: [low, high]} or {normal: [mean, sd]}"
+    "expected a score: a number, 'NN%' of points, {uniform: [low, high]}, {normal: [mean, sd]} "
+    "or persona"
 )
 
 
@@ -229,18 +248,25 @@ class Normal(Model):
     normal: tuple[float, float] = Field(description="[mean, standard deviation]")
 
 
-Score = Annotated[float | Percent | Uniform | Normal, BeforeValidator(_score)]
+Score = Annotated[float | Percent | Literal["persona"] | Uniform | Normal, BeforeValidator(_score)]
 
 
 def _students(value: object) -> object:
     if value == "all" or (isinstance(value, str) and _PERCENT.fullmatch(value)):
         return value
+    if isinstance(value, str) and _PERSONA.fullmatch(value):
+        return value
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return value
-    raise ValueError("expected students: 'all', a percentage like '30%', or a list of student keys")
+    raise ValueError(
+        "expected students: 'all', a percentage like '30%', 'persona:NAME', or a list of keys"
+    )
 
 
-Students = Annotated[Literal["all"] | Percent | list[Key], BeforeValidator(_students)]
+PersonaSelection = Annotated[str, Field(pattern=r"^persona:[A-Za-z0-9_.\-]+$")]
+Students = Annotated[
+    Literal["all"] | Percent | PersonaSelection | list[Key], BeforeValidator(_students)
+]
 
 
 class Timing(Model):

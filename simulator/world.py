@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 GLOBAL_ID_BASE = 10**13
@@ -206,5 +207,6 @@ class World:
     ids: IdSequences
     users: dict[str, User] = field(default_factory=dict)  # by scenario key
     roles: dict[str, str] = field(default_factory=dict)  # scenario key -> teacher, ta, student
+    personas: dict[str, Any] = field(default_factory=dict)  # student key -> PersonaSpec
     admin: User | None = None
     developer_key_id: int = 0

@@ -561,3 +561,45 @@ def test_conclude_and_drop() -> None:
     # ann is concluded: ungraded work is left out of final instead of counting 0:
     # (8 + 9) / 20 = 85.0 for both current and final.
     assert (last[2]["body"]["current_score"], last[2]["body"]["final_score"]) == (85.0, 85.0)
+
+
+PERSONAS = """start: 2024-09-02T08:00:00Z
+setup_events: false
+course:
+  students: 20
+  personas:
+    - {name: strong, share: 0.25, level: 0.9}
+    - {name: absent, share: 0.25, level: {uniform: [0.0, 0.3]}, submits: 0}
+  groups: [{key: g, assignments: [{key: a1, points: 10}]}]
+steps:
+  - enroll: {}
+  - submit: {assignment: a1}
+  - grade: {assignment: a1, students: "persona:strong", score: persona}
+  - grade: {assignment: a1, students: "persona:absent", score: persona}
+"""
+
+
+def test_personas_decide_who_submits_and_how_well() -> None:
+    scenario, located = parse_scenario(PERSONAS, "p.yaml")
+    sink = MemorySink()
+    run_scenario(scenario, located, [sink])
+    events = sink.events()
+    submitted = [e for e in events if names([e]) == ["submission_created"]]
+    assert len(submitted) == 15  # 5 of 20 are the 'absent' persona and never hand in
+    changes = [e["body"] for e in events if names([e]) == ["grade_change"]]
+    strong, absent = changes[:5], changes[5:]
+    assert [c["score"] for c in strong] == [9.0] * 5  # 0.9 of 10 points
+    assert len(absent) == 5 and all(0 <= c["score"] <= 3 for c in absent)
+    submitters = {e["body"]["user_id"] for e in submitted}
+    assert not {c["user_id"] for c in absent} & submitters
+
+
+def test_persona_mistakes_are_located() -> None:
+    bad = PERSONAS.replace('students: "persona:absent"', 'students: "persona:lazy"')
+    with pytest.raises(ScenarioError, match=r"p.yaml:13:29:.*unknown persona 'persona:lazy'"):
+        scenario, located = parse_scenario(bad, "p.yaml")
+        run_scenario(scenario, located, [MemorySink()])
+    no_persona = PERSONAS.replace('students: "persona:strong", score: persona', "score: persona")
+    scenario, located = parse_scenario(no_persona, "p.yaml")
+    with pytest.raises(ScenarioError, match="has no persona"):
+        run_scenario(scenario, located, [MemorySink()])
