@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -518,9 +518,42 @@ class Scenario(Model):
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of scenario files (for editors: the YAML language server)."""
     schema = Scenario.model_json_schema()
+    step = schema["properties"]["steps"]["items"]
+    defs = schema["$defs"]
+    defs["RepeatBlock"] = {
+        "type": "object",
+        "title": "RepeatBlock",
+        "description": "Steps repeated N times; ${n} is the iteration number (1..N).",
+        "additionalProperties": False,
+        "required": ["repeat", "steps"],
+        "properties": {
+            "repeat": {"type": "integer", "minimum": 1, "maximum": 10_000},
+            "at": defs["GradeStep"]["properties"]["at"],
+            "every": defs["GradeStep"]["properties"]["after"],
+            "steps": {"type": "array", "minItems": 1, "items": dict(step)},
+        },
+    }
+    step["oneOf"] = [*step["oneOf"], {"$ref": "#/$defs/RepeatBlock"}]
+    _allow_placeholders(schema)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Canvas Live Events simulator scenario"
     return schema
+
+
+_KEY_PATTERN = r"^[A-Za-z0-9_.\-]+$"
+_KEY_OR_PLACEHOLDER = r"^([A-Za-z0-9_.\-]|\$\{[A-Za-z_][A-Za-z0-9_]*\})+$"
+
+
+def _allow_placeholders(node: Any) -> None:
+    """Keys may hold ``${name}`` placeholders in the file (they are resolved before validation)."""
+    if isinstance(node, dict):
+        if node.get("pattern") == _KEY_PATTERN:
+            node["pattern"] = _KEY_OR_PLACEHOLDER
+        for value in node.values():
+            _allow_placeholders(value)
+    elif isinstance(node, list):
+        for value in node:
+            _allow_placeholders(value)
 
 
 def load_scenario(
@@ -545,6 +578,7 @@ def parse_scenario(
     if not isinstance(located.data, dict):
         raise located.error("expected a mapping at the top of the scenario", ())
     resolve_params(located, overrides or {})
+    expand_repeats(located)
     _precheck_steps(located)
     try:
         scenario = Scenario.model_validate(located.data)
@@ -584,17 +618,104 @@ def resolve_params(located: Located, overrides: Mapping[str, str]) -> None:
         if not isinstance(value, str) or "${" not in value:
             return value
         for name in _PARAM.findall(value):
+            if name == "n":
+                continue  # a repeat block's iteration number, replaced when it unrolls
             if name not in values:
                 declared = ", ".join(sorted(values)) or "none"
                 raise located.error(f"unknown parameter ${{{name}}} (params: {declared})", path)
         whole = _PARAM.fullmatch(value)
-        if whole:
+        if whole and whole.group(1) != "n":
             return values[whole.group(1)]
-        return _PARAM.sub(lambda m: str(values[m.group(1)]), value)
+        return _PARAM.sub(
+            lambda m: m.group(0) if m.group(1) == "n" else str(values[m.group(1)]), value
+        )
 
     for key in list(data):
         if key != "params":
             data[key] = substitute(data[key], (key,))
+
+
+REPEAT_KEYS = frozenset({"repeat", "every", "at", "steps"})
+_INDEX = re.compile(r"\$\{n\}")
+
+
+def expand_repeats(located: Located) -> None:
+    """Unroll ``- repeat: N`` blocks into N copies of their ``steps`` (``${n}`` = 1..N).
+
+    Iteration k starts at the block's ``at`` plus k times ``every``; without ``every`` the
+    iterations follow one another. Errors in a copy point at the block's own lines.
+    """
+    steps = located.data.get("steps")
+    if not isinstance(steps, list) or not any(
+        isinstance(step, dict) and "repeat" in step for step in steps
+    ):
+        return
+    expanded: list[Any] = []
+    moved: list[tuple[tuple[str | int, ...], tuple[str | int, ...]]] = []  # new path <- old
+    for index, step in enumerate(steps):
+        if not (isinstance(step, dict) and "repeat" in step):
+            moved.append((("steps", len(expanded)), ("steps", index)))
+            expanded.append(step)
+            continue
+        here = ("steps", index)
+        unknown = sorted(set(step) - REPEAT_KEYS)
+        if unknown:
+            raise located.error(
+                f"unknown key {unknown[0]!r} in a repeat block "
+                "(expected: repeat, every, at, steps)",
+                (*here, unknown[0]),
+            )
+        times, block = step.get("repeat"), step.get("steps")
+        if not isinstance(times, int) or isinstance(times, bool) or not 1 <= times <= 10_000:
+            raise located.error(
+                "repeat takes a whole number of times, 1 to 10000", (*here, "repeat")
+            )
+        if not isinstance(block, list) or not block:
+            raise located.error("a repeat block needs a list of steps", (*here, "steps"))
+        every = step.get("every")
+        if every is not None and step.get("at") is None:
+            raise located.error(
+                "every needs the block's at (when the first iteration starts)", here
+            )
+        try:
+            start = _when(step["at"]) if "at" in step else None
+            period = parse_duration_ms(every) if every is not None else None
+        except ValueError as exc:
+            raise located.error(str(exc), here) from None
+        for k in range(times):
+            for inner, template in enumerate(block):
+                copy = _with_index(template, k + 1)
+                if inner == 0 and start is not None and isinstance(copy, dict):
+                    offset = (period or 0) * k
+                    copy = {"at": _shifted(start, offset), **{
+                        key: value for key, value in copy.items() if key not in ("at", "after")
+                    }}  # fmt: skip
+                moved.append((("steps", len(expanded)), (*here, "steps", inner)))
+                expanded.append(copy)
+    located.data["steps"] = expanded
+    old = dict(located.positions)
+    for new_path, old_path in moved:
+        size = len(old_path)
+        for path, position in old.items():
+            if path[:size] == old_path:
+                located.positions[(*new_path, *path[size:])] = position
+
+
+def _with_index(value: Any, n: int) -> Any:
+    if isinstance(value, dict):
+        return {key: _with_index(item, n) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_with_index(item, n) for item in value]
+    if isinstance(value, str) and "${n}" in value:
+        return _INDEX.sub(str(n), value)
+    return value
+
+
+def _shifted(start: object, offset_ms: int) -> object:
+    if isinstance(start, datetime):
+        return start + timedelta(milliseconds=offset_ms)
+    assert isinstance(start, int)
+    return f"{(start + offset_ms) / 1000}s"
 
 
 def _precheck_steps(located: Located) -> None:

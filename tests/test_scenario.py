@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from simulator.errors import ScenarioError
@@ -9,6 +11,7 @@ from simulator.scenario import (
     STEP_MODELS,
     GradeStep,
     Normal,
+    SubmitStep,
     Uniform,
     load_scenario,
     parse_scenario,
@@ -160,3 +163,49 @@ def test_unknown_parameters_are_errors() -> None:
         parse_scenario(PARAMS, "p.yaml", {"colour": "red"})
     error = error_of(HEAD + "course:\n  students: ${pupils}\n")
     assert str(error).startswith("s.yaml:3:3:") and "unknown parameter ${pupils}" in str(error)
+
+
+REPEAT = (
+    HEAD
+    + """course:
+  students: 2
+  groups: [{key: g, assignments: [{key: hw1}, {key: hw2}, {key: hw3}]}]
+steps:
+  - enroll: {}
+  - repeat: 3
+    at: 1d
+    every: 1w
+    steps:
+      - submit: {assignment: "hw${n}"}
+      - after: 2h
+        grade: {assignment: "hw${n}", score: 8}
+"""
+)
+
+
+def test_repeat_blocks_unroll_with_the_iteration_number() -> None:
+    scenario, located = parse_scenario(REPEAT, "r.yaml")
+    steps = scenario.steps
+    assert len(steps) == 7
+    submits = [s for s in steps if isinstance(s, SubmitStep)]
+    assert [s.submit.assignment for s in submits] == ["hw1", "hw2", "hw3"]
+    day, week = 86_400_000, 7 * 86_400_000
+    assert [s.at for s in submits] == [day, day + week, day + 2 * week]
+    grades = [s for s in steps if isinstance(s, GradeStep)]
+    assert [g.after for g in grades] == [7_200_000] * 3 and grades[0].at is None
+    # Every copy keeps the position of the block's own line.
+    assert located.position(("steps", 5)) == located.position(("steps", 3)) == (11, 9)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("repeat: 3", "repeat: 0"), "whole number of times"),
+        (("    every: 1w\n", "    every: 1w\n    times: 2\n"), "unknown key 'times'"),
+        (("    at: 1d\n", ""), "every needs the block's at"),
+        (('grade: {assignment: "hw${n}"', 'grade: {assignment: "hw${n}", sore: 1'), "r.yaml:13:"),
+    ],
+)
+def test_repeat_block_mistakes_are_located(change: tuple[str, str], expected: str) -> None:
+    with pytest.raises(ScenarioError, match=re.escape(expected)):
+        parse_scenario(REPEAT.replace(*change), "r.yaml")
