@@ -19,14 +19,14 @@ from collections import Counter
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import httpx
 import orjson
 
-from .errors import SimulatorError
 from .pacing import Schedule
 from .signing import Signer
+from .sinks.jsonl import LazyLines
 from .transport import LeanTransport, origin_of
 
 DEFAULT_TIMEOUT_S = 15.0
@@ -151,36 +151,19 @@ class DeliveryStats:
         }
 
 
-class DeadLetters:
+class DeadLetters(LazyLines):
     """Undeliverable events with their last error, one JSON object per line (opened lazily)."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.count = 0
-        self._file: BinaryIO | None = None
+        super().__init__(path, append=True, what="dead letters")
 
-    def write(self, events: Iterable[Rendered], error: str, attempts: int, url: str) -> None:
-        if self._file is None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._file = open(self.path, "ab")  # noqa: SIM115
-            except OSError as exc:
-                raise SimulatorError(f"cannot write dead letters to {self.path}: {exc}") from None
+    def record(self, events: Iterable[Rendered], error: str, attempts: int, url: str) -> None:
         for event in events:
-            record = b'{"url":%b,"error":%b,"attempts":%d,"event":%b}\n' % (
-                orjson.dumps(url),
-                orjson.dumps(error),
-                attempts,
-                event.line,
+            self.write(
+                b'{"url":%b,"error":%b,"attempts":%d,"event":%b}'
+                % (orjson.dumps(url), orjson.dumps(error), attempts, event.line)
             )
-            self._file.write(record)
-            self.count += 1
-        self._file.flush()
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        self.flush()
 
 
 class HttpSender:
@@ -268,7 +251,7 @@ class HttpSender:
             stats.in_flight -= len(events)
         for event in events:
             stats.dead_lettered[event.name] += 1
-        self.dead_letters.write(events, error, attempts, self.target.url)
+        self.dead_letters.record(events, error, attempts, self.target.url)
         return False
 
     async def _post(self, content: bytes) -> tuple[int, str | None]:

@@ -14,12 +14,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import orjson
 
 from .delivery import Rendered
-from .errors import SimulatorError
+from .sinks.jsonl import LazyLines
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 OFFSETS_MIN = (-600, -480, -420, -360, -300, -240, 0, 60, 120, 330, 540, 600)
@@ -53,28 +53,14 @@ class FaultConfig:
         )
 
 
-class Manifest:
-    """The faults injected, one JSON object per line (opened lazily)."""
+class Manifest(LazyLines):
+    """The faults injected, one JSON object per line (created with the first fault)."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.count = 0
-        self._file: BinaryIO | None = None
+        super().__init__(path, append=False, what="the fault manifest")
 
     def record(self, entry: dict[str, Any]) -> None:
-        if self._file is None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._file = open(self.path, "wb")  # noqa: SIM115
-            except OSError as exc:
-                raise SimulatorError(f"cannot write {self.path}: {exc.strerror or exc}") from None
-        self._file.write(orjson.dumps(entry) + b"\n")
-        self.count += 1
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        self.write(orjson.dumps(entry))
 
 
 class FaultInjector:

@@ -61,6 +61,41 @@ class JsonlFileSink:
             self._temp = None
 
 
+class LazyLines:
+    """A side file of JSON lines (dead letters, fault manifests), created on the first line."""
+
+    def __init__(self, path: str | Path, *, append: bool, what: str) -> None:
+        self.path = Path(path)
+        self.count = 0
+        self._append = append
+        self._what = what
+        self._file: BinaryIO | None = None
+
+    def write(self, line: bytes) -> None:
+        if self._file is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                if self._append:
+                    self._file = open(self.path, "ab")  # noqa: SIM115
+                else:
+                    self._file = open(self.path, "wb")  # noqa: SIM115
+            except OSError as exc:
+                raise SimulatorError(
+                    f"cannot write {self._what} to {self.path}: {exc.strerror or exc}"
+                ) from None
+        self._file.write(line + b"\n")
+        self.count += 1
+
+    def flush(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
 class StdoutSink:
     """Writes JSON lines to standard output."""
 
