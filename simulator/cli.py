@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import string
 import sys
+from collections import Counter
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -645,16 +646,21 @@ def check(scenario: str, seed: int | None, settings: tuple[str, ...], no_dry_run
     with file:line:column and what was expected on any mistake.
     """
     from .engine import Engine
-    from .report import print_plan
-    from .run import run_scenario
+    from .report import print_counts, print_plan
     from .scenario import load_scenario
 
     scenario_model, located = load_scenario(scenario, _settings(settings))
     engine = Engine(scenario_model, located, seed)
-    result = None
-    if not no_dry_run:
-        result = run_scenario(scenario_model, located, [], seed=seed)
-    print_plan(scenario, engine, result)
+    print_plan(scenario, engine)
+    if no_dry_run:
+        return
+    counts: Counter[str] = Counter()
+    first = last = None
+    for event in engine.events():  # the engine alone decides what is emitted
+        counts[event.name] += 1
+        first = event.time_ms if first is None else first
+        last = event.time_ms
+    print_counts(counts, first, last)
 
 
 @main.command()

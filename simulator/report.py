@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -181,8 +182,8 @@ def live_delivery(stats: DeliveryStats, *, enabled: bool) -> Iterator[None]:
         yield
 
 
-def print_plan(path: str, engine: Engine, result: RunResult | None) -> None:
-    """What ``canvas-sim check`` prints: the course, its people, its steps, the event counts."""
+def print_plan(path: str, engine: Engine) -> None:
+    """What ``canvas-sim check`` prints first: the course, its people, groups and steps."""
     console = Console(highlight=False)
     world, course = engine.world, engine.course
     roles = list(world.roles.values())
@@ -197,12 +198,15 @@ def print_plan(path: str, engine: Engine, result: RunResult | None) -> None:
         keys = ", ".join(a.key for a in group.assignments) or "no assignments"
         console.print(f"  group {group.key} (weight {group.weight}): {keys}")
     console.print(f"{len(engine.scenario.steps)} steps, seed {engine.seed}")
-    if result is None:
-        return
-    first, last = result.first_event_ms, result.last_event_ms
+
+
+def print_counts(counts: Counter[str], first: int | None, last: int | None) -> None:
+    """The dry run's part of ``canvas-sim check``: the time span and the events by type."""
+    console = Console(highlight=False)
     if first is not None and last is not None:
         console.print(f"simulated time: {event_time(first)} to {event_time(last)}")
-    table = Table("event type", "count", title=f"{result.total} events", title_justify="left")
-    for name, count in sorted(result.events.items()):
+    total = sum(counts.values())
+    table = Table("event type", "count", title=f"{total} events", title_justify="left")
+    for name, count in sorted(counts.items()):
         table.add_row(name, str(count))
     console.print(table)
