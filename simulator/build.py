@@ -6,14 +6,16 @@ import random
 import re
 import unicodedata
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from faker import Faker
 
 from .durations import datetime_to_ms
 from .grading import DEFAULT_GRADING_SCHEME
-from .scenario import AssignmentSpec, PersonSpec, Scenario
+from .scenario import AssignmentSpec, CountRange, CourseBlock, PersonSpec, Scenario
 from .world import (
     TABLES,
     Account,
@@ -68,6 +70,7 @@ class Draw:
     """The seeded sources of every random choice: one Random, one Faker instance."""
 
     def __init__(self, seed: int) -> None:
+        self.seed = seed
         self.rng = random.Random(seed)
         # Request ids and the milliseconds between events of one request come from a stream of
         # their own, so that adding an event type never reshuffles people, scores or times.
@@ -77,9 +80,37 @@ class Draw:
         self.sentences = [self.faker.sentence(nb_words=12) for _ in range(TEXT_POOL_SIZE)]
         self.paragraphs = [self.faker.paragraph(nb_sentences=4) for _ in range(TEXT_POOL_SIZE)]
 
+    def for_copy(self, ordinal: int) -> Draw:
+        """The draw of the ``ordinal``-th course copy (0: this one): own streams, shared text.
 
-def build_world(scenario: Scenario, draw: Draw, located: Located) -> World:
-    """The world as it is before the first step: account, course, groups, assignments, people."""
+        Each copy's people, scores and times come from streams of its own, so adding a course
+        never changes what happens in the others.
+        """
+        if ordinal == 0:
+            return self
+        copy = object.__new__(Draw)
+        copy.seed = self.seed
+        copy.rng = random.Random(f"{self.seed}/course/{ordinal}")
+        copy.wire_rng = random.Random(f"{self.seed}/wire/{ordinal}")
+        copy.faker, copy.sentences, copy.paragraphs = self.faker, self.sentences, self.paragraphs
+        return copy
+
+
+@dataclass(slots=True)
+class CourseCopy:
+    """One course of the scenario as built: its world, its steps and its own random streams."""
+
+    world: World
+    draw: Draw
+    start_ms: int  # the scenario's start plus this copy's stagger
+    steps: list[Any]
+    steps_path: tuple[str | int, ...]  # where the steps are in the file (for errors)
+    path: tuple[str | int, ...]  # where the course definition is in the file
+    block: CourseBlock  # the definition it is a copy of
+
+
+def build_courses(scenario: Scenario, draw: Draw, located: Located) -> list[CourseCopy]:
+    """Every course of the scenario, each ``count`` times: account, people, gradebooks."""
     rng = draw.rng
     start = datetime_to_ms(scenario.start)
     spec = scenario.account
@@ -93,62 +124,102 @@ def build_world(scenario: Scenario, draw: Draw, located: Located) -> World:
         lti_guid=f"{root_uuid}.{spec.domain}",
         sub_account_id=spec.sub_account_id,
     )
-    cspec = scenario.course
+    copies: list[CourseCopy] = []
+    first: World | None = None
+    for path, block in scenario.blocks():
+        steps_path, steps = scenario.steps_of(path, block)
+        for number in range(1, block.count + 1):
+            copy_draw = draw.for_copy(len(copies))
+            offset = copy_draw.rng.randrange(block.stagger + 1) if block.stagger else 0
+            course = _course(block, number, ids, copy_draw.rng, start + offset)
+            world = World(account=account, course=course, ids=ids)
+            if first is None:
+                world.developer_key_id = ids.next("developer_keys")
+                world.admin = _person(world, copy_draw, PersonSpec(key="admin"), "admin")
+                first = world
+            else:
+                world.developer_key_id, world.admin = first.developer_key_id, first.admin
+            _people(block, path, world, copy_draw, located)
+            _personas(block, path, world, copy_draw.rng, located)
+            _gradebook(block, path, world, start + offset, copy_draw.rng, located)
+            copies.append(
+                CourseCopy(world, copy_draw, start + offset, steps, steps_path, path, block)
+            )
+    return copies
+
+
+def _course(
+    block: CourseBlock, number: int, ids: IdSequences, rng: random.Random, start: int
+) -> Course:
     course_id = ids.next("courses")
     scheme = DEFAULT_GRADING_SCHEME
-    if cspec.grading_scheme:
+    if block.grading_scheme:
         scheme = tuple(
             sorted(
-                ((name, Decimal(str(bound))) for name, bound in cspec.grading_scheme.items()),
+                ((name, Decimal(str(bound))) for name, bound in block.grading_scheme.items()),
                 key=lambda entry: -entry[1],
             )
         )
+
+    def numbered(text: str) -> str:
+        return text.replace("${i}", str(number))
+
+    name = numbered(block.name)
     course = Course(
         id=course_id,
         uuid=canvas_uuid(rng),
-        name=cspec.name,
-        code=cspec.code or _course_code(cspec.name),
-        sis_source_id=cspec.sis_id,
-        time_zone=cspec.time_zone,
-        weighted=cspec.weighted,
+        name=name,
+        code=numbered(block.code) if block.code else _course_code(name),
+        sis_source_id=None if block.sis_id is None else numbered(block.sis_id),
+        time_zone=block.time_zone,
+        weighted=block.weighted,
         grading_scheme=scheme,
         default_section_id=ids.next("course_sections"),
         created_at=start,
     )
-    for name in cspec.custom_statuses:
-        course.custom_statuses[name] = CustomStatus(ids.next("custom_grade_statuses"), name)
-    world = World(account=account, course=course, ids=ids)
-    world.developer_key_id = ids.next("developer_keys")
-    world.admin = _person(world, draw, PersonSpec(key="admin"), "admin")
+    for status in block.custom_statuses:
+        course.custom_statuses[status] = CustomStatus(ids.next("custom_grade_statuses"), status)
+    return course
+
+
+def _people(
+    block: CourseBlock, path: tuple[str | int, ...], world: World, draw: Draw, located: Located
+) -> None:
     roles = (("teachers", "teacher"), ("tas", "ta"), ("students", "student"))
     for field_name, role in roles:
-        people = getattr(cspec, field_name)
+        people = getattr(block, field_name)
+        if isinstance(people, CountRange):
+            people = draw.rng.randint(*people.uniform)
         specs = (
             [PersonSpec(key=f"{role}{n}") for n in range(1, people + 1)]
             if isinstance(people, int)
             else people
         )
         for index, person in enumerate(specs):
-            path = ("course", field_name, index)
             if person.key in world.users or person.key == "admin":
-                raise located.error(f"person key {person.key!r} is used twice", path)
+                raise located.error(
+                    f"person key {person.key!r} is used twice", (*path, field_name, index)
+                )
             world.users[person.key] = _person(world, draw, person, role)
             world.roles[person.key] = role
-    _personas(scenario, world, rng, located)
-    _gradebook(scenario, world, start, rng, located)
-    return world
 
 
-def _personas(scenario: Scenario, world: World, rng: random.Random, located: Located) -> None:
+def _personas(
+    block: CourseBlock,
+    path: tuple[str | int, ...],
+    world: World,
+    rng: random.Random,
+    located: Located,
+) -> None:
     """Hand each persona its share of the students (seeded); the rest have none."""
-    personas = scenario.course.personas
+    personas = block.personas
     if not personas:
         return
     if sum(p.share for p in personas) > 1 + 1e-9:
-        raise located.error("persona shares add up to more than 1", ("course", "personas"))
+        raise located.error("persona shares add up to more than 1", (*path, "personas"))
     names = [p.name for p in personas]
     if len(set(names)) != len(names):
-        raise located.error("persona names must be unique", ("course", "personas"))
+        raise located.error("persona names must be unique", (*path, "personas"))
     students = [key for key, role in world.roles.items() if role == "student"]
     rng.shuffle(students)
     position = 0
@@ -160,12 +231,17 @@ def _personas(scenario: Scenario, world: World, rng: random.Random, located: Loc
 
 
 def _gradebook(
-    scenario: Scenario, world: World, start: int, rng: random.Random, located: Located
+    block: CourseBlock,
+    path: tuple[str | int, ...],
+    world: World,
+    start: int,
+    rng: random.Random,
+    located: Located,
 ) -> None:
     course = world.course
     keys: dict[str, AssignmentSpec] = {}
-    for position, gspec in enumerate(scenario.course.groups, start=1):
-        gpath = ("course", "groups", position - 1)
+    for position, gspec in enumerate(block.groups, start=1):
+        gpath = (*path, "groups", position - 1)
         group = AssignmentGroup(
             id=world.ids.next("assignment_groups"),
             key=gspec.key,

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from . import events as ev
-from .build import Draw, build_world, rfc_uuid
+from .build import CourseCopy, Draw, build_courses, rfc_uuid
 from .durations import datetime_to_ms
 from .errors import ScenarioError
 from .grading import (
@@ -86,39 +86,70 @@ class _Step:
     action: str
     params: Any
     timing: Timing
+    path: tuple[str | int, ...]  # where the step is in the file
 
 
 class Engine:
-    """Runs one scenario. Iterate :meth:`events` once to get every event in time order."""
+    """Runs one scenario: every course it defines, merged into one stream in time order."""
 
     def __init__(self, scenario: Scenario, located: Located, seed: int | None = None) -> None:
         self.scenario = scenario
-        self.located = located
         self.seed = scenario.seed if seed is None else seed
-        self.draw = Draw(self.seed)
+        draw = Draw(self.seed)
+        copies = build_courses(scenario, draw, located)
+        server_ip = draw.faker.ipv4_public()
+        self.courses = [CourseEngine(scenario, located, copy, server_ip) for copy in copies]
+        self.account = copies[0].world.account
+        self.metadata = MetadataBuilder(self.account)
+
+    def events(self) -> Iterator[ev.Event]:
+        """Every event of the scenario, in simulated time order."""
+        if len(self.courses) == 1:
+            return self.courses[0].events()
+        return heapq.merge(*(course.events() for course in self.courses), key=_event_time)
+
+
+def _event_time(event: ev.Event) -> int:
+    return event.time_ms
+
+
+class CourseEngine:
+    """Runs one course of a scenario. Iterate :meth:`events` once for its events in time order."""
+
+    def __init__(
+        self, scenario: Scenario, located: Located, copy: CourseCopy, server_ip: str
+    ) -> None:
+        self.scenario = scenario
+        self.located = located
+        self.draw = copy.draw
         self.rng = self.draw.rng
         self._wire = self.draw.wire_rng
-        self.world = build_world(scenario, self.draw, located)
+        self.world = copy.world
         self.course = self.world.course
-        self.metadata = MetadataBuilder(self.world)
-        self.start_ms = datetime_to_ms(scenario.start)
+        self.start_ms = copy.start_ms
         self.now = self.start_ms
         self._tick = self.start_ms
         self._heap: list[tuple[int, int, int, Callable[[], None]]] = []
         self._sequence = 0
         self._out: list[ev.Event] = []
         self._steps = [
-            _Step(i, action, getattr(step, action), step)
-            for i, step in enumerate(scenario.steps)
+            _Step(i, action, getattr(step, action), step, (*copy.steps_path, i))
+            for i, step in enumerate(copy.steps)
             if (action := step_action(step)) is not None
         ]
-        self._server_ip = self.draw.faker.ipv4_public()
+        self._server_ip = server_ip
+        self.path = copy.path
+        self._persona_names = [persona.name for persona in copy.block.personas]
         self._users_by_id = {user.id: user for user in self.world.users.values()}
         self._group_memos: dict[int, GroupMemo] = {}
         self._teacher_list = [
             user for key, user in self.world.users.items() if self.world.roles[key] == "teacher"
         ]
         self._check_references()
+
+    @property
+    def step_count(self) -> int:
+        return len(self._steps)
 
     # --- the kernel ---------------------------------------------------------------------
 
@@ -146,7 +177,7 @@ class Engine:
         self._out.append(ev.Event(name, self._tick, origin, fields))
 
     def _error(self, step: _Step, message: str, *field: str | int) -> ScenarioError:
-        return self.located.error(message, ("steps", step.index, *field))
+        return self.located.error(message, (*step.path, *field))
 
     # --- steps --------------------------------------------------------------------------
 
@@ -252,10 +283,10 @@ class Engine:
                 )
             students = getattr(params, "students", None)
             if isinstance(students, str) and students.startswith("persona:"):
-                personas = {p.name for p in self.scenario.course.personas}
+                personas = self._persona_names
                 if students.removeprefix("persona:") not in personas:
                     names = ", ".join(sorted(personas)) or "none defined"
-                    message = f"unknown persona {students!r} (course.personas: {names})"
+                    message = f"unknown persona {students!r} (the course's personas: {names})"
                     raise self._error(step, message, action, "students")
             if isinstance(students, list):
                 for i, key in enumerate(students):
@@ -370,6 +401,7 @@ class Engine:
                 None,
                 LTI_USER_AGENT,
                 self._server_ip,
+                course=self.course,
             )
         if via == "api":
             return Request(
@@ -383,6 +415,7 @@ class Engine:
                 API_USER_AGENT,
                 self._server_ip,
                 self.world.account.gid(self.world.developer_key_id),
+                course=self.course,
             )
         return Request(
             actor,
@@ -395,10 +428,11 @@ class Engine:
             actor.user_agent,
             actor.client_ip,
             context=context,
+            course=self.course,
         )
 
     def _job(self, tag: str) -> Job:
-        return Job(self.world.account.gid(self.world.ids.next("jobs")), tag)
+        return Job(self.world.account.gid(self.world.ids.next("jobs")), tag, self.course)
 
     def _grading_request(self, grader: User, via: str, sub: Submission) -> Request:
         course_id, assignment_id, student_id = self.course.id, sub.assignment.id, sub.user.id

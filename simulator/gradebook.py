@@ -16,12 +16,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from .engine import Engine
+from .engine import CourseEngine, Engine
 from .events import num
 
 
 def gradebook(engine: Engine) -> dict[str, Any]:
     """The final gradebook of a finished (or stopped) run."""
+    return {
+        "scenario": engine.scenario.name,
+        "seed": engine.seed,
+        "courses": [course_gradebook(course) for course in engine.courses],
+    }
+
+
+def course_gradebook(engine: CourseEngine) -> dict[str, Any]:
+    """One course's assignments and students, as the end state lists them."""
     world, course = engine.world, engine.course
     gid = world.account.gid
     assignments = list(course.assignments.values())
@@ -64,26 +73,20 @@ def gradebook(engine: Engine) -> dict[str, Any]:
             }
         )
     return {
-        "scenario": engine.scenario.name,
-        "seed": engine.seed,
-        "courses": [
+        "course_id": gid(course.id),
+        "name": course.name,
+        "assignments": [
             {
-                "course_id": gid(course.id),
-                "name": course.name,
-                "assignments": [
-                    {
-                        "assignment_id": gid(a.id),
-                        "key": a.key,
-                        "title": a.title,
-                        "points_possible": num(a.points_possible),
-                        "grading_type": a.grading_type,
-                        "group": a.group.key,
-                        "published": a.published,
-                        "post_manually": a.post_manually,
-                    }
-                    for a in assignments
-                ],
-                "students": students,
+                "assignment_id": gid(a.id),
+                "key": a.key,
+                "title": a.title,
+                "points_possible": num(a.points_possible),
+                "grading_type": a.grading_type,
+                "group": a.group.key,
+                "published": a.published,
+                "post_manually": a.post_manually,
             }
+            for a in assignments
         ],
+        "students": students,
     }

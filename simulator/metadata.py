@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .clock import event_time
-from .world import User, World
+from .world import Account, Course, User
 
 
 @dataclass(slots=True, frozen=True)
@@ -25,6 +25,7 @@ class Request:
     client_ip: str
     developer_key_id: str | None = None
     context: str | None = "Course"  # context_* keys: the course, the root "Account", or none
+    course: Course | None = None  # the course of a "Course" context
 
     @property
     def zone(self) -> ZoneInfo | None:
@@ -38,6 +39,7 @@ class Job:
 
     job_id: str
     tag: str
+    course: Course
     zone: None = None  # body timestamps of jobs are UTC ('Z')
 
 
@@ -45,30 +47,40 @@ Origin = Request | Job
 
 
 class MetadataBuilder:
-    """Builds metadata dicts in Canvas's key order for one world."""
+    """Builds metadata dicts in Canvas's key order for one account and its courses."""
 
-    def __init__(self, world: World) -> None:
-        account, course = world.account, world.course
-        self._world = world
-        self._context = {
-            "context_type": "Course",
-            "context_id": account.gid(course.id),
-            "context_account_id": account.gid(account.sub_account_id),
-            "context_sis_source_id": course.sis_source_id,
+    def __init__(self, account: Account) -> None:
+        self._account = account
+        self._root = {
+            "root_account_uuid": account.uuid,
+            "root_account_id": account.gid(account.id),
+            "root_account_lti_guid": account.lti_guid,
         }
         self._account_context = {
             "context_type": "Account",
             "context_id": account.gid(account.id),
             "context_account_id": account.gid(account.id),
             "context_sis_source_id": None,
+            **self._root,
         }
-        self._root = {
-            "root_account_uuid": account.uuid,
-            "root_account_id": account.gid(account.id),
-            "root_account_lti_guid": account.lti_guid,
-        }
+        self._course_contexts: dict[int, dict[str, Any]] = {}
         self._user_account_id = account.gid(account.id)
         self._hostname = account.domain
+
+    def _course_context(self, course: Course | None) -> dict[str, Any]:
+        """The context and root account keys of events in ``course`` (built once per course)."""
+        assert course is not None, "a Course context needs its course"
+        found = self._course_contexts.get(course.id)
+        if found is None:
+            account = self._account
+            found = self._course_contexts[course.id] = {
+                "context_type": "Course",
+                "context_id": account.gid(course.id),
+                "context_account_id": account.gid(account.sub_account_id),
+                "context_sis_source_id": course.sis_source_id,
+                **self._root,
+            }
+        return found
 
     def build(self, origin: Origin, event_name: str, time_ms: int) -> dict[str, Any]:
         if isinstance(origin, Job):
@@ -77,9 +89,9 @@ class MetadataBuilder:
 
     def _request(self, request: Request, event_name: str, time_ms: int) -> dict[str, Any]:
         if request.context == "Course":
-            meta: dict[str, Any] = {**self._context, **self._root}
+            meta: dict[str, Any] = dict(self._course_context(request.course))
         elif request.context == "Account":
-            meta = {**self._account_context, **self._root}
+            meta = dict(self._account_context)
         else:
             meta = dict(self._root)
         actor = request.actor
@@ -87,7 +99,7 @@ class MetadataBuilder:
             meta["user_login"] = actor.login
             meta["user_account_id"] = self._user_account_id
             meta["user_sis_id"] = actor.sis_id
-            meta["user_id"] = self._world.account.gid(actor.id)
+            meta["user_id"] = self._account.gid(actor.id)
             meta["time_zone"] = actor.time_zone
         if request.developer_key_id is not None:
             meta["developer_key_id"] = request.developer_key_id
@@ -108,8 +120,7 @@ class MetadataBuilder:
 
     def _job(self, job: Job, event_name: str, time_ms: int) -> dict[str, Any]:
         return {
-            **self._context,
-            **self._root,
+            **self._course_context(job.course),
             "job_id": job.job_id,
             "job_tag": job.tag,
             "producer": "canvas",

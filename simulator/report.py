@@ -17,7 +17,7 @@ from rich.table import Table
 
 from .clock import event_time
 from .delivery import DeliveryStats
-from .engine import Engine
+from .engine import CourseEngine, Engine
 from .receiver import Receiver, ReceiverConfig
 from .run import RunResult
 
@@ -43,9 +43,11 @@ def print_summary(result: RunResult, console: Console | None = None) -> None:
     scores = Table(
         "student", "current", "final", "override", title="Final course scores", title_justify="left"
     )
+    several = len({student.course for student in result.students}) > 1
     for student in result.students[:MAX_STUDENT_ROWS]:
+        where = f", {student.course}" if several else ""
         scores.add_row(
-            f"{student.name} ({student.key})",
+            f"{student.name} ({student.key}{where})",
             _score(student.current_score),
             _score(student.final_score),
             _score(student.override),
@@ -183,21 +185,30 @@ def live_delivery(stats: DeliveryStats, *, enabled: bool) -> Iterator[None]:
 
 
 def print_plan(path: str, engine: Engine) -> None:
-    """What ``canvas-sim check`` prints first: the course, its people, groups and steps."""
+    """What ``canvas-sim check`` prints first: the courses, their people, groups and steps."""
     console = Console(highlight=False)
-    world, course = engine.world, engine.course
-    roles = list(world.roles.values())
     console.print(f"[bold]{path}[/bold]: valid scenario {engine.scenario.name!r}")
-    console.print(
-        f"course {course.name!r} ({course.code}), "
-        f"{'weighted by group' if course.weighted else 'points-based'}"
-    )
+    blocks: dict[tuple[str | int, ...], list[CourseEngine]] = {}
+    for course in engine.courses:
+        blocks.setdefault(course.path, []).append(course)
     people = (("teacher", "teachers"), ("ta", "TAs"), ("student", "students"))
-    console.print("people: " + ", ".join(f"{roles.count(r)} {label}" for r, label in people))
-    for group in course.groups:
-        keys = ", ".join(a.key for a in group.assignments) or "no assignments"
-        console.print(f"  group {group.key} (weight {group.weight}): {keys}")
-    console.print(f"{len(engine.scenario.steps)} steps, seed {engine.seed}")
+    for copies in blocks.values():
+        first = copies[0].course
+        roles = [role for copy in copies for role in copy.world.roles.values()]
+        times = f"{len(copies)} copies of " if len(copies) > 1 else ""
+        console.print(
+            f"{times}course {first.name!r} ({first.code}), "
+            f"{'weighted by group' if first.weighted else 'points-based'}"
+        )
+        total = "in all: " if len(copies) > 1 else ""
+        console.print(
+            f"  people {total}" + ", ".join(f"{roles.count(r)} {label}" for r, label in people)
+        )
+        for group in first.groups:
+            keys = ", ".join(a.key for a in group.assignments) or "no assignments"
+            console.print(f"  group {group.key} (weight {group.weight}): {keys}")
+        console.print(f"  {copies[0].step_count} steps")
+    console.print(f"seed {engine.seed}")
 
 
 def print_counts(counts: Counter[str], first: int | None, last: int | None) -> None:

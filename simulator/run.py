@@ -33,6 +33,7 @@ class StudentResult:
     current_score: Decimal | None
     final_score: Decimal | None
     override: Decimal | None
+    course: str  # the course code
 
 
 @dataclass(slots=True)
@@ -92,14 +93,20 @@ def close_all(sinks: Sequence[Sink], *, ok: bool) -> None:
 
 def _finish(engine: Engine, result: RunResult) -> RunResult:
     result.gradebook = gradebook(engine)
-    for enrollment in engine.course.enrollments.values():
-        if enrollment.score is not None:
-            row = enrollment.score
-            result.students.append(
-                StudentResult(
-                    enrollment.user.key, enrollment.user.name, row.current, row.final, row.override
+    for course in engine.courses:
+        for enrollment in course.course.enrollments.values():
+            if enrollment.score is not None:
+                row = enrollment.score
+                result.students.append(
+                    StudentResult(
+                        enrollment.user.key,
+                        enrollment.user.name,
+                        row.current,
+                        row.final,
+                        row.override,
+                        course.course.code,
+                    )
                 )
-            )
     return result
 
 

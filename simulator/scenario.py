@@ -131,7 +131,21 @@ class PersonSpec(Model):
         return None if value is None else _check_zone(value)
 
 
-People = Annotated[int, Field(ge=0, le=1_000_000)] | list[PersonSpec]
+class CountRange(Model):
+    """A number of people drawn per course copy (seeded), both ends included."""
+
+    uniform: tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]] = Field(
+        description="[fewest, most]"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CountRange:
+        if self.uniform[0] > self.uniform[1]:
+            raise ValueError("uniform: [fewest, most] needs fewest <= most")
+        return self
+
+
+People = Annotated[int, Field(ge=0, le=1_000_000)] | list[PersonSpec] | CountRange
 
 
 class AssignmentSpec(Model):
@@ -204,6 +218,26 @@ class CourseSpec(Model):
     @classmethod
     def _known_zone(cls, value: str) -> str:
         return _check_zone(value)
+
+
+class CourseBlock(CourseSpec):
+    """A course definition stamped out ``count`` times, each copy with its own people and draws."""
+
+    count: int = Field(
+        1,
+        ge=1,
+        le=100_000,
+        description="How many copies of this course; ${i} in name, code and sis_id is the copy "
+        "number (1..count)",
+    )
+    stagger: Duration = Field(
+        0,
+        description="Each copy's timeline starts at a seeded offset between 0 and this, so "
+        "copies do not act in lockstep",
+    )
+    steps: list[Step] | None = Field(
+        None, description="This course's steps; the scenario's top-level steps by default"
+    )
 
 
 def _check_zone(value: str) -> str:
@@ -484,6 +518,9 @@ Step = Annotated[
 ]
 
 
+CourseBlock.model_rebuild()
+
+
 class Scenario(Model):
     """A course and what happens in it."""
 
@@ -498,7 +535,13 @@ class Scenario(Model):
         "assignment_created before the first step; false for scenarios that start mid-term",
     )
     account: AccountSpec = AccountSpec()
-    course: CourseSpec = CourseSpec()
+    course: CourseSpec = Field(
+        CourseSpec(), description="The one course of a single-course scenario (or use courses)"
+    )
+    courses: list[CourseBlock] = Field(
+        default_factory=list,
+        description="Several course definitions, each stamped out count times; replaces course",
+    )
     params: dict[str, str | int | float | bool | None] = Field(
         default_factory=dict,
         description="Named values used as ${name} anywhere below; --set name=value overrides",
@@ -511,6 +554,27 @@ class Scenario(Model):
         datetime_to_ms(value)
         return value
 
+    @model_validator(mode="after")
+    def _course_or_courses(self) -> Scenario:
+        if self.courses and "course" in self.model_fields_set:
+            raise ValueError("give either course (one course) or courses (several), not both")
+        return self
+
+    def blocks(self) -> list[tuple[tuple[str | int, ...], CourseBlock]]:
+        """Every course definition with its path in the file; ``course`` is a block of one."""
+        if self.courses:
+            return [(("courses", index), block) for index, block in enumerate(self.courses)]
+        single = CourseBlock.model_construct(**dict(self.course))
+        return [(("course",), single)]
+
+    def steps_of(
+        self, path: tuple[str | int, ...], block: CourseBlock
+    ) -> tuple[tuple[str | int, ...], list[Any]]:
+        """A block's steps and where they are in the file (the top-level steps by default)."""
+        if block.steps is not None:
+            return (*path, "steps"), list(block.steps)
+        return ("steps",), list(self.steps)
+
 
 # --- loading --------------------------------------------------------------------------------
 
@@ -518,8 +582,10 @@ class Scenario(Model):
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of scenario files (for editors: the YAML language server)."""
     schema = Scenario.model_json_schema()
-    step = schema["properties"]["steps"]["items"]
     defs = schema["$defs"]
+    step = dict(schema["properties"]["steps"]["items"])
+    step["oneOf"] = [*step["oneOf"], {"$ref": "#/$defs/RepeatBlock"}]
+    defs["Step"] = step
     defs["RepeatBlock"] = {
         "type": "object",
         "title": "RepeatBlock",
@@ -530,10 +596,12 @@ def json_schema() -> dict[str, Any]:
             "repeat": {"type": "integer", "minimum": 1, "maximum": 10_000},
             "at": defs["GradeStep"]["properties"]["at"],
             "every": defs["GradeStep"]["properties"]["after"],
-            "steps": {"type": "array", "minItems": 1, "items": dict(step)},
+            "steps": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/Step"}},
         },
     }
-    step["oneOf"] = [*step["oneOf"], {"$ref": "#/$defs/RepeatBlock"}]
+    schema["properties"]["steps"]["items"] = {"$ref": "#/$defs/Step"}
+    block_steps = defs["CourseBlock"]["properties"]["steps"]["anyOf"]
+    next(s for s in block_steps if s.get("type") == "array")["items"] = {"$ref": "#/$defs/Step"}
     _allow_placeholders(schema)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Canvas Live Events simulator scenario"
@@ -588,6 +656,19 @@ def parse_scenario(
 
 
 _PARAM = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Filled in later: ${n} by a repeat block's unrolling, ${i} by each copy of a course.
+RESERVED_PARAMS = frozenset({"n", "i"})
+COPY_FIELDS = ("name", "code", "sis_id")
+
+
+def _check_reserved(located: Located, name: str, path: tuple[str | int, ...]) -> None:
+    if name == "i" and not (len(path) == 3 and path[0] == "courses" and path[2] in COPY_FIELDS):
+        raise located.error(
+            "${i} (the copy number) may only appear in a course's "
+            + ", ".join(COPY_FIELDS)
+            + " under courses:",
+            path,
+        )
 
 
 def resolve_params(located: Located, overrides: Mapping[str, str]) -> None:
@@ -618,16 +699,18 @@ def resolve_params(located: Located, overrides: Mapping[str, str]) -> None:
         if not isinstance(value, str) or "${" not in value:
             return value
         for name in _PARAM.findall(value):
-            if name == "n":
-                continue  # a repeat block's iteration number, replaced when it unrolls
+            if name in RESERVED_PARAMS:
+                _check_reserved(located, name, path)
+                continue
             if name not in values:
                 declared = ", ".join(sorted(values)) or "none"
                 raise located.error(f"unknown parameter ${{{name}}} (params: {declared})", path)
         whole = _PARAM.fullmatch(value)
-        if whole and whole.group(1) != "n":
+        if whole and whole.group(1) not in RESERVED_PARAMS:
             return values[whole.group(1)]
         return _PARAM.sub(
-            lambda m: m.group(0) if m.group(1) == "n" else str(values[m.group(1)]), value
+            lambda m: m.group(0) if m.group(1) in RESERVED_PARAMS else str(values[m.group(1)]),
+            value,
         )
 
     for key in list(data):
@@ -639,25 +722,47 @@ REPEAT_KEYS = frozenset({"repeat", "every", "at", "steps"})
 _INDEX = re.compile(r"\$\{n\}")
 
 
+def step_lists(data: Any) -> list[tuple[str | int, ...]]:
+    """Paths of every list of steps in raw scenario data: the top level's and each course's."""
+    paths: list[tuple[str | int, ...]] = []
+    if isinstance(data.get("steps"), list):
+        paths.append(("steps",))
+    courses = data.get("courses")
+    if isinstance(courses, list):
+        for index, block in enumerate(courses):
+            if isinstance(block, dict) and isinstance(block.get("steps"), list):
+                paths.append(("courses", index, "steps"))
+    return paths
+
+
+def _at(data: Any, path: tuple[str | int, ...]) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
 def expand_repeats(located: Located) -> None:
     """Unroll ``- repeat: N`` blocks into N copies of their ``steps`` (``${n}`` = 1..N).
 
     Iteration k starts at the block's ``at`` plus k times ``every``; without ``every`` the
     iterations follow one another. Errors in a copy point at the block's own lines.
     """
-    steps = located.data.get("steps")
-    if not isinstance(steps, list) or not any(
-        isinstance(step, dict) and "repeat" in step for step in steps
-    ):
+    for path in step_lists(located.data):
+        _expand_repeats_at(located, path)
+
+
+def _expand_repeats_at(located: Located, base: tuple[str | int, ...]) -> None:
+    steps = _at(located.data, base)
+    if not any(isinstance(step, dict) and "repeat" in step for step in steps):
         return
     expanded: list[Any] = []
     moved: list[tuple[tuple[str | int, ...], tuple[str | int, ...]]] = []  # new path <- old
     for index, step in enumerate(steps):
         if not (isinstance(step, dict) and "repeat" in step):
-            moved.append((("steps", len(expanded)), ("steps", index)))
+            moved.append(((*base, len(expanded)), (*base, index)))
             expanded.append(step)
             continue
-        here = ("steps", index)
+        here = (*base, index)
         unknown = sorted(set(step) - REPEAT_KEYS)
         if unknown:
             raise located.error(
@@ -690,10 +795,14 @@ def expand_repeats(located: Located) -> None:
                     copy = {"at": _shifted(start, offset), **{
                         key: value for key, value in copy.items() if key not in ("at", "after")
                     }}  # fmt: skip
-                moved.append((("steps", len(expanded)), (*here, "steps", inner)))
+                moved.append(((*base, len(expanded)), (*here, "steps", inner)))
                 expanded.append(copy)
-    located.data["steps"] = expanded
+    parent = _at(located.data, base[:-1])
+    parent[base[-1]] = expanded
     old = dict(located.positions)
+    for path in old:
+        if path[: len(base)] == base and len(path) > len(base):
+            del located.positions[path]
     for new_path, old_path in moved:
         size = len(old_path)
         for path, position in old.items():
@@ -720,32 +829,30 @@ def _shifted(start: object, offset_ms: int) -> object:
 
 def _precheck_steps(located: Located) -> None:
     """Name the step's action before pydantic does, with a 'did you mean' for typos."""
-    steps = located.data.get("steps")
-    if not isinstance(steps, list):
-        return
-    for index, step in enumerate(steps):
-        if not isinstance(step, dict):
-            raise located.error(
-                f"expected a step mapping with one action ({', '.join(STEP_MODELS)})",
-                ("steps", index),
+    for base in step_lists(located.data):
+        for index, step in enumerate(_at(located.data, base)):
+            _precheck_step(located, step, (*base, index))
+
+
+def _precheck_step(located: Located, step: Any, here: tuple[str | int, ...]) -> None:
+    if not isinstance(step, dict):
+        raise located.error(
+            f"expected a step mapping with one action ({', '.join(STEP_MODELS)})", here
+        )
+    actions = [key for key in step if key in STEP_MODELS]
+    if len(actions) > 1:
+        raise located.error(f"a step has exactly one action, found {', '.join(actions)}", here)
+    if not actions:
+        unknown = [key for key in step if key not in TIMING_KEYS]
+        hint = ""
+        if unknown:
+            close = difflib.get_close_matches(str(unknown[0]), list(STEP_MODELS), n=1)
+            hint = f" (unknown step {unknown[0]!r}" + (
+                f", did you mean {close[0]!r}?)" if close else ")"
             )
-        actions = [key for key in step if key in STEP_MODELS]
-        if len(actions) > 1:
-            raise located.error(
-                f"a step has exactly one action, found {', '.join(actions)}", ("steps", index)
-            )
-        if not actions:
-            unknown = [key for key in step if key not in TIMING_KEYS]
-            hint = ""
-            if unknown:
-                close = difflib.get_close_matches(str(unknown[0]), list(STEP_MODELS), n=1)
-                hint = f" (unknown step {unknown[0]!r}" + (
-                    f", did you mean {close[0]!r}?)" if close else ")"
-                )
-            raise located.error(
-                f"expected one action: {', '.join(STEP_MODELS)}{hint}",
-                ("steps", index, *(unknown[:1])),
-            )
+        raise located.error(
+            f"expected one action: {', '.join(STEP_MODELS)}{hint}", (*here, *(unknown[:1]))
+        )
 
 
 def _first_error(exc: ValidationError, located: Located) -> ScenarioError:
@@ -775,8 +882,10 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     """Follow pydantic's error location through the data, skipping union/tag names."""
     path: list[str | int] = []
     current = data
-    if len(loc) > 2 and loc[0] == "steps":
-        loc = loc[:2] + loc[3:]  # drop the step's union tag
+    for k in range(len(loc) - 2):
+        if loc[k] == "steps" and isinstance(loc[k + 1], int):
+            loc = loc[: k + 2] + loc[k + 3 :]  # drop the step's union tag
+            break
     for part in loc:
         in_dict = isinstance(current, dict) and part in current
         if in_dict or (isinstance(current, list) and isinstance(part, int) and part < len(current)):
@@ -794,8 +903,8 @@ def _model_at(data: Any, path: tuple[str | int, ...]) -> type[BaseModel] | None:
         if model is None:
             return None
         if isinstance(part, int):
-            if path[:1] == ("steps",) and index == 1:
-                model = STEP_MODELS.get(step_action(data["steps"][part]) or "")
+            if index and path[index - 1] == "steps":
+                model = STEP_MODELS.get(step_action(_at(data, path[: index + 1])) or "")
             continue
         model = _field_model(model, part)
     return model
