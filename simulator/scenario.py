@@ -26,6 +26,7 @@ from pydantic import (
 
 from .durations import datetime_to_ms, parse_duration_ms
 from .errors import ScenarioError
+from .includes import resolve_includes
 from .yamlsource import Located, load_yaml
 
 GradingType = Literal["points", "percent", "pass_fail", "letter_grade", "gpa_scale", "not_graded"]
@@ -643,6 +644,7 @@ def parse_scenario(
 ) -> tuple[Scenario, Located]:
     """Validate YAML text as a scenario; ``overrides`` are ``--set`` values of its params."""
     located = load_yaml(text, file)
+    resolve_includes(located)
     if not isinstance(located.data, dict):
         raise located.error("expected a mapping at the top of the scenario", ())
     resolve_params(located, overrides or {})

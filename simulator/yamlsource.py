@@ -22,23 +22,26 @@ class Located:
 
     data: Any
     file: str
-    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    # path -> (line, column, file): included files keep their own names
+    positions: dict[Path, tuple[int, int, str]] = field(default_factory=dict)
 
-    def position(self, path: Sequence[str | int]) -> tuple[int | None, int | None]:
-        """Line and column of the longest prefix of ``path`` that the file contains."""
-        best: tuple[int | None, int | None] = (None, None)
+    def place(self, path: Sequence[str | int]) -> tuple[int | None, int | None, str]:
+        """File, line and column of the longest prefix of ``path`` that the data came from."""
         for end in range(len(path), -1, -1):
             found = self.positions.get(tuple(path[:end]))
             if found is not None:
                 return found
-        return best
+        return None, None, self.file
+
+    def position(self, path: Sequence[str | int]) -> tuple[int | None, int | None]:
+        """Line and column of the longest prefix of ``path`` that the file contains."""
+        line, column, _ = self.place(path)
+        return line, column
 
     def error(self, message: str, path: Sequence[str | int]) -> ScenarioError:
         """A ScenarioError pointing at ``path``."""
-        line, column = self.position(path)
-        return ScenarioError(
-            message, file=self.file, line=line, column=column, where=format_path(path)
-        )
+        line, column, file = self.place(path)
+        return ScenarioError(message, file=file, line=line, column=column, where=format_path(path))
 
 
 def format_path(path: Sequence[str | int]) -> str:
@@ -55,7 +58,9 @@ def load_yaml(text: str, file: str) -> Located:
     try:
         node = loader.get_single_node()
         located = Located(data=None, file=file)
-        located.data = {} if node is None else _convert(loader, node, (), located.positions)
+        located.data = (
+            {} if node is None else _convert(loader, node, (), located.positions, file)
+        )
         return located
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -76,9 +81,10 @@ def _convert(
     loader: yaml.SafeLoader,
     node: yaml.Node,
     path: Path,
-    positions: dict[Path, tuple[int, int]],
+    positions: dict[Path, tuple[int, int, str]],
+    file: str,
 ) -> Any:
-    positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1, file)
     if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN_TAGS:
         raise yaml.MarkedYAMLError(
             problem=f"unsupported tag {node.tag!r}", problem_mark=node.start_mark
@@ -98,12 +104,13 @@ def _convert(
                     problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark
                 )
             key_path = (*path, str(key))
-            result[key] = _convert(loader, value_node, key_path, positions)
-            positions[key_path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = _convert(loader, value_node, key_path, positions, file)
+            mark = key_node.start_mark
+            positions[key_path] = (mark.line + 1, mark.column + 1, file)
         return result
     if isinstance(node, yaml.SequenceNode):
         return [
-            _convert(loader, item, (*path, index), positions)
+            _convert(loader, item, (*path, index), positions, file)
             for index, item in enumerate(node.value)
         ]
     value = loader.construct_object(node, deep=True)
