@@ -79,6 +79,9 @@ class Draw:
         self.faker.seed_instance(seed)
         self.sentences = [self.faker.sentence(nb_words=12) for _ in range(TEXT_POOL_SIZE)]
         self.paragraphs = [self.faker.paragraph(nb_sentences=4) for _ in range(TEXT_POOL_SIZE)]
+        self.words = sorted(
+            {word.strip(".,").lower() for text in self.paragraphs for word in text.split()}
+        )
 
     def for_copy(self, ordinal: int) -> Draw:
         """The draw of the ``ordinal``-th course copy (0: this one): own streams, shared text.
@@ -93,6 +96,7 @@ class Draw:
         copy.rng = random.Random(f"{self.seed}/course/{ordinal}")
         copy.wire_rng = random.Random(f"{self.seed}/wire/{ordinal}")
         copy.faker, copy.sentences, copy.paragraphs = self.faker, self.sentences, self.paragraphs
+        copy.words = self.words
         return copy
 
 
@@ -107,6 +111,12 @@ class CourseCopy:
     steps_path: tuple[str | int, ...]  # where the steps are in the file (for errors)
     path: tuple[str | int, ...]  # where the course definition is in the file
     block: CourseBlock  # the definition it is a copy of
+
+
+def text_of(rng: random.Random, words: list[str], count: int) -> str:
+    """A seeded sentence of ``count`` words from the pool (comments of a chosen length)."""
+    text = " ".join(rng.choice(words) for _ in range(max(count, 1)))
+    return text[:1].upper() + text[1:] + "."
 
 
 def build_courses(scenario: Scenario, draw: Draw, located: Located) -> list[CourseCopy]:

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from . import events as ev
-from .build import CourseCopy, Draw, build_courses, rfc_uuid
+from .build import CourseCopy, Draw, build_courses, rfc_uuid, text_of
 from .durations import datetime_to_ms
 from .errors import ScenarioError
 from .grading import (
@@ -28,7 +28,9 @@ from .grading import (
 from .metadata import Job, MetadataBuilder, Origin, Request
 from .scenario import (
     AcceptParams,
+    Beta,
     CommentParams,
+    CountRange,
     EnrollmentChangeParams,
     EnrollParams,
     ExcuseParams,
@@ -202,10 +204,15 @@ class CourseEngine:
         else:
             start = earliest + (timing.after if timing.after is not None else DEFAULT_STEP_GAP_MS)
         targets = self._targets(step)
-        times = self._action_times(step, start, len(targets))
-        for target, time_ms in zip(targets, times, strict=True):
+        if isinstance(step.params, SubmitParams) and (
+            step.params.missing or step.params.before_due
+        ):
+            timed = self._hand_in_times(step, step.params, start, targets)
+        else:
+            timed = list(zip(targets, self._action_times(step, start, len(targets)), strict=True))
+        for target, time_ms in timed:
             self._push(time_ms, PRIORITY_ACTION, self._bind(step, target))
-        end = times[-1] if times else start
+        end = timed[-1][1] if timed else start
         if index + 1 < len(self._steps):
             self._push(end, PRIORITY_STEP, lambda: self._start_step(index + 1, end))
 
@@ -226,10 +233,50 @@ class CourseEngine:
             time_ms += self.rng.randint(low * 1000, high * 1000)
         return times
 
+    def _hand_in_times(
+        self, step: _Step, params: SubmitParams, start: int, targets: list[User | None]
+    ) -> list[tuple[User | None, int]]:
+        """Who hands in when: some never do, most just before the due date, some late."""
+        rng = self.rng
+        if params.missing:
+            chosen = set(rng.sample(range(len(targets)), _share(params.missing, len(targets))))
+            targets = [user for i, user in enumerate(targets) if i not in chosen]
+        if params.before_due is None:
+            return list(zip(targets, self._action_times(step, start, len(targets)), strict=True))
+        due = self.course.assignments[params.assignment].due_at
+        if due is None:
+            message = f"before_due needs a due date, and {params.assignment!r} has none"
+            raise self._error(step, message, "submit", "before_due")
+        if due <= start:
+            message = "before_due: the assignment is already due when this step starts"
+            raise self._error(step, message, "submit", "before_due")
+        late = set()
+        if params.late:
+            late = set(rng.sample(range(len(targets)), _share(params.late, len(targets))))
+        opens = max(start, due - params.before_due)
+        timed = []
+        for i, user in enumerate(targets):
+            if i in late:
+                time_ms = due + 1 + rng.randrange(params.late_by)
+            else:  # Beta(1, 4): most hand-ins come in the last fifth of the window
+                time_ms = due - int((due - opens) * rng.betavariate(1, 4))
+            timed.append((user, time_ms))
+        timed.sort(key=lambda pair: pair[1])
+        return timed
+
+    def _count(self, spec: int | CountRange) -> int:
+        return spec if isinstance(spec, int) else self.rng.randint(*spec.uniform)
+
     def _targets(self, step: _Step) -> list[User | None]:
         params = step.params
         if step.action == "enroll":
             return list(self._enroll_targets(params))
+        if isinstance(params, CommentParams) and params.count != 1:
+            return [
+                user
+                for user in self._select_students(params.students)
+                for _ in range(self._count(params.count))
+            ]
         if step.action in WHOLE_ASSIGNMENT_ACTIONS or not hasattr(params, "students"):
             return [None]
         return list(self._select_students(params.students))
@@ -248,9 +295,7 @@ class CourseEngine:
             personas = self.world.personas
             return [u for u in enrolled if u.key in personas and personas[u.key].name == name]
         if isinstance(selection, str):  # a percentage
-            share = Decimal(selection[:-1]) / 100
-            count = int((share * len(enrolled)).to_integral_value(ROUND_HALF_UP))
-            chosen = set(self.rng.sample(range(len(enrolled)), min(count, len(enrolled))))
+            chosen = set(self.rng.sample(range(len(enrolled)), _share(selection, len(enrolled))))
             return [user for i, user in enumerate(enrolled) if i in chosen]
         return [self.world.users[key] for key in selection]
 
@@ -498,6 +543,8 @@ class CourseEngine:
             level = persona.level
             if isinstance(level, Uniform):
                 fraction = self.rng.uniform(*level.uniform)
+            elif isinstance(level, Beta):
+                fraction = self.rng.betavariate(*level.beta)
             elif isinstance(level, Normal):
                 fraction = self.rng.gauss(*level.normal)
             else:
@@ -521,6 +568,8 @@ class CourseEngine:
             return score
         if isinstance(spec, Uniform):
             value = self.rng.uniform(*spec.uniform)
+        elif isinstance(spec, Beta):
+            value = self.rng.betavariate(*spec.beta) * float(points)
         elif isinstance(spec, Normal):
             value = self.rng.gauss(*spec.normal)
         else:  # pragma: no cover - the scenario model admits nothing else
@@ -1070,8 +1119,15 @@ class CourseEngine:
                 f"/courses/{course_id}/gradebook/speed_grader?assignment_id={assignment.id}"
                 f"&student_id={user.id}",
             )
-        attachments = [self.world.ids.next("attachments") for _ in range(params.attachments)]
-        text = params.text or self.rng.choice(self.draw.sentences)
+        attachments = [
+            self.world.ids.next("attachments") for _ in range(self._count(params.attachments))
+        ]
+        if params.text is not None:
+            text = params.text
+        elif params.words is not None:
+            text = text_of(self.rng, self.draw.words, self._count(params.words))
+        else:
+            text = self.rng.choice(self.draw.sentences)
         comment_id = self.world.ids.next("submission_comments")
         self._emit(
             "submission_comment_created",
@@ -1081,6 +1137,11 @@ class CourseEngine:
 
 
 _ONLINE_TYPES = ("online_text_entry", "online_url", "online_upload", "media_recording")
+
+
+def _share(percent: str, count: int) -> int:
+    """How many of ``count`` a percentage like ``'30%'`` selects (half up)."""
+    return min(int((Decimal(percent[:-1]) / 100 * count).to_integral_value(ROUND_HALF_UP)), count)
 
 
 def _assign(target: object, **changes: Any) -> None:

@@ -186,9 +186,9 @@ class PersonaSpec(Model):
 
     name: Key
     share: float = Field(gt=0, le=1, description="Fraction of the students (0.25 = a quarter)")
-    level: Uniform | Normal | float = Field(
+    level: Uniform | Normal | Beta | float = Field(
         description="Score as a fraction of points possible: 0.9, {normal: [0.9, 0.05]}, "
-        "{uniform: [0.5, 0.8]}; used by steps with score: persona"
+        "{uniform: [0.5, 0.8]}, {beta: [8, 2]}; used by steps with score: persona"
     )
     submits: float = Field(1.0, ge=0, le=1, description="Chance of handing in at each submit")
 
@@ -270,8 +270,8 @@ def _score(value: object) -> object:
 
 _PERSONA = re.compile(r"persona:[A-Za-z0-9_.\-]+")
 _SCORE_HELP = (
-    "expected a score: a number, 'NN%' of points, {uniform: [low, high]}, {normal: [mean, sd]} "
-    "or persona"
+    "expected a score: a number, 'NN%' of points, {uniform: [low, high]}, {normal: [mean, sd]}, "
+    "{beta: [alpha, beta]} or persona"
 )
 
 
@@ -283,7 +283,17 @@ class Normal(Model):
     normal: tuple[float, float] = Field(description="[mean, standard deviation]")
 
 
-Score = Annotated[float | Percent | Literal["persona"] | Uniform | Normal, BeforeValidator(_score)]
+class Beta(Model):
+    """A fraction of the points possible drawn from Beta(alpha, beta): skewed, bounded 0..1."""
+
+    beta: tuple[Annotated[float, Field(gt=0)], Annotated[float, Field(gt=0)]] = Field(
+        description="[alpha, beta]; [8, 2] bunches scores near 80% of points"
+    )
+
+
+Score = Annotated[
+    float | Percent | Literal["persona"] | Uniform | Normal | Beta, BeforeValidator(_score)
+]
 
 
 def _students(value: object) -> object:
@@ -327,13 +337,34 @@ class SubmitParams(Model):
     type: str | None = Field(None, description="Submission type; the assignment's first by default")
     body: str | None = Field(None, description="Text of an online_text_entry; generated if absent")
     url: str | None = None
+    missing: Percent | None = Field(
+        None, description="Share of the selected students who never hand this in"
+    )
+    before_due: Duration | None = Field(
+        None,
+        description="Hand-ins arrive in this window before the assignment's due date, bunched "
+        "up near the deadline (instead of the step's own timing)",
+    )
+    late: Percent | None = Field(
+        None, description="Share of the students handing in who do so after the due date"
+    )
+    late_by: Duration = Field(
+        86_400_000, description="Late work arrives up to this long after the due date"
+    )
+
+    @model_validator(mode="after")
+    def _late_needs_window(self) -> SubmitParams:
+        if self.late is not None and self.before_due is None:
+            raise ValueError("late needs before_due (hand-ins are then timed around the due date)")
+        return self
 
 
 class GradeParams(Model):
     assignment: Key
     students: Students = "all"
     score: Score = Field(
-        description="A number, 'NN%' of points, {uniform: [lo, hi]}, {normal: [mean, sd]}"
+        description="A number, 'NN%' of points, {uniform: [lo, hi]}, {normal: [mean, sd]}, "
+        "{beta: [alpha, beta]} (a fraction of points), or persona"
     )
     extra_credit: bool = Field(False, description="Allow scores above points possible")
     via: Via = "speedgrader"
@@ -402,7 +433,15 @@ class CommentParams(Model):
     students: Students = "all"
     author: Literal["student", "teacher"] | Key = "teacher"
     text: str | None = Field(None, description="Comment text; generated if absent")
-    attachments: int = Field(0, ge=0, le=10)
+    words: Annotated[int, Field(ge=1, le=1000)] | CountRange | None = Field(
+        None, description="Length of generated text in words: 25 or {uniform: [5, 60]}"
+    )
+    count: Annotated[int, Field(ge=0, le=100)] | CountRange = Field(
+        1, description="Comments per student: 2 or {uniform: [0, 3]}"
+    )
+    attachments: Annotated[int, Field(ge=0, le=10)] | CountRange = Field(
+        0, description="Files attached to each comment: 1 or {uniform: [0, 2]}"
+    )
 
 
 def _empty_params(value: object) -> object:
@@ -600,6 +639,23 @@ def json_schema() -> dict[str, Any]:
             "steps": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/Step"}},
         },
     }
+    include = {
+        "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+        "description": "Other YAML file(s), relative to this one, merged under this mapping's "
+        "own keys",
+    }
+    defs["Include"] = {
+        "type": "object",
+        "title": "Include",
+        "description": "Replaced by the items of the named file's list.",
+        "additionalProperties": False,
+        "required": ["include"],
+        "properties": {"include": {"type": "string"}},
+    }
+    step["oneOf"].append({"$ref": "#/$defs/Include"})
+    for node in [schema, *defs.values()]:
+        if node.get("additionalProperties") is False and node is not defs["Include"]:
+            node["properties"].setdefault("include", include)
     schema["properties"]["steps"]["items"] = {"$ref": "#/$defs/Step"}
     block_steps = defs["CourseBlock"]["properties"]["steps"]["anyOf"]
     next(s for s in block_steps if s.get("type") == "array")["items"] = {"$ref": "#/$defs/Step"}
@@ -860,8 +916,17 @@ def _precheck_step(located: Located, step: Any, here: tuple[str | int, ...]) -> 
 def _first_error(exc: ValidationError, located: Located) -> ScenarioError:
     errors = exc.errors(include_url=False)
     # A misspelt key also makes the real one "missing": name the misspelling first.
-    error = min(errors, key=lambda e: (e["type"] != "extra_forbidden", e["type"] == "missing"))
-    path = _data_path(located.data, error["loc"])
+    # Our own checks (value errors) say more than a union member's type mismatch.
+    error = min(
+        errors,
+        key=lambda e: (
+            e["type"] != "extra_forbidden",
+            e["type"] == "missing",
+            e["type"] != "value_error",
+        ),
+    )
+    keyed = error["type"] in ("extra_forbidden", "missing")
+    path = _data_path(located.data, error["loc"], keyed)
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         key = str(path[-1])
@@ -880,7 +945,7 @@ def _first_error(exc: ValidationError, located: Located) -> ScenarioError:
     return located.error(message, path)
 
 
-def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
+def _data_path(data: Any, loc: tuple[Any, ...], keyed: bool = True) -> tuple[str | int, ...]:
     """Follow pydantic's error location through the data, skipping union/tag names."""
     path: list[str | int] = []
     current = data
@@ -893,7 +958,7 @@ def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
         if in_dict or (isinstance(current, list) and isinstance(part, int) and part < len(current)):
             path.append(part)
             current = current[part]
-        elif isinstance(current, dict) and not isinstance(part, int) and part == loc[-1]:
+        elif keyed and isinstance(current, dict) and not isinstance(part, int) and part == loc[-1]:
             path.append(part)  # a missing or extra key: point at its mapping
     return tuple(path)
 

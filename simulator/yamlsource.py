@@ -58,9 +58,7 @@ def load_yaml(text: str, file: str) -> Located:
     try:
         node = loader.get_single_node()
         located = Located(data=None, file=file)
-        located.data = (
-            {} if node is None else _convert(loader, node, (), located.positions, file)
-        )
+        located.data = {} if node is None else _convert(loader, node, (), located.positions, file)
         return located
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -52,11 +52,22 @@ PROMISES: dict[str, list[str]] = {
         "submission_custom_grade_status",
         "grade_override",
     ],
+    "load": [
+        "course_created",
+        "submission_created:late=True",
+        "submission_created:late=False",
+        "quiz_submitted",
+        "submission_comment_created",
+        "grade_change:muted=True",
+        "grade_override",
+    ],
 }
+# Large scenarios run small in the test suite (their full size is a benchmark's business).
+SMALL = {"load": {"courses": "3"}}
 
 
 def run(path: Path) -> list[dict[str, Any]]:
-    scenario, located = load_scenario(path)
+    scenario, located = load_scenario(path, SMALL.get(path.stem))
     sink = MemorySink()
     run_scenario(scenario, located, [sink])
     report = validate_lines(sink.lines)  # schemas and chains, by the independent validator
@@ -92,3 +103,20 @@ def test_the_example_in_the_scenario_docs_runs() -> None:
     result = run_scenario(scenario, located, [sink])
     assert result.events["grade_override"] == 1 and result.events["course_grade_change"] > 10
     assert validate_lines(sink.lines).ok
+
+
+def test_load_is_hundreds_of_courses_and_tens_of_thousands_of_students_by_default() -> None:
+    """Measured on three copies: the default size gives at least 200,000 events."""
+    default, _ = load_scenario(ROOT / "scenarios" / "load.yaml")
+    courses = int(str(default.params["courses"]))
+    assert courses >= 200
+    [block] = default.courses
+    assert not isinstance(block.students, (int, list))
+    fewest, most = block.students.uniform
+    assert courses * (fewest + most) / 2 >= 10_000
+    scenario, located = load_scenario(ROOT / "scenarios" / "load.yaml", SMALL["load"])
+    result = run_scenario(scenario, located, [MemorySink()])
+    assert result.gradebook is not None
+    students = sum(len(c["students"]) for c in result.gradebook["courses"])
+    per_student = result.total / students
+    assert per_student * courses * fewest >= 200_000  # even if every copy drew the fewest

@@ -1,0 +1,348 @@
+"""Many courses per scenario, include:, and the distributions of hand-ins, scores and comments."""
+
+from __future__ import annotations
+
+import statistics
+import textwrap
+from collections import Counter, defaultdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from simulator.cli import main
+from simulator.errors import ScenarioError
+from simulator.run import RunResult, run_scenario
+from simulator.scenario import load_scenario, parse_scenario
+from simulator.sinks import MemorySink
+from simulator.validate import validate_lines
+
+START = "start: 2024-09-02T08:00:00-06:00\n"
+
+MULTI = START + textwrap.dedent(
+    """\
+    courses:
+      - count: 3
+        name: "Biology ${i}"
+        code: "BIO-10${i}"
+        sis_id: "2024FA.BIO.${i}"
+        students: {uniform: [3, 6]}
+        stagger: 2h
+        groups:
+          - key: hw
+            assignments: [{key: hw1, points: 10, due: 3d}]
+      - name: Chemistry
+        students: [{key: cara, name: Cara Diaz}, {key: dan, name: Dan Eto}]
+        groups:
+          - key: labs
+            assignments: [{key: lab1, points: 20}]
+        steps:
+          - enroll: {}
+          - submit: {assignment: lab1}
+          - grade: {assignment: lab1, score: 15}
+    steps:
+      - enroll: {}
+      - at: 1d
+        submit: {assignment: hw1}
+      - grade: {assignment: hw1, score: 7}
+    """
+)
+
+
+def simulate(text: str, seed: int | None = None) -> tuple[list[dict[str, Any]], RunResult]:
+    scenario, located = parse_scenario(text, "test.yaml")
+    sink = MemorySink()
+    result = run_scenario(scenario, located, [sink], seed=seed)
+    report = validate_lines(sink.lines)  # schemas and old/new chains, independently checked
+    assert report.ok, report.problems[:5]
+    return sink.events(), result
+
+
+def of(events: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    return [e for e in events if e["metadata"]["event_name"] == name]
+
+
+def by_course(events: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for event in events:
+        if event["metadata"].get("context_type") == "Course":
+            grouped[event["metadata"]["context_id"]].append(event)
+    return grouped
+
+
+# --- several courses -----------------------------------------------------------------------
+
+
+def test_each_block_is_stamped_out_count_times_with_its_own_steps() -> None:
+    events, result = simulate(MULTI)
+    created = of(events, "course_created")
+    assert sorted(e["body"]["name"] for e in created) == [
+        "Biology 1",
+        "Biology 2",
+        "Biology 3",
+        "Chemistry",
+    ]
+    sis_ids = {e["metadata"]["context_sis_source_id"] for e in of(events, "enrollment_created")}
+    assert sorted(sis_ids - {None}) == [
+        "2024FA.BIO.1",
+        "2024FA.BIO.2",
+        "2024FA.BIO.3",
+    ]
+    courses = by_course(events)
+    assert len(courses) == 4
+    ids = {e["body"]["course_id"] for e in created}
+    assert len(ids) == 4
+    assert result.gradebook is not None
+    gradebook = {c["name"]: c for c in result.gradebook["courses"]}
+    for number in (1, 2, 3):
+        students = gradebook[f"Biology {number}"]["students"]
+        assert 3 <= len(students) <= 6
+        # The top-level steps ran in every Biology copy: everyone graded 7 of 10.
+        assert {s["scores"]["current_score"] for s in students} == {70.0}
+    chemistry = gradebook["Chemistry"]["students"]
+    assert sorted(s["name"] for s in chemistry) == ["Cara Diaz", "Dan Eto"]
+    assert {s["scores"]["current_score"] for s in chemistry} == {75.0}
+    # Every event of a course refers to that course.
+    for course_id, stream in courses.items():
+        local = str(int(course_id) % 10**13)
+        bodies = [e["body"] for e in stream if "course_id" in e["body"]]
+        assert bodies and all(b["course_id"] in (course_id, local) for b in bodies)
+
+
+def test_the_merged_stream_is_in_time_order_and_copies_are_staggered() -> None:
+    events, _ = simulate(MULTI)
+    times = [e["metadata"]["event_time"] for e in events]
+    assert times == sorted(times)
+    starts = sorted(
+        datetime.fromisoformat(e["metadata"]["event_time"].replace("Z", "+00:00"))
+        for e in of(events, "course_created")
+    )
+    spread = (starts[-1] - starts[0]).total_seconds()
+    assert 0 < spread <= 2 * 3600  # stagger: 2h
+
+
+def test_another_copy_leaves_the_first_courses_people_scores_and_times_alone() -> None:
+    def first_course(count: int) -> list[tuple[str, str, Any, Any]]:
+        events, _ = simulate(MULTI.replace("count: 3", f"count: {count}"))
+        [first] = [
+            e["body"]["course_id"]
+            for e in of(events, "course_created")
+            if e["body"]["name"] == "Biology 1"
+        ]
+        return [
+            (
+                e["metadata"]["event_name"],
+                e["metadata"]["event_time"],
+                e["metadata"].get("user_login"),
+                e["body"].get("score"),
+            )
+            for e in by_course(events)[first]
+        ]
+
+    assert first_course(2) == first_course(3)
+
+
+def test_a_single_course_scenario_is_a_block_of_one() -> None:
+    scenario, _ = parse_scenario(START + "course: {name: Solo}\n", "s.yaml")
+    [(path, block)] = scenario.blocks()
+    assert path == ("course",) and block.name == "Solo" and block.count == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "where"),
+    [
+        (
+            START + "course: {name: A}\ncourses: [{name: B}]\n",
+            "either course (one course) or courses",
+            "",
+        ),
+        (START + "course: {name: 'Bio ${i}'}\n", "${i} (the copy number) may only", ":2:"),
+        (
+            START + "courses:\n  - students: {uniform: [9, 3]}\n",
+            "fewest <= most",
+            ":3:",
+        ),
+        (
+            START + "courses:\n  - count: 0\n",
+            "greater than or equal to 1",
+            ":3:",
+        ),
+        (
+            START + "courses:\n  - steps:\n      - grade: {assignment: x, scor: 1}\n",
+            "did you mean 'score'",
+            ":4:",
+        ),
+        (
+            START + "courses:\n  - steps:\n      - grade: {assignment: nope, score: 1}\n",
+            "unknown assignment 'nope'",
+            ":4:",
+        ),
+    ],
+)
+def test_course_block_mistakes_are_located(text: str, message: str, where: str) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        scenario, located = parse_scenario(text, "bad.yaml")
+        run_scenario(scenario, located, [MemorySink()])
+    assert message in str(caught.value)
+    assert f"bad.yaml{where}" in str(caught.value)
+
+
+def test_check_describes_every_course_block(tmp_path: Path) -> None:
+    path = tmp_path / "multi.yaml"
+    path.write_text(MULTI)
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "3 copies of course 'Biology 1' (BIO-101)" in result.output
+    assert "course 'Chemistry'" in result.output
+    assert "course_created" in result.output
+
+
+# --- include --------------------------------------------------------------------------------
+
+
+def test_include_merges_mappings_and_splices_lists(tmp_path: Path) -> None:
+    (tmp_path / "course.yaml").write_text(
+        "name: Shared course\nstudents: 3\n"
+        "groups:\n  - key: hw\n    assignments: [{key: hw1, points: 10}]\n"
+    )
+    (tmp_path / "grading.yaml").write_text(
+        "- submit: {assignment: hw1}\n- grade: {assignment: hw1, score: 8}\n"
+    )
+    main_file = tmp_path / "main.yaml"
+    main_file.write_text(
+        START + "course:\n  include: course.yaml\n  students: 4\n"
+        "steps:\n  - enroll: {}\n  - include: grading.yaml\n"
+        "  - comment: {assignment: hw1}\n"
+    )
+    scenario, located = load_scenario(main_file)
+    assert scenario.course.name == "Shared course"
+    assert scenario.course.students == 4  # the including file's own key wins
+    assert [type(step).__name__ for step in scenario.steps] == [
+        "EnrollStep",
+        "SubmitStep",
+        "GradeStep",
+        "CommentStep",
+    ]
+    # Positions after the splice still point at the right lines of the right files.
+    assert located.place(("steps", 3)) == (8, 5, str(main_file))
+    assert located.place(("steps", 2, "grade"))[2] == str(tmp_path / "grading.yaml")
+
+
+def test_mistakes_inside_an_included_file_name_that_file(tmp_path: Path) -> None:
+    (tmp_path / "steps.yaml").write_text("- submit: {assignment: hw1}\n- grade: {scor: 1}\n")
+    main_file = tmp_path / "main.yaml"
+    main_file.write_text(START + "steps:\n  - include: steps.yaml\n")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(main_file)
+    assert str(caught.value).startswith(f"{tmp_path / 'steps.yaml'}:2:")
+    assert "did you mean 'score'" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"main.yaml": "include: missing.yaml\n"}, "does not exist"),
+        ({"main.yaml": "include: a.yaml\n", "a.yaml": "include: main.yaml\n"}, "include cycle"),
+        ({"main.yaml": "include: a.yaml\n", "a.yaml": "- 1\n"}, "needs a file holding a mapping"),
+        ({"main.yaml": "include: 3\n"}, "include takes a file name"),
+        ({"main.yaml": "include: a.yaml\n", "a.yaml": "x: [\n"}, "invalid YAML"),
+    ],
+)
+def test_include_mistakes(tmp_path: Path, files: dict[str, str], message: str) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(tmp_path / "main.yaml")
+    assert message in str(caught.value)
+    assert ".yaml:" in str(caught.value)  # located
+
+
+# --- distributions and behaviour --------------------------------------------------------------
+
+ONE_COURSE = START + textwrap.dedent(
+    """\
+    course:
+      students: {students}
+      groups:
+        - key: hw
+          assignments: [{{key: hw1, points: 10, due: 5d}}]
+    steps:
+      - enroll: {{}}
+    """
+)
+
+
+def with_steps(steps: str, students: int = 200) -> str:
+    return ONE_COURSE.format(students=students) + textwrap.indent(textwrap.dedent(steps), "  ")
+
+
+def test_hand_ins_bunch_up_before_the_due_date_with_some_late_and_some_missing() -> None:
+    events, result = simulate(
+        with_steps(
+            """\
+            - at: 1d
+              submit: {assignment: hw1, before_due: 2d, late: 10%, missing: 5%, late_by: 6h}
+            """
+        )
+    )
+    created = of(events, "submission_created")
+    assert len(created) == 200 - 10  # 5% never hand in
+    late = [e for e in created if e["body"]["late"]]
+    assert len(late) == 19  # 10% of the 190 who hand in
+    due = datetime.fromisoformat("2024-09-07T08:00:00-06:00")
+    hours_before = [
+        (due - datetime.fromisoformat(e["body"]["submitted_at"])).total_seconds() / 3600
+        for e in created
+    ]
+    on_time = [h for h in hours_before if h >= 0]
+    assert all(0 <= h <= 48 for h in on_time)
+    assert all(-6 <= h < 0 for h in hours_before if h < 0)
+    # The burst: most on-time work arrives in the last quarter of the window.
+    assert sum(h <= 12 for h in on_time) > len(on_time) / 2
+    assert result.gradebook is not None
+    states = Counter(
+        s["submissions"]["hw1"]["workflow_state"]
+        for s in result.gradebook["courses"][0]["students"]
+    )
+    assert states == {"submitted": 190, "unsubmitted": 10}
+
+
+def test_before_due_needs_a_due_date_before_the_step() -> None:
+    with pytest.raises(ScenarioError, match="already due when this step starts"):
+        simulate(with_steps("- at: 6d\n  submit: {assignment: hw1, before_due: 1d}\n"))
+    with pytest.raises(ScenarioError, match="late needs before_due"):
+        simulate(with_steps("- submit: {assignment: hw1, late: 5%}\n"))
+
+
+def test_beta_scores_stay_within_the_points_and_centre_on_the_mean() -> None:
+    events, _ = simulate(with_steps("- grade: {assignment: hw1, score: {beta: [8, 2]}}\n", 400))
+    scores = [e["body"]["score"] for e in of(events, "grade_change")]
+    assert len(scores) == 400
+    assert all(0 <= s <= 10 and (s * 2).is_integer() for s in scores)
+    assert abs(statistics.mean(scores) - 8.0) < 0.3  # Beta(8, 2) has mean 0.8 of the points
+
+
+def test_comment_counts_lengths_and_attachments_follow_their_ranges() -> None:
+    events, _ = simulate(
+        with_steps(
+            """\
+            - submit: {assignment: hw1}
+            - comment:
+                assignment: hw1
+                count: {uniform: [0, 3]}
+                words: {uniform: [4, 9]}
+                attachments: {uniform: [0, 2]}
+            """,
+            60,
+        )
+    )
+    comments = of(events, "submission_comment_created")
+    per_student = Counter(e["body"]["submission_id"] for e in comments)
+    assert max(per_student.values()) <= 3 and len(per_student) < 60  # some drew 0
+    assert 60 < len(comments) < 150
+    assert all(4 <= len(e["body"]["body"].split()) <= 9 for e in comments)
+    assert all(e["body"]["body"].endswith(".") for e in comments)
+    attachments = Counter(len(e["body"]["attachment_ids"]) for e in comments)
+    assert set(attachments) == {0, 1, 2}
