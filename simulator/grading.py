@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import MAX_PREC, Decimal, localcontext
+from decimal import MAX_PREC, Context, Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 __all__ = [
     "DEFAULT_GRADING_SCHEME",
@@ -105,81 +106,96 @@ class CourseScores:
     unposted_final_score: Decimal | None
 
 
-@dataclass(frozen=True, slots=True)
-class _Item:
-    id: int
-    score: float  # the drop bisection works in binary floats, as canvas-lms does (to_f)
-    possible: float
-    raw_score: Decimal
-    raw_possible: Decimal
+# An item the calculator counts: (assignment id, score, points possible), exact.
+_Raw = tuple[int, Decimal, Decimal]
+# The same item for the drop rules: (id, score, possible, position among the counted items).
+# The bisection works in binary floats, as canvas-lms does (to_f).
+_Rated = tuple[int, float, float, int]
+
+_ZERO = Decimal(0)
+_EXACT = Context(prec=MAX_PREC)  # sums of decimals in it never round
 
 
 def counts_toward_grade(assignment: AssignmentInput) -> bool:
     """Published and gradeable (no ``not_graded`` / ``wiki_page`` submission type)."""
-    return assignment.published and not (
-        NEVER_COUNTED_SUBMISSION_TYPES.intersection(assignment.submission_types)
+    return assignment.published and NEVER_COUNTED_SUBMISSION_TYPES.isdisjoint(
+        assignment.submission_types
     )
 
 
-def _items(group: GroupInput, *, final: bool, posted_only: bool, concluded: bool) -> list[_Item]:
-    """The group's counted items, filtered in canvas-lms's order (create_group_sums)."""
-    items: list[_Item] = []
-    for a in group.assignments:
-        if not counts_toward_grade(a):
-            continue
+def _counted(group: GroupInput) -> list[AssignmentInput]:
+    """The group's assignments that can count: gradeable and not omitted from the grade."""
+    return [a for a in group.assignments if counts_toward_grade(a) and not a.omit_from_final_grade]
+
+
+def _items(
+    counted: Iterable[AssignmentInput], *, final: bool, posted_only: bool, concluded: bool
+) -> list[_Raw]:
+    """The counted items of one pass, filtered in canvas-lms's order (create_group_sums)."""
+    items: list[_Raw] = []
+    for a in counted:
         sub = a.submission
-        if posted_only and sub is not None and not sub.posted:
-            sub = None  # the posted pass treats an unposted submission as absent
-        if not final and sub is not None and sub.pending_review:
+        if sub is not None and (
+            (posted_only and not sub.posted)  # the posted pass treats it as absent
+            or (not final and sub.pending_review)
+        ):
             sub = None
-        if concluded and sub is None:
+        if sub is None:
+            if concluded or not final:
+                continue
+            items.append((a.id, _ZERO, a.points_possible))
+        elif sub.excused:
             continue
-        score = None if sub is None else sub.score
-        if not final and score is None:
-            continue
-        if (sub is not None and sub.excused) or a.omit_from_final_grade:
-            continue
-        raw = Decimal(0) if score is None else score
-        items.append(_Item(a.id, float(raw), float(a.points_possible), raw, a.points_possible))
+        elif sub.score is None:
+            if final:
+                items.append((a.id, _ZERO, a.points_possible))
+        else:
+            items.append((a.id, sub.score, a.points_possible))
     return items
 
 
-def _by_score(items: list[_Item], keep: int, *, highest: bool) -> list[_Item]:
+def _ranked(keys: list[tuple[float, int]], keep: int) -> list[int]:
+    """Positions of the ``keep`` smallest keys, in order (a stable sort, as sorted() is)."""
+    return sorted(range(len(keys)), key=keys.__getitem__)[:keep]
+
+
+def _by_score(items: list[_Rated], keep: int, *, highest: bool) -> list[_Rated]:
     """Keep the ``keep`` highest (or lowest) scores; ties keep the lowest ids."""
-    ordered = sorted(items, key=lambda i: (-i.score if highest else i.score, i.id))
-    return ordered[:keep]
+    keys = [(-s if highest else s, i) for i, s, _, _ in items]
+    return [items[j] for j in _ranked(keys, keep)]
 
 
 def _big_f(
-    q: float, subs: list[_Item], cant_drop: list[_Item], keep: int, *, best: bool
-) -> tuple[float, list[_Item]]:
-    """Kane & Kane's F(q): the top (or bottom) ``keep`` items by score - q * possible."""
-    rated = sorted(
-        ((i.score - q * i.possible, i) for i in subs),
-        key=lambda r: (-r[0] if best else r[0], r[1].id),
-    )[:keep]
-    x = sum(r for r, _ in rated) + sum(i.score - q * i.possible for i in cant_drop)
-    return x, [i for _, i in rated]
+    q: float, subs: list[_Rated], cant_drop: list[_Rated], keep: int, *, best: bool
+) -> tuple[float, list[int]]:
+    """Kane & Kane's F(q): the top (or bottom) ``keep`` items by score - q * possible.
+
+    Returns F and the kept items' positions in ``subs``.
+    """
+    rated = [(s - q * p, i) for i, s, p, _ in subs]
+    kept = _ranked([(-r, i) for r, i in rated] if best else rated, keep)
+    x = sum(rated[j][0] for j in kept) + sum(s - q * p for _, s, p, _ in cant_drop)
+    return x, kept
 
 
 def _keep(
-    subs: list[_Item], cant_drop: list[_Item], keep: int, max_total: float, *, best: bool
-) -> list[_Item]:
+    subs: list[_Rated], cant_drop: list[_Rated], keep: int, max_total: float, *, best: bool
+) -> list[_Rated]:
     """One drop stage: canvas-lms's keep_helper bisection (in floats, like canvas-lms)."""
     if len(subs) <= keep:
         return subs
     pool = subs + cant_drop
-    pointed = [i for i in pool if i.possible != 0]
+    pointed = [i for i in pool if i[2] != 0]
     if not pointed:
         # canvas-lms crashes here (no ratio to start from, only reachable in the second stage
         # when the first kept only 0-point work): fall back to ordering by score.
         return _by_score(subs, keep, highest=best)
-    unpointed = [i for i in pool if i.possible == 0]
-    grades = sorted(i.score / i.possible for i in pointed)
+    unpointed = [i for i in pool if i[2] == 0]
+    grades = sorted(s / p for _, s, p, _ in pointed)
     if unpointed:  # estimate_q_high: 100 % (or the extra credit) plus every 0-point score
-        possible = sum(i.possible for i in pointed)
-        best_pointed = max(possible, sum(i.score for i in pointed))
-        q_high = (best_pointed + sum(i.score for i in unpointed)) / possible
+        possible = sum(p for _, _, p, _ in pointed)
+        best_pointed = max(possible, sum(s for _, s, _, _ in pointed))
+        q_high = (best_pointed + sum(s for _, s, _, _ in unpointed)) / possible
     else:
         q_high = grades[-1]
     q_low = grades[0]
@@ -193,39 +209,70 @@ def _keep(
             q_low = q_mid
         q_mid = (q_low + q_high) / 2
         x, kept = _big_f(q_mid, subs, cant_drop, keep, best=best)
-    return kept
+    return [subs[j] for j in kept]
 
 
-def _drop(items: list[_Item], group: GroupInput) -> list[_Item]:
-    """Apply the group's drop rules (canvas-lms drop_assignments); returns the kept items."""
+def _drop(items: list[_Raw], group: GroupInput) -> tuple[int, ...] | None:
+    """The positions of the items the group's drop rules keep (None: no rules, all kept)."""
     drop_lowest, drop_highest = max(group.drop_lowest, 0), max(group.drop_highest, 0)
     if drop_lowest == 0 and drop_highest == 0:
-        return items
-    cant_drop = [i for i in items if i.id in group.never_drop]
-    subs = [i for i in items if i.id not in group.never_drop]
+        return None
+    return _kept(tuple(items), drop_lowest, drop_highest, group.never_drop)
+
+
+@lru_cache(maxsize=1 << 14)
+def _kept(
+    raw: tuple[_Raw, ...], drop_lowest: int, drop_highest: int, never_drop: frozenset[int]
+) -> tuple[int, ...]:
+    """The positions in ``raw`` of the items the drop rules keep (cached: many students share
+    the same scores, and the result depends only on the items' values)."""
+    items: list[_Rated] = [(i, float(s), float(p), j) for j, (i, s, p) in enumerate(raw)]
+    cant_drop = [i for i in items if i[0] in never_drop]
+    subs = [i for i in items if i[0] not in never_drop]
     if not subs:
-        return cant_drop
+        return tuple(i[3] for i in cant_drop)
     n = len(subs)
     drop_lowest = min(drop_lowest, n - 1)
     if drop_lowest + drop_highest >= n:
         drop_highest = 0
     keep_highest = n - drop_lowest
     keep_lowest = keep_highest - drop_highest
-    if any(i.possible > 0 for i in items):
-        max_total = max(i.possible for i in items)
+    if any(i[2] > 0 for i in items):
+        max_total = max(i[2] for i in items)
         kept = _keep(subs, cant_drop, keep_highest, max_total, best=True)
         kept = _keep(kept, cant_drop, keep_lowest, max_total, best=False)
     else:  # no possible points at all: drop_unpointed
         kept = _by_score(subs, keep_highest, highest=True)
         kept = _by_score(kept, keep_lowest, highest=False)
-    return kept + cant_drop
+    return tuple(i[3] for i in kept + cant_drop)
 
 
-def _dsum(values: Iterable[Decimal]) -> Decimal:
-    """Exact sum of decimals (no context rounding)."""
-    with localcontext() as ctx:
-        ctx.prec = MAX_PREC
-        return sum(values, Decimal(0))
+Ratio = tuple[int, int]  # an exact rational as (numerator, positive denominator)
+
+# A group's score in one pass, with its score and possible points as exact ratios.
+_Scored = tuple[GroupScore, Ratio, Ratio]
+
+
+def _scored(
+    group: GroupInput,
+    counted: Iterable[AssignmentInput],
+    *,
+    final: bool,
+    posted_only: bool,
+    concluded: bool,
+) -> _Scored:
+    """``group_score`` with the exact ratios ``course_scores`` sums."""
+    items = _items(counted, final=final, posted_only=posted_only, concluded=concluded)
+    positions = _drop(items, group)
+    kept = items if positions is None else [items[j] for j in positions]
+    score = possible = _ZERO
+    add = _EXACT.add  # exact sums (never rounded)
+    for _, s, p in kept:
+        score, possible = add(score, s), add(possible, p)
+    kept_ids = {i for i, _, _ in kept}
+    dropped = () if positions is None else (i for i, _, _ in items if i not in kept_ids)
+    result = GroupScore(score, possible, tuple(sorted(kept_ids)), tuple(sorted(dropped)))
+    return result, score.as_integer_ratio(), possible.as_integer_ratio()
 
 
 def group_score(
@@ -237,18 +284,8 @@ def group_score(
     leaves absent submissions out instead of counting them 0. The group's ``deleted`` flag is
     not looked at here (``course_scores`` skips deleted groups).
     """
-    items = _items(group, final=final, posted_only=posted_only, concluded=concluded)
-    kept = _drop(items, group)
-    kept_ids = {i.id for i in kept}
-    return GroupScore(
-        score=_dsum(i.raw_score for i in kept),
-        possible=_dsum(i.raw_possible for i in kept),
-        kept=tuple(sorted(kept_ids)),
-        dropped=tuple(sorted(i.id for i in items if i.id not in kept_ids)),
-    )
-
-
-Ratio = tuple[int, int]  # an exact rational as (numerator, positive denominator)
+    counted = _counted(group)
+    return _scored(group, counted, final=final, posted_only=posted_only, concluded=concluded)[0]
 
 
 def _round2(value: Ratio) -> Decimal:
@@ -258,19 +295,40 @@ def _round2(value: Ratio) -> Decimal:
     return Decimal(-cents if numerator < 0 else cents).scaleb(-2)
 
 
-def _total(
-    groups: Sequence[GroupInput], sums: Sequence[GroupScore], weighted: bool
-) -> Ratio | None:
+class _Entry:
+    """A group's memo entry: its input, whether it hides a grade, its weight as a ratio and
+    its scores so far, per (final, posted_only, concluded) pass."""
+
+    __slots__ = ("counted", "group", "hidden", "passes", "weight")
+
+    def __init__(self, group: GroupInput) -> None:
+        self.group = group
+        self.hidden = any(
+            a.submission is not None and not a.submission.posted for a in group.assignments
+        )
+        self.weight: Ratio = group.weight.as_integer_ratio()
+        self.counted = _counted(group)
+        self.passes: dict[tuple[bool, bool, bool], _Scored] = {}
+
+    def scored(self, *, final: bool, posted_only: bool, concluded: bool) -> _Scored:
+        key = (final, posted_only, concluded)
+        found = self.passes.get(key)
+        if found is None:
+            found = self.passes[key] = _scored(
+                self.group, self.counted, final=final, posted_only=posted_only, concluded=concluded
+            )
+        return found
+
+
+def _total(entries: Sequence[_Entry], sums: Sequence[_Scored], weighted: bool) -> Ratio | None:
     """calculate_total_from_group_scores, unrounded, in exact integer ratios (fast)."""
     if weighted:
         grade_n, grade_d = 0, 1
         weight_n, weight_d = 0, 1
-        for group, total in zip(groups, sums, strict=True):
-            if total.possible <= 0:
+        for entry, (_, (sn, sd), (pn, pd)) in zip(entries, sums, strict=True):
+            if pn <= 0:  # no possible points
                 continue
-            sn, sd = total.score.as_integer_ratio()
-            pn, pd = total.possible.as_integer_ratio()
-            wn, wd = group.weight.as_integer_ratio()
+            wn, wd = entry.weight
             term_n, term_d = sn * pd * wn, sd * pn * wd  # score / possible * weight
             grade_n, grade_d = grade_n * term_d + term_n * grade_d, grade_d * term_d
             weight_n, weight_d = weight_n * wd + wn * weight_d, weight_d * wd
@@ -281,9 +339,7 @@ def _total(
         return grade_n, grade_d
     score_n, score_d = 0, 1
     possible_n, possible_d = 0, 1
-    for total in sums:
-        sn, sd = total.score.as_integer_ratio()
-        pn, pd = total.possible.as_integer_ratio()
+    for _, (sn, sd), (pn, pd) in sums:
         score_n, score_d = score_n * sd + sn * score_d, score_d * sd
         possible_n, possible_d = possible_n * pd + pn * possible_d, possible_d * pd
     if possible_n <= 0:
@@ -291,7 +347,7 @@ def _total(
     return 100 * score_n * possible_d, score_d * possible_n
 
 
-GroupMemo = dict[int, tuple[GroupInput, dict[tuple[bool, bool, bool], GroupScore]]]
+GroupMemo = dict[int, _Entry]
 
 
 def course_scores(
@@ -307,49 +363,38 @@ def course_scores(
     enrollment in the completed state. ``memo`` (one per student, kept by the caller) reuses
     the scores of groups whose inputs did not change since the last call.
     """
-    active = [g for g in groups if not g.deleted]
     memo = {} if memo is None else memo
-
-    def memoised(
-        g: GroupInput, *, final: bool, posted_only: bool = False, concluded: bool = False
-    ) -> GroupScore:
+    entries = []
+    for g in groups:
+        if g.deleted:
+            continue
         entry = memo.get(g.id)
-        if entry is None or entry[0] != g:
-            entry = memo[g.id] = (g, {})
-        key = (final, posted_only, concluded)
-        found = entry[1].get(key)
-        if found is None:
-            found = entry[1][key] = group_score(
-                g, final=final, posted_only=posted_only, concluded=concluded
-            )
-        return found
+        if entry is None or not (entry.group is g or entry.group == g):
+            entry = memo[g.id] = _Entry(g)
+        entries.append(entry)
 
-    # A group whose submissions are all posted scores the same in both passes: compute once.
-    hidden = [
-        any(a.submission is not None and not a.submission.posted for a in g.assignments)
-        for g in active
-    ]
-    unposted: dict[bool, list[GroupScore]] = {}
-
-    def score(*, final: bool, posted_only: bool) -> Decimal | None:
-        if posted_only:
-            shared = unposted[final]
-            sums = [
-                memoised(g, final=final, posted_only=True, concluded=concluded) if h else s
-                for g, h, s in zip(active, hidden, shared, strict=True)
-            ]
-        else:
-            sums = [memoised(g, final=final, concluded=concluded) for g in active]
-            unposted[final] = sums
-        total = _total(active, sums, weighted)
+    def score(sums: Sequence[_Scored]) -> Decimal | None:
+        total = _total(entries, sums, weighted)
         return None if total is None else _round2(total)
 
-    unposted_current = score(final=False, posted_only=False)
-    unposted_final = score(final=True, posted_only=False)
-
+    unposted = [
+        [e.scored(final=final, posted_only=False, concluded=concluded) for e in entries]
+        for final in (False, True)
+    ]
+    unposted_current, unposted_final = score(unposted[0]), score(unposted[1])
+    if not any(e.hidden for e in entries):
+        # Every grade is posted: the posted passes are the same as the unposted ones.
+        return CourseScores(unposted_current, unposted_final, unposted_current, unposted_final)
+    posted = [
+        [
+            e.scored(final=final, posted_only=True, concluded=concluded) if e.hidden else s
+            for e, s in zip(entries, shared, strict=True)
+        ]
+        for final, shared in zip((False, True), unposted, strict=True)
+    ]
     return CourseScores(
-        current_score=score(final=False, posted_only=True),
-        final_score=score(final=True, posted_only=True),
+        current_score=score(posted[0]),
+        final_score=score(posted[1]),
         unposted_current_score=unposted_current,
         unposted_final_score=unposted_final,
     )
