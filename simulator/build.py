@@ -15,7 +15,14 @@ from faker import Faker
 
 from .durations import datetime_to_ms
 from .grading import DEFAULT_GRADING_SCHEME
-from .scenario import AssignmentSpec, CountRange, CourseBlock, PersonSpec, Scenario
+from .scenario import (
+    AssignmentSpec,
+    CountRange,
+    CourseBlock,
+    GroupSpec,
+    PersonSpec,
+    Scenario,
+)
 from .world import (
     TABLES,
     Account,
@@ -248,60 +255,79 @@ def _gradebook(
     rng: random.Random,
     located: Located,
 ) -> None:
+    for index, gspec in enumerate(block.groups):
+        add_group(world, gspec, start, start, rng, located, (*path, "groups", index))
+
+
+def add_group(
+    world: World,
+    gspec: GroupSpec,
+    start: int,
+    now: int,
+    rng: random.Random,
+    located: Located,
+    path: tuple[str | int, ...],
+) -> AssignmentGroup:
+    """A new assignment group, last in the course, with its assignments (created ``now``)."""
     course = world.course
-    keys: dict[str, AssignmentSpec] = {}
-    for position, gspec in enumerate(block.groups, start=1):
-        gpath = (*path, "groups", position - 1)
-        group = AssignmentGroup(
-            id=world.ids.next("assignment_groups"),
-            key=gspec.key,
-            name=gspec.name or gspec.key.replace("_", " ").title(),
-            position=position,
-            weight=gspec.weight,
-            drop_lowest=gspec.drop_lowest,
-            drop_highest=gspec.drop_highest,
-            never_drop=frozenset(),
-        )
-        course.groups.append(group)
-        for index, aspec in enumerate(gspec.assignments):
-            if aspec.key in keys:
-                raise located.error(
-                    f"assignment key {aspec.key!r} is used twice", (*gpath, "assignments", index)
-                )
-            keys[aspec.key] = aspec
-            due = aspec.due
-            due_ms = None if due is None else (due if isinstance(due, int) else datetime_to_ms(due))
-            if isinstance(due, int):
-                due_ms = start + due
-            assignment = Assignment(
-                id=world.ids.next("assignments"),
-                key=aspec.key,
-                title=aspec.title or aspec.key.replace("_", " ").title(),
-                group=group,
-                points_possible=aspec.points,
-                grading_type=aspec.grading_type,
-                submission_types=tuple(aspec.submission_types),
-                due_at=due_ms,
-                published=aspec.published,
-                post_manually=aspec.post_policy == "manual",
-                omit_from_final_grade=aspec.omit_from_final_grade,
-                lti_assignment_id=rfc_uuid(rng),
-                lti_resource_link_id=hex_token(rng, 40),
-                created_at=start,
-                quiz_id=world.ids.next("quizzes")
-                if "online_quiz" in aspec.submission_types
-                else None,
-            )
-            group.assignments.append(assignment)
-            course.assignments[aspec.key] = assignment
-        unknown = [key for key in gspec.never_drop if key not in {a.key for a in group.assignments}]
-        if unknown:
+    group = AssignmentGroup(
+        id=world.ids.next("assignment_groups"),
+        key=gspec.key,
+        name=gspec.name or gspec.key.replace("_", " ").title(),
+        position=len(course.groups) + 1,
+        weight=gspec.weight,
+        drop_lowest=gspec.drop_lowest,
+        drop_highest=gspec.drop_highest,
+        never_drop=frozenset(),
+    )
+    course.groups.append(group)
+    for index, aspec in enumerate(gspec.assignments):
+        if aspec.key in course.assignments:
             raise located.error(
-                f"never_drop names {unknown[0]!r}, "
-                f"which is not an assignment of group {gspec.key!r}",
-                (*gpath, "never_drop"),
+                f"assignment key {aspec.key!r} is used twice", (*path, "assignments", index)
             )
-        group.never_drop = frozenset(course.assignments[key].id for key in gspec.never_drop)
+        add_assignment(world, group, aspec, start, now, rng)
+    unknown = [key for key in gspec.never_drop if key not in {a.key for a in group.assignments}]
+    if unknown:
+        raise located.error(
+            f"never_drop names {unknown[0]!r}, which is not an assignment of group {gspec.key!r}",
+            (*path, "never_drop"),
+        )
+    group.never_drop = frozenset(course.assignments[key].id for key in gspec.never_drop)
+    return group
+
+
+def add_assignment(
+    world: World,
+    group: AssignmentGroup,
+    aspec: AssignmentSpec,
+    start: int,
+    now: int,
+    rng: random.Random,
+) -> Assignment:
+    """A new assignment at the end of ``group``; a due offset counts from ``start``."""
+    due = aspec.due
+    due_ms = None if due is None else (start + due if isinstance(due, int) else datetime_to_ms(due))
+    assignment = Assignment(
+        id=world.ids.next("assignments"),
+        key=aspec.key,
+        title=aspec.title or aspec.key.replace("_", " ").title(),
+        group=group,
+        points_possible=aspec.points,
+        grading_type=aspec.grading_type,
+        submission_types=tuple(aspec.submission_types),
+        due_at=due_ms,
+        published=aspec.published,
+        post_manually=aspec.post_policy == "manual",
+        omit_from_final_grade=aspec.omit_from_final_grade,
+        lti_assignment_id=rfc_uuid(rng),
+        lti_resource_link_id=hex_token(rng, 40),
+        created_at=now,
+        quiz_id=world.ids.next("quizzes") if "online_quiz" in aspec.submission_types else None,
+    )
+    group.assignments.append(assignment)
+    world.course.assignments[aspec.key] = assignment
+    return assignment
 
 
 def _person(world: World, draw: Draw, spec: PersonSpec, role: str) -> User:

@@ -13,7 +13,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from . import events as ev
-from .build import CourseCopy, Draw, build_courses, rfc_uuid, text_of
+from .build import (
+    CourseCopy,
+    Draw,
+    add_assignment,
+    add_group,
+    build_courses,
+    rfc_uuid,
+    text_of,
+)
 from .durations import datetime_to_ms
 from .errors import ScenarioError
 from .grading import (
@@ -28,9 +36,12 @@ from .grading import (
 from .metadata import Job, MetadataBuilder, Origin, Request
 from .scenario import (
     AcceptParams,
+    AssignmentSpec,
     Beta,
     CommentParams,
     CountRange,
+    CreateAssignmentParams,
+    CreateGroupParams,
     EnrollmentChangeParams,
     EnrollParams,
     ExcuseParams,
@@ -48,7 +59,7 @@ from .scenario import (
     UpdateGroupParams,
     step_action,
 )
-from .world import Assignment, Enrollment, ScoreRow, Submission, User
+from .world import Assignment, AssignmentGroup, Enrollment, ScoreRow, Submission, User
 from .yamlsource import Located
 
 PRIORITY_SETUP = -1
@@ -75,7 +86,14 @@ ROLE_ENROLLMENT = {
 }
 # Steps that act once for the whole assignment, not once per student.
 WHOLE_ASSIGNMENT_ACTIONS = frozenset(
-    {"post_grades", "hide_grades", "update_assignment", "update_group"}
+    {
+        "post_grades",
+        "hide_grades",
+        "update_assignment",
+        "update_group",
+        "create_assignment",
+        "create_group",
+    }
 )
 API_USER_AGENT = "python-requests/2.31.0"
 LTI_USER_AGENT = "GuzzleHttp/7"
@@ -313,16 +331,23 @@ class CourseEngine:
         ]
 
     def _check_references(self) -> None:
-        """Names in steps that the course does not define, found before anything runs."""
+        """Names in steps that the course does not define, found before anything runs.
+
+        Assignments and groups that steps create count from the step that creates them on.
+        """
         users, roles = self.world.users, self.world.roles
+        kinds = {key: a.submission_types for key, a in self.course.assignments.items()}
+        groups = {g.key: {a.key for a in g.assignments} for g in self.course.groups}
         for step in self._steps:
             params, action = step.params, step.action
+            if isinstance(params, (CreateAssignmentParams, CreateGroupParams)):
+                self._check_creation(step, params, kinds, groups)
             assignment_key = getattr(params, "assignment", None)
-            if assignment_key is not None and assignment_key not in self.course.assignments:
+            if assignment_key is not None and assignment_key not in kinds:
                 raise self._error(
                     step,
                     f"unknown assignment {assignment_key!r} "
-                    f"(the course has: {', '.join(self.course.assignments) or 'none'})",
+                    f"(the course has: {', '.join(kinds) or 'none'})",
                     action,
                     "assignment",
                 )
@@ -353,7 +378,7 @@ class CourseEngine:
                 )
             if grader is None and hasattr(params, "grader") and not self._teachers():
                 raise self._error(step, "the course has no teacher to act in this step", action)
-            if action == "take_quiz" and not self.course.assignments[params.assignment].is_quiz:
+            if action == "take_quiz" and "online_quiz" not in kinds[params.assignment]:
                 raise self._error(
                     step,
                     f"{params.assignment!r} is not a quiz (its submission_types lack online_quiz)",
@@ -370,32 +395,67 @@ class CourseEngine:
                     "status",
                 )
             if action == "submit":
-                self._check_submit(step, params)
+                self._check_submit(step, params, kinds[params.assignment])
             if action == "update_group":
-                self._check_group(step, params)
+                self._check_group(step, params, groups)
             if action == "comment" and params.author not in ("student", "teacher", *users):
                 raise self._error(step, f"unknown author {params.author!r}", action, "author")
 
-    def _check_group(self, step: _Step, params: UpdateGroupParams) -> None:
-        group = next((g for g in self.course.groups if g.key == params.group), None)
-        if group is None:
-            known = ", ".join(g.key for g in self.course.groups) or "none"
+    def _check_creation(
+        self,
+        step: _Step,
+        params: CreateAssignmentParams | CreateGroupParams,
+        kinds: dict[str, tuple[str, ...]],
+        groups: dict[str, set[str]],
+    ) -> None:
+        """A created group or assignment gets a new key (and an existing group)."""
+        action = step.action
+        if isinstance(params, CreateGroupParams):
+            if params.key in groups:
+                raise self._error(step, f"group {params.key!r} already exists", action, "key")
+            members = {a.key for a in params.assignments}
+            for i, key in enumerate(params.never_drop):
+                if key not in members:
+                    message = f"never_drop names {key!r}, not an assignment of group {params.key!r}"
+                    raise self._error(step, message, action, "never_drop", i)
+            groups[params.key] = members
+            specs: list[tuple[tuple[str | int, ...], AssignmentSpec]] = [
+                (("assignments", i), a) for i, a in enumerate(params.assignments)
+            ]
+        else:
+            if params.group not in groups:
+                known = ", ".join(groups) or "none"
+                message = f"unknown group {params.group!r} (the course has: {known})"
+                raise self._error(step, message, action, "group")
+            groups[params.group].add(params.key)
+            specs = [((), params)]
+        for where, spec in specs:
+            if spec.key in kinds:
+                raise self._error(
+                    step, f"assignment {spec.key!r} already exists", action, *where, "key"
+                )
+            kinds[spec.key] = tuple(spec.submission_types)
+
+    def _check_group(
+        self, step: _Step, params: UpdateGroupParams, groups: dict[str, set[str]]
+    ) -> None:
+        members = groups.get(params.group)
+        if members is None:
+            known = ", ".join(groups) or "none"
             message = f"unknown group {params.group!r} (the course has: {known})"
             raise self._error(step, message, "update_group", "group")
-        members = {a.key for a in group.assignments}
         for i, key in enumerate(params.never_drop or ()):
             if key not in members:
-                message = f"never_drop names {key!r}, not an assignment of group {group.key!r}"
+                message = f"never_drop names {key!r}, not an assignment of group {params.group!r}"
                 raise self._error(step, message, "update_group", "never_drop", i)
 
-    def _check_submit(self, step: _Step, params: SubmitParams) -> None:
-        assignment = self.course.assignments[params.assignment]
-        allowed = [t for t in assignment.submission_types if t in _ONLINE_TYPES]
+    def _check_submit(self, step: _Step, params: SubmitParams, kinds: tuple[str, ...]) -> None:
+        allowed = [t for t in kinds if t in _ONLINE_TYPES]
         if not allowed:
             raise self._error(
                 step,
-                f"{assignment.key!r} takes no online submissions "
-                f"(submission_types: {', '.join(assignment.submission_types)})",
+                f"{params.assignment!r} takes no online submissions "
+                f"(submission_types: {', '.join(kinds)})",
                 "submit",
                 "assignment",
             )
@@ -691,27 +751,8 @@ class CourseEngine:
             self._emit("user_created", request, ev.user_fields(world, user, request.zone))
         if not self._teacher_list:
             return
-        teacher = self._teacher_list[0]
-        groups_path = f"/api/v1/courses/{course.id}/assignment_groups"
         for group in course.groups:
-            request = self._request(
-                teacher, "POST", groups_path, f"/courses/{course.id}/assignments"
-            )
-            self._emit(
-                "assignment_group_created", request, ev.assignment_group_fields(world, group)
-            )
-            for assignment in group.assignments:
-                request = self._request(
-                    teacher,
-                    "POST",
-                    f"/api/v1/courses/{course.id}/assignments",
-                    f"/courses/{course.id}/assignments/new",
-                )
-                self._emit(
-                    "assignment_created",
-                    request,
-                    ev.assignment_fields(world, assignment, self.now, request.zone),
-                )
+            self._announce_group(group, self._teacher_list[0])
 
     def _do_enroll(self, step: _Step, params: EnrollParams, user: User | None) -> None:
         assert user is not None and self.world.admin is not None
@@ -989,6 +1030,47 @@ class CourseEngine:
             "assignment_group_updated", request, ev.assignment_group_fields(self.world, group)
         )
         if before[1:] != after[1:]:
+            self._recompute_everyone()
+
+    def _do_create_group(self, step: _Step, params: CreateGroupParams, user: User | None) -> None:
+        group = add_group(
+            self.world, params, self.start_ms, self.now, self.rng, self.located, step.path
+        )
+        self._announce_group(group, self._grader(params.grader))
+
+    def _announce_group(self, group: AssignmentGroup, teacher: User) -> None:
+        """assignment_group_created, then each of its assignments."""
+        path = f"/api/v1/courses/{self.course.id}/assignment_groups"
+        request = self._request(teacher, "POST", path, f"/courses/{self.course.id}/assignments")
+        self._emit(
+            "assignment_group_created", request, ev.assignment_group_fields(self.world, group)
+        )
+        for assignment in group.assignments:
+            self._announce_assignment(assignment, teacher)
+
+    def _do_create_assignment(
+        self, step: _Step, params: CreateAssignmentParams, user: User | None
+    ) -> None:
+        group = next(g for g in self.course.groups if g.key == params.group)
+        assignment = add_assignment(self.world, group, params, self.start_ms, self.now, self.rng)
+        self._announce_assignment(assignment, self._grader(params.grader))
+
+    def _announce_assignment(self, assignment: Assignment, teacher: User) -> None:
+        """assignment_created; a published one gets placeholders and moves final scores."""
+        course_id = self.course.id
+        request = self._request(
+            teacher,
+            "POST",
+            f"/api/v1/courses/{course_id}/assignments",
+            f"/courses/{course_id}/assignments/new",
+        )
+        self._emit(
+            "assignment_created",
+            request,
+            ev.assignment_fields(self.world, assignment, self.now, request.zone),
+        )
+        if assignment.published:
+            self._add_placeholders(assignment)
             self._recompute_everyone()
 
     def _do_conclude(self, step: _Step, params: EnrollmentChangeParams, user: User | None) -> None:

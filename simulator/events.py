@@ -33,8 +33,10 @@ class Event:
 CATALOGUE: dict[str, str] = {
     "course_created": "setup: the scenario's course is created (setup_events)",
     "user_created": "setup: each person of the scenario is created (setup_events)",
-    "assignment_group_created": "setup: each assignment group is created (setup_events)",
-    "assignment_created": "setup: each assignment is created (setup_events)",
+    "assignment_group_created": "setup: each assignment group is created (setup_events); "
+    "create_group",
+    "assignment_created": "setup: each assignment is created (setup_events); create_assignment, "
+    "create_group",
     "assignment_updated": "update_assignment: points, grading type, publishing, title, omit",
     "assignment_group_updated": "update_group: a group's name, weight or drop rules change",
     "enrollment_created": "enroll: a user is enrolled in the course",

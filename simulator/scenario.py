@@ -395,6 +395,19 @@ class UpdateAssignmentParams(Model):
     grader: Key | None = None
 
 
+class CreateAssignmentParams(AssignmentSpec):
+    """A new assignment, added to an existing group at the step's time."""
+
+    group: Key = Field(description="The group it belongs to")
+    grader: Key | None = Field(None, description="The teacher who creates it")
+
+
+class CreateGroupParams(GroupSpec):
+    """A new assignment group (with any assignments in it), added at the step's time."""
+
+    grader: Key | None = Field(None, description="The teacher who creates it")
+
+
 class UpdateGroupParams(Model):
     group: Key
     name: str | None = None
@@ -481,6 +494,14 @@ class UpdateGroupStep(Timing):
     update_group: UpdateGroupParams
 
 
+class CreateAssignmentStep(Timing):
+    create_assignment: CreateAssignmentParams
+
+
+class CreateGroupStep(Timing):
+    create_group: CreateGroupParams
+
+
 class ConcludeStep(Timing):
     conclude: EnrollmentChangeParams
 
@@ -518,6 +539,8 @@ STEP_MODELS: dict[str, type[Timing]] = {
     "take_quiz": TakeQuizStep,
     "update_assignment": UpdateAssignmentStep,
     "update_group": UpdateGroupStep,
+    "create_assignment": CreateAssignmentStep,
+    "create_group": CreateGroupStep,
     "conclude": ConcludeStep,
     "drop": DropStep,
     "post_grades": PostGradesStep,
@@ -547,6 +570,8 @@ Step = Annotated[
     | Annotated[TakeQuizStep, Tag("take_quiz")]
     | Annotated[UpdateAssignmentStep, Tag("update_assignment")]
     | Annotated[UpdateGroupStep, Tag("update_group")]
+    | Annotated[CreateAssignmentStep, Tag("create_assignment")]
+    | Annotated[CreateGroupStep, Tag("create_group")]
     | Annotated[ConcludeStep, Tag("conclude")]
     | Annotated[DropStep, Tag("drop")]
     | Annotated[PostGradesStep, Tag("post_grades")]

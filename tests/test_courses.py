@@ -346,3 +346,80 @@ def test_comment_counts_lengths_and_attachments_follow_their_ranges() -> None:
     assert all(e["body"]["body"].endswith(".") for e in comments)
     attachments = Counter(len(e["body"]["attachment_ids"]) for e in comments)
     assert set(attachments) == {0, 1, 2}
+
+
+# --- creating assignments and groups mid-term --------------------------------------------------
+
+
+def test_created_groups_and_assignments_appear_in_the_stream_and_move_final_scores() -> None:
+    events, result = simulate(
+        with_steps(
+            """\
+            - submit: {assignment: hw1}
+            - grade: {assignment: hw1, score: 8}
+            - at: 7d
+              create_group:
+                key: projects
+                weight: 50
+                assignments: [{key: proj1, title: Project, points: 40, due: 14d}]
+            - create_assignment: {group: hw, key: hw2, points: 10, published: false}
+            - update_assignment: {assignment: hw2, published: true}
+            - submit: {assignment: proj1}
+            - grade: {assignment: proj1, score: 30}
+            """,
+            3,
+        )
+    )
+    names = [e["metadata"]["event_name"] for e in events]
+    created = names.index("assignment_group_created", names.index("grade_change"))
+    assert names[created : created + 2] == ["assignment_group_created", "assignment_created"]
+    proj = of(events, "assignment_created")[-2]["body"]
+    assert (proj["title"], proj["points_possible"]) == ("Project", 40.0)
+    hw2 = of(events, "assignment_created")[-1]["body"]
+    assert hw2["workflow_state"] == "unpublished"
+    assert of(events, "assignment_updated")[-1]["body"]["workflow_state"] == "published"
+    # Creating the published project made every final score count it as 0: 8 / 50 = 16 %.
+    changes = [c["body"] for c in of(events, "course_grade_change")]
+    assert any(b["final_score"] == 16.0 and b["current_score"] == 80.0 for b in changes)
+    assert result.gradebook is not None
+    [course] = result.gradebook["courses"]
+    assert {a["key"] for a in course["assignments"]} == {"hw1", "proj1", "hw2"}
+    # 8 + 30 of 10 + 40 + 10 (hw2 published, not graded: 0 in final) = 63.33 %
+    assert {s["scores"]["final_score"] for s in course["students"]} == {63.33}
+    assert {s["scores"]["current_score"] for s in course["students"]} == {76.0}
+
+
+@pytest.mark.parametrize(
+    ("steps", "message"),
+    [
+        ("- grade: {assignment: hw9, score: 1}\n", "unknown assignment 'hw9'"),
+        (
+            "- grade: {assignment: hw9, score: 1}\n- create_assignment: {group: hw, key: hw9}\n",
+            "unknown assignment 'hw9'",
+        ),
+        ("- create_assignment: {group: nope, key: hw9}\n", "unknown group 'nope'"),
+        ("- create_assignment: {group: hw, key: hw1}\n", "assignment 'hw1' already exists"),
+        ("- create_group: {key: hw}\n", "group 'hw' already exists"),
+        (
+            "- create_group: {key: g, assignments: [{key: hw1}]}\n",
+            "assignment 'hw1' already exists",
+        ),
+        ("- create_group: {key: g, never_drop: [x]}\n", "never_drop names 'x'"),
+    ],
+)
+def test_creation_mistakes_are_found_before_the_run(steps: str, message: str) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        simulate(with_steps(steps, 2))
+
+
+def test_steps_may_use_what_an_earlier_step_created() -> None:
+    events, _ = simulate(
+        with_steps(
+            """\
+            - create_assignment: {group: hw, key: quiz9, submission_types: [online_quiz]}
+            - take_quiz: {assignment: quiz9, score: 7}
+            """,
+            2,
+        )
+    )
+    assert len(of(events, "quiz_submitted")) == 2

@@ -111,6 +111,8 @@ def test_every_step_type_parses() -> None:
         "take_quiz": "{assignment: q, score: 7, needs_review: true}",
         "update_assignment": "{assignment: a, points: 20, grading_type: percent}",
         "update_group": "{group: g, weight: 30, drop_lowest: 1, never_drop: [a]}",
+        "create_assignment": "{group: g, key: a2, points: 5, due: 3d, published: false}",
+        "create_group": "{key: g2, weight: 10, assignments: [{key: a3}]}",
         "conclude": "{students: [s1]}",
         "drop": "{students: all}",
         "post_grades": "{assignment: a}",
