@@ -7,9 +7,16 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 
+@lru_cache(maxsize=256)
+def _utc_day(day: int) -> str:
+    return f"{datetime.fromtimestamp(day * 86400, UTC):%Y-%m-%d}"
+
+
 @lru_cache(maxsize=4096)
 def _utc_second(second: int) -> str:
-    return f"{datetime.fromtimestamp(second, UTC):%Y-%m-%dT%H:%M:%S}"
+    """``%Y-%m-%dT%H:%M:%S`` in UTC (a UTC day is always 86400 seconds long)."""
+    day, rest = divmod(second, 86400)
+    return f"{_utc_day(day)}T{rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d}"
 
 
 @lru_cache(maxsize=4096)

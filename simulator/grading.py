@@ -212,20 +212,14 @@ def _keep(
     return [subs[j] for j in kept]
 
 
-def _drop(items: list[_Raw], group: GroupInput) -> tuple[int, ...] | None:
-    """The positions of the items the group's drop rules keep (None: no rules, all kept)."""
-    drop_lowest, drop_highest = max(group.drop_lowest, 0), max(group.drop_highest, 0)
+def _kept(
+    raw: Sequence[_Raw], drop_lowest: int, drop_highest: int, never_drop: frozenset[int]
+) -> tuple[int, ...] | None:
+    """Positions in ``raw`` of the items the drop rules keep (canvas-lms drop_assignments);
+    None when there are no drop rules (all kept)."""
+    drop_lowest, drop_highest = max(drop_lowest, 0), max(drop_highest, 0)
     if drop_lowest == 0 and drop_highest == 0:
         return None
-    return _kept(tuple(items), drop_lowest, drop_highest, group.never_drop)
-
-
-@lru_cache(maxsize=1 << 14)
-def _kept(
-    raw: tuple[_Raw, ...], drop_lowest: int, drop_highest: int, never_drop: frozenset[int]
-) -> tuple[int, ...]:
-    """The positions in ``raw`` of the items the drop rules keep (cached: many students share
-    the same scores, and the result depends only on the items' values)."""
     items: list[_Rated] = [(i, float(s), float(p), j) for j, (i, s, p) in enumerate(raw)]
     cant_drop = [i for i in items if i[0] in never_drop]
     subs = [i for i in items if i[0] not in never_drop]
@@ -249,8 +243,8 @@ def _kept(
 
 Ratio = tuple[int, int]  # an exact rational as (numerator, positive denominator)
 
-# A group's score in one pass, with its score and possible points as exact ratios.
-_Scored = tuple[GroupScore, Ratio, Ratio]
+# A group's kept score and possible points in one pass, as exact ratios.
+_Sums = tuple[Ratio, Ratio]
 
 
 def _scored(
@@ -260,19 +254,35 @@ def _scored(
     final: bool,
     posted_only: bool,
     concluded: bool,
-) -> _Scored:
-    """``group_score`` with the exact ratios ``course_scores`` sums."""
+) -> GroupScore:
+    """``group_score`` of the group's ``counted`` assignments."""
     items = _items(counted, final=final, posted_only=posted_only, concluded=concluded)
-    positions = _drop(items, group)
+    positions = _kept(items, group.drop_lowest, group.drop_highest, group.never_drop)
     kept = items if positions is None else [items[j] for j in positions]
-    score = possible = _ZERO
-    add = _EXACT.add  # exact sums (never rounded)
-    for _, s, p in kept:
-        score, possible = add(score, s), add(possible, p)
     kept_ids = {i for i, _, _ in kept}
     dropped = () if positions is None else (i for i, _, _ in items if i not in kept_ids)
-    result = GroupScore(score, possible, tuple(sorted(kept_ids)), tuple(sorted(dropped)))
-    return result, score.as_integer_ratio(), possible.as_integer_ratio()
+    score, possible = _exact_sums(kept)
+    return GroupScore(score, possible, tuple(sorted(kept_ids)), tuple(sorted(dropped)))
+
+
+def _exact_sums(kept: Iterable[_Raw]) -> tuple[Decimal, Decimal]:
+    """The kept items' score and possible points, summed exactly (never rounded)."""
+    score = possible = _ZERO
+    add = _EXACT.add
+    for _, s, p in kept:
+        score, possible = add(score, s), add(possible, p)
+    return score, possible
+
+
+@lru_cache(maxsize=1 << 14)
+def _ratios(
+    items: tuple[_Raw, ...], drop_lowest: int, drop_highest: int, never_drop: frozenset[int]
+) -> _Sums:
+    """A group's kept score and possible points as exact ratios. Cached: they depend only on
+    the items' values (not on how the decimals are written), and many students share them."""
+    positions = _kept(items, drop_lowest, drop_highest, never_drop)
+    score, possible = _exact_sums(items if positions is None else [items[j] for j in positions])
+    return score.as_integer_ratio(), possible.as_integer_ratio()
 
 
 def group_score(
@@ -285,7 +295,7 @@ def group_score(
     not looked at here (``course_scores`` skips deleted groups).
     """
     counted = _counted(group)
-    return _scored(group, counted, final=final, posted_only=posted_only, concluded=concluded)[0]
+    return _scored(group, counted, final=final, posted_only=posted_only, concluded=concluded)
 
 
 def _round2(value: Ratio) -> Decimal:
@@ -308,24 +318,26 @@ class _Entry:
         )
         self.weight: Ratio = group.weight.as_integer_ratio()
         self.counted = _counted(group)
-        self.passes: dict[tuple[bool, bool, bool], _Scored] = {}
+        self.passes: dict[tuple[bool, bool, bool], _Sums] = {}
 
-    def scored(self, *, final: bool, posted_only: bool, concluded: bool) -> _Scored:
+    def sums(self, *, final: bool, posted_only: bool, concluded: bool) -> _Sums:
         key = (final, posted_only, concluded)
         found = self.passes.get(key)
         if found is None:
-            found = self.passes[key] = _scored(
-                self.group, self.counted, final=final, posted_only=posted_only, concluded=concluded
+            g = self.group
+            items = _items(self.counted, final=final, posted_only=posted_only, concluded=concluded)
+            found = self.passes[key] = _ratios(
+                tuple(items), g.drop_lowest, g.drop_highest, g.never_drop
             )
         return found
 
 
-def _total(entries: Sequence[_Entry], sums: Sequence[_Scored], weighted: bool) -> Ratio | None:
+def _total(entries: Sequence[_Entry], sums: Sequence[_Sums], weighted: bool) -> Ratio | None:
     """calculate_total_from_group_scores, unrounded, in exact integer ratios (fast)."""
     if weighted:
         grade_n, grade_d = 0, 1
         weight_n, weight_d = 0, 1
-        for entry, (_, (sn, sd), (pn, pd)) in zip(entries, sums, strict=True):
+        for entry, ((sn, sd), (pn, pd)) in zip(entries, sums, strict=True):
             if pn <= 0:  # no possible points
                 continue
             wn, wd = entry.weight
@@ -339,7 +351,7 @@ def _total(entries: Sequence[_Entry], sums: Sequence[_Scored], weighted: bool) -
         return grade_n, grade_d
     score_n, score_d = 0, 1
     possible_n, possible_d = 0, 1
-    for _, (sn, sd), (pn, pd) in sums:
+    for (sn, sd), (pn, pd) in sums:
         score_n, score_d = score_n * sd + sn * score_d, score_d * sd
         possible_n, possible_d = possible_n * pd + pn * possible_d, possible_d * pd
     if possible_n <= 0:
@@ -373,12 +385,12 @@ def course_scores(
             entry = memo[g.id] = _Entry(g)
         entries.append(entry)
 
-    def score(sums: Sequence[_Scored]) -> Decimal | None:
+    def score(sums: Sequence[_Sums]) -> Decimal | None:
         total = _total(entries, sums, weighted)
         return None if total is None else _round2(total)
 
     unposted = [
-        [e.scored(final=final, posted_only=False, concluded=concluded) for e in entries]
+        [e.sums(final=final, posted_only=False, concluded=concluded) for e in entries]
         for final in (False, True)
     ]
     unposted_current, unposted_final = score(unposted[0]), score(unposted[1])
@@ -387,7 +399,7 @@ def course_scores(
         return CourseScores(unposted_current, unposted_final, unposted_current, unposted_final)
     posted = [
         [
-            e.scored(final=final, posted_only=True, concluded=concluded) if e.hidden else s
+            e.sums(final=final, posted_only=True, concluded=concluded) if e.hidden else s
             for e, s in zip(entries, shared, strict=True)
         ]
         for final, shared in zip((False, True), unposted, strict=True)
