@@ -136,6 +136,8 @@ def _event_time(event: ev.Event) -> int:
 class CourseEngine:
     """Runs one course of a scenario. Iterate :meth:`events` once for its events in time order."""
 
+    CACHE_INPUTS = True  # tests turn it off to prove the cache changes nothing
+
     def __init__(
         self, scenario: Scenario, located: Located, copy: CourseCopy, server_ip: str
     ) -> None:
@@ -162,6 +164,9 @@ class CourseEngine:
         self._persona_names = [persona.name for persona in copy.block.personas]
         self._users_by_id = {user.id: user for user in self.world.users.values()}
         self._group_memos: dict[int, GroupMemo] = {}
+        # Per student and group, the calculator's input as of the last recompute; dropped by
+        # _touch when a submission changes and by _recompute_everyone when the structure does.
+        self._inputs: dict[int, dict[int, GroupInput]] = {}
         self._teacher_list = [
             user for key, user in self.world.users.items() if self.world.roles[key] == "teacher"
         ]
@@ -651,46 +656,63 @@ class CourseEngine:
     # --- scores -------------------------------------------------------------------------
 
     def _scores_for(self, user: User) -> CourseScores:
-        submissions = self.course.submissions
+        inputs = self._inputs.get(user.id)
+        if inputs is None:
+            inputs = self._inputs[user.id] = {}
         groups = []
         for group in self.course.groups:
-            items = []
-            for assignment in group.assignments:
-                sub = submissions.get((assignment.id, user.id))
-                grade = None
-                if sub is not None and (
-                    sub.score is not None or sub.excused or sub.workflow_state != "unsubmitted"
-                ):
-                    grade = SubmissionGrade(
-                        score=sub.score,
-                        excused=sub.excused,
-                        posted=sub.posted_at is not None,
-                        pending_review=sub.workflow_state == "pending_review",
-                    )
-                items.append(
-                    AssignmentInput(
-                        id=assignment.id,
-                        points_possible=assignment.points_possible,
-                        submission=grade,
-                        published=assignment.published,
-                        submission_types=assignment.submission_types,
-                        omit_from_final_grade=assignment.omit_from_final_grade,
-                    )
-                )
-            groups.append(
-                GroupInput(
-                    id=group.id,
-                    assignments=tuple(items),
-                    weight=group.weight,
-                    drop_lowest=group.drop_lowest,
-                    drop_highest=group.drop_highest,
-                    never_drop=group.never_drop,
-                )
-            )
+            found = inputs.get(group.id)
+            if found is None:
+                found = self._group_input(group, user)
+                if self.CACHE_INPUTS:
+                    inputs[group.id] = found
+            groups.append(found)
         concluded = self.course.enrollments[user.id].workflow_state == "completed"
         return course_scores(
             groups, weighted=self.course.weighted, concluded=concluded, memo=self._memo(user)
         )
+
+    def _group_input(self, group: AssignmentGroup, user: User) -> GroupInput:
+        """What the score calculator needs of one group for one student."""
+        submissions = self.course.submissions
+        items = []
+        for assignment in group.assignments:
+            sub = submissions.get((assignment.id, user.id))
+            grade = None
+            if sub is not None and (
+                sub.score is not None or sub.excused or sub.workflow_state != "unsubmitted"
+            ):
+                grade = SubmissionGrade(
+                    score=sub.score,
+                    excused=sub.excused,
+                    posted=sub.posted_at is not None,
+                    pending_review=sub.workflow_state == "pending_review",
+                )
+            items.append(
+                AssignmentInput(
+                    id=assignment.id,
+                    points_possible=assignment.points_possible,
+                    submission=grade,
+                    published=assignment.published,
+                    submission_types=assignment.submission_types,
+                    omit_from_final_grade=assignment.omit_from_final_grade,
+                )
+            )
+        return GroupInput(
+            id=group.id,
+            assignments=tuple(items),
+            weight=group.weight,
+            drop_lowest=group.drop_lowest,
+            drop_highest=group.drop_highest,
+            never_drop=group.never_drop,
+        )
+
+    def _touch(self, sub: Submission) -> None:
+        """A submission's score, excused, posted or workflow state changed: its group's input
+        for that student is built again at the next recompute."""
+        inputs = self._inputs.get(sub.user.id)
+        if inputs is not None:
+            inputs.pop(sub.assignment.group.id, None)
 
     def _memo(self, user: User) -> GroupMemo:
         """Per-student memo of group scores: bounded by the world's size, not the events'."""
@@ -833,6 +855,7 @@ class CourseEngine:
         sub.updated_at = self.now
         sub.submission_type = kind
         sub.workflow_state = "submitted"
+        self._touch(sub)
         sub.body = (
             (params.body or self.rng.choice(self.draw.paragraphs))
             if kind == "online_text_entry"
@@ -880,6 +903,7 @@ class CourseEngine:
         sub.grader_id = grader.id
         if not sub.assignment.post_manually and sub.posted_at is None:
             sub.posted_at = self.now
+        self._touch(sub)
         self._emit(
             "submission_updated",
             request,
@@ -926,6 +950,7 @@ class CourseEngine:
             sub.workflow_state = "graded"
         if not assignment.post_manually and sub.posted_at is None:
             sub.posted_at = self.now
+        self._touch(sub)
         self._emit("quiz_submitted", request, ev.quiz_submitted_fields(self.world, sub))
         name = "submission_created" if params.needs_review else "submission_updated"
         self._emit(name, request, ev.submission_fields(self.world, sub, self.now, request.zone))
@@ -1002,6 +1027,8 @@ class CourseEngine:
             )
 
     def _recompute_everyone(self) -> None:
+        """The gradebook's structure changed: every student's scores are recomputed."""
+        self._inputs.clear()
         for enrollment in self.course.enrollments.values():
             if enrollment.is_student and enrollment.workflow_state != "deleted":
                 self._schedule_recompute(enrollment)
@@ -1117,6 +1144,7 @@ class CourseEngine:
             if (sub.posted_at is not None) == post:
                 continue
             sub.posted_at = self.now if post else None
+            self._touch(sub)
             if sub.score is None and not sub.excused:
                 continue
             snapshot = ev.grade_snapshot(sub)
