@@ -6,6 +6,7 @@ next to the case.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from decimal import Decimal
 from fractions import Fraction
@@ -20,6 +21,7 @@ from simulator.grading import (
     AssignmentInput,
     CourseScores,
     GroupInput,
+    GroupMemo,
     SubmissionGrade,
     course_scores,
     grade_string,
@@ -911,3 +913,48 @@ def test_equal_possibles_drop_by_score(
     kept = sorted(kept, key=lambda a: (a.submission.score, a.id))[: n - lowest - highest]  # type: ignore[union-attr]
     got = group_score(g, final=True)
     assert got.kept == tuple(sorted(a.id for a in kept))
+
+
+def respelled(g: GroupInput) -> GroupInput:
+    """The same group with every score and points value written with three more places."""
+
+    def spell(value: Decimal) -> Decimal:
+        return value + D("0.000")
+
+    assignments = tuple(
+        dataclasses.replace(
+            a,
+            points_possible=spell(a.points_possible),
+            submission=a.submission
+            if a.submission is None or a.submission.score is None
+            else dataclasses.replace(a.submission, score=spell(a.submission.score)),
+        )
+        for a in g.assignments
+    )
+    return dataclasses.replace(g, assignments=assignments)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(courses(max_groups=2), st.booleans()), min_size=1, max_size=5),
+    st.booleans(),
+)
+def test_memo_and_value_caches_change_nothing(
+    runs: list[tuple[list[GroupInput], bool]], weighted: bool
+) -> None:
+    # One memo kept across changing inputs (as the engine keeps one per student), and the
+    # scores cached by value, give what a fresh call gives, however the decimals are written.
+    memo: GroupMemo = {}
+    for groups, concluded in runs:
+        fresh = course_scores(groups, weighted=weighted, concluded=concluded)
+        assert course_scores(groups, weighted=weighted, concluded=concluded, memo=memo) == fresh
+        again = [respelled(g) for g in groups]
+        assert course_scores(again, weighted=weighted, concluded=concluded) == fresh
+        for g, h in zip(groups, again, strict=True):
+            a, b = group_score(g, final=True), group_score(h, final=True)
+            assert (a.score, a.possible, a.kept, a.dropped) == (
+                b.score,
+                b.possible,
+                b.kept,
+                b.dropped,
+            )
