@@ -143,12 +143,13 @@ def build_courses(scenario: Scenario, draw: Draw, located: Located) -> list[Cour
     )
     copies: list[CourseCopy] = []
     first: World | None = None
+    statuses: dict[str, CustomStatus] = {}  # the account's custom grade statuses, by name
     for path, block in scenario.blocks():
         steps_path, steps = scenario.steps_of(path, block)
         for number in range(1, block.count + 1):
             copy_draw = draw.for_copy(len(copies))
             offset = copy_draw.rng.randrange(block.stagger + 1) if block.stagger else 0
-            course = _course(block, number, ids, copy_draw.rng, start + offset)
+            course = _course(block, number, ids, copy_draw.rng, start + offset, statuses)
             world = World(account=account, course=course, ids=ids)
             if first is None:
                 world.developer_key_id = ids.next("developer_keys")
@@ -166,7 +167,12 @@ def build_courses(scenario: Scenario, draw: Draw, located: Located) -> list[Cour
 
 
 def _course(
-    block: CourseBlock, number: int, ids: IdSequences, rng: random.Random, start: int
+    block: CourseBlock,
+    number: int,
+    ids: IdSequences,
+    rng: random.Random,
+    start: int,
+    statuses: dict[str, CustomStatus],
 ) -> Course:
     course_id = ids.next("courses")
     scheme = DEFAULT_GRADING_SCHEME
@@ -195,7 +201,9 @@ def _course(
         created_at=start,
     )
     for status in block.custom_statuses:
-        course.custom_statuses[status] = CustomStatus(ids.next("custom_grade_statuses"), status)
+        if status not in statuses:  # defined once per root account, as Canvas does
+            statuses[status] = CustomStatus(ids.next("custom_grade_statuses"), status)
+        course.custom_statuses[status] = statuses[status]
     return course
 
 

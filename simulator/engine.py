@@ -42,6 +42,7 @@ from .scenario import (
     CountRange,
     CreateAssignmentParams,
     CreateGroupParams,
+    DurationRange,
     EnrollmentChangeParams,
     EnrollParams,
     ExcuseParams,
@@ -231,6 +232,8 @@ class CourseEngine:
             step.params.missing or step.params.before_due
         ):
             timed = self._hand_in_times(step, step.params, start, targets)
+        elif isinstance(step.params, GradeParams) and step.params.delay is not None:
+            timed = self._grading_times(step.params, step.params.delay, start, targets)
         else:
             timed = list(zip(targets, self._action_times(step, start, len(targets)), strict=True))
         for target, time_ms in timed:
@@ -284,6 +287,25 @@ class CourseEngine:
             else:  # Beta(1, 4): most hand-ins come in the last fifth of the window
                 time_ms = due - int((due - opens) * rng.betavariate(1, 4))
             timed.append((user, time_ms))
+        timed.sort(key=lambda pair: pair[1])
+        return timed
+
+    def _grading_times(
+        self,
+        params: GradeParams,
+        delay: int | DurationRange,
+        start: int,
+        targets: list[User | None],
+    ) -> list[tuple[User | None, int]]:
+        """Each student's work graded a (drawn) delay after it was handed in."""
+        assignment = self.course.assignments[params.assignment]
+        timed: list[tuple[User | None, int]] = []
+        for user in targets:
+            assert user is not None
+            sub = self.course.submissions.get((assignment.id, user.id))
+            handed_in = None if sub is None else sub.submitted_at
+            wait = delay if isinstance(delay, int) else self.rng.randint(*delay.uniform)
+            timed.append((user, max(start, (handed_in or start) + wait)))
         timed.sort(key=lambda pair: pair[1])
         return timed
 

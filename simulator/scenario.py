@@ -359,6 +359,18 @@ class SubmitParams(Model):
         return self
 
 
+class DurationRange(Model):
+    """A duration drawn per action (seeded), both ends included."""
+
+    uniform: tuple[Duration, Duration] = Field(description="[shortest, longest]: ['2h', '3d']")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DurationRange:
+        if self.uniform[0] > self.uniform[1]:
+            raise ValueError("uniform: [shortest, longest] needs shortest <= longest")
+        return self
+
+
 class GradeParams(Model):
     assignment: Key
     students: Students = "all"
@@ -369,6 +381,12 @@ class GradeParams(Model):
     extra_credit: bool = Field(False, description="Allow scores above points possible")
     via: Via = "speedgrader"
     grader: Key | None = Field(None, description="Teacher or TA key; the first teacher by default")
+    delay: Duration | DurationRange | None = Field(
+        None,
+        description="Grade each student's work this long after they handed it in ('1d' or "
+        "{uniform: ['2h', '3d']}); work not handed in is graded that long after the step "
+        "starts. Replaces the step's own spacing",
+    )
 
 
 class ExcuseParams(Model):

@@ -62,6 +62,7 @@ class Generated:
     simple: bool = False  # points-based course, no drop rules, no omitted assignments
     assignments: list[_Assignment] = field(default_factory=list)  # as they end up
     initial_possible: float = 0.0  # counted points possible when the students enrolled
+    copies: int = 1  # courses: the scenario's course stamped out this many times
 
 
 @dataclass
@@ -280,6 +281,9 @@ def scenarios(draw: st.DrawFn, tight: bool | None = None, simple: bool = False) 
         bound += 86_400_000 if "over" in timing else len(students) * MAX_GAP_MS
         steps.append({**timing, kind: params})
     data["steps"] = steps
+    if not simple and draw(st.integers(0, 3)) == 0:  # the same course twice, staggered
+        data["courses"] = [{**data.pop("course"), "count": 2, "stagger": "1h"}]
+        generated.copies = 2
     generated.text = yaml.safe_dump(data, sort_keys=False)
     return generated
 
@@ -445,11 +449,10 @@ def attempt_chain(events: Events) -> list[str]:
 
 def silent_placeholders(events: Events, generated: Generated) -> list[str]:
     """Only submitted/graded/excused/quizzed submissions appear in submission_* events."""
-    user_of_name = {
-        e["body"]["user_name"]: e["body"]["user_id"]
-        for e in events
-        if e["metadata"]["event_name"] == "enrollment_created"
-    }
+    users_of_name: dict[str, list[str]] = defaultdict(list)  # one user per course copy
+    for e in events:
+        if e["metadata"]["event_name"] == "enrollment_created":
+            users_of_name[e["body"]["user_name"]].append(e["body"]["user_id"])
     assignments_of_user: dict[str, set[str]] = defaultdict(set)
     for event in events:
         if event["metadata"]["event_name"] in SUBMISSION_EVENTS:
@@ -457,10 +460,13 @@ def silent_placeholders(events: Events, generated: Generated) -> list[str]:
             assignments_of_user[body["user_id"]].add(body["assignment_id"])
     problems = []
     for key, name in generated.students.items():
-        user = user_of_name[name]
-        got, expected = len(assignments_of_user.pop(user, set())), len(generated.touched[key])
-        if got != expected:
-            problems.append(f"{key}: submission events on {got} assignments, acted on {expected}")
+        for user in users_of_name[name]:
+            got = len(assignments_of_user.pop(user, set()))
+            expected = len(generated.touched[key])
+            if got != expected:
+                problems.append(
+                    f"{key}: submission events on {got} assignments, acted on {expected}"
+                )
     if assignments_of_user:
         problems.append(f"submission events for non-students {sorted(assignments_of_user)}")
     return problems
@@ -633,11 +639,10 @@ def course_scores_by_hand(events: Events, generated: Generated) -> list[str]:
         for e in events
         if e["metadata"]["event_name"] == "grade_change"
     }
-    user_of_name = {
-        e["body"]["user_name"]: e["body"]["user_id"]
-        for e in events
-        if e["metadata"]["event_name"] == "enrollment_created"
-    }
+    users_of_name: dict[str, list[str]] = defaultdict(list)  # one user per course copy
+    for e in events:
+        if e["metadata"]["event_name"] == "enrollment_created":
+            users_of_name[e["body"]["user_name"]].append(e["body"]["user_id"])
     grades: dict[tuple[str, str], dict[str, Any]] = {}
     states: dict[tuple[str, str], str] = {}
     last_scores: dict[str, dict[str, Any]] = {}
@@ -653,7 +658,7 @@ def course_scores_by_hand(events: Events, generated: Generated) -> list[str]:
     counted = [a for a in generated.assignments if a.counted]
     problems = []
     for student_name in generated.students.values():
-        user = user_of_name[student_name]
+        [user] = users_of_name[student_name]  # simple scenarios have one course
         work: list[tuple[_Work, bool | None]] = []  # None: pending either way
         for assignment in counted:
             key = (id_of_title.get(f"Assignment {assignment.key[1:]}", ""), user)

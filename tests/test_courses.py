@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 import textwrap
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -423,3 +423,35 @@ def test_steps_may_use_what_an_earlier_step_created() -> None:
         )
     )
     assert len(of(events, "quiz_submitted")) == 2
+
+
+def test_grading_delays_follow_each_hand_in() -> None:
+    events, _ = simulate(
+        with_steps(
+            """\
+            - at: 1d
+              over: 1d
+              submit: {assignment: hw1, missing: 10%}
+            - grade: {assignment: hw1, score: 8, delay: {uniform: [2h, 1d]}}
+            """,
+            30,
+        )
+    )
+    handed_in = {
+        e["body"]["submission_id"]: datetime.fromisoformat(e["body"]["submitted_at"])
+        for e in of(events, "submission_created")
+    }
+    graded = {
+        e["body"]["submission_id"]: datetime.fromisoformat(e["body"]["graded_at"])
+        for e in of(events, "submission_updated")
+    }
+    assert len(handed_in) == 27 and len(graded) == 30
+    last_hand_in = max(handed_in.values())
+    for submission, when in graded.items():
+        if submission in handed_in:
+            hours = (when - handed_in[submission]).total_seconds() / 3600
+            assert hours >= 2 and (hours <= 24 or when - last_hand_in < timedelta(minutes=2))
+        else:  # never handed in: graded a delay after the step began
+            assert when > last_hand_in
+    waits = [(graded[s] - handed_in[s]).total_seconds() / 3600 for s in handed_in]
+    assert max(waits) - min(waits) > 6  # drawn per student, not one fixed delay
