@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -64,9 +63,15 @@ def canvas_uuid(rng: random.Random) -> str:
     return "".join(rng.choice(_ALNUM) for _ in range(40))
 
 
+_UUID4_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
+_UUID4_SET = (0x8000 << 48) | (0x4000 << 64)
+
+
 def rfc_uuid(rng: random.Random) -> str:
-    """An RFC 4122 version 4 uuid drawn from the seeded generator."""
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    """An RFC 4122 version 4 uuid drawn from the seeded generator (as ``uuid.UUID`` would set
+    the variant and version bits, without building one)."""
+    h = f"{(rng.getrandbits(128) & _UUID4_CLEAR) | _UUID4_SET:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def hex_token(rng: random.Random, length: int) -> str:

@@ -10,6 +10,7 @@ import heapq
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from typing import Any
 
 from . import events as ev
@@ -236,15 +237,12 @@ class CourseEngine:
             timed = self._grading_times(step.params, step.params.delay, start, targets)
         else:
             timed = list(zip(targets, self._action_times(step, start, len(targets)), strict=True))
+        handler = getattr(self, f"_do_{step.action}")
         for target, time_ms in timed:
-            self._push(time_ms, PRIORITY_ACTION, self._bind(step, target))
+            self._push(time_ms, PRIORITY_ACTION, partial(handler, step, step.params, target))
         end = timed[-1][1] if timed else start
         if index + 1 < len(self._steps):
             self._push(end, PRIORITY_STEP, lambda: self._start_step(index + 1, end))
-
-    def _bind(self, step: _Step, target: User | None) -> Callable[[], None]:
-        handler = getattr(self, f"_do_{step.action}")
-        return lambda: handler(step, step.params, target)
 
     def _action_times(self, step: _Step, start: int, count: int) -> list[int]:
         if count == 0:

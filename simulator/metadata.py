@@ -66,6 +66,8 @@ class MetadataBuilder:
         self._course_contexts: dict[int, dict[str, Any]] = {}
         self._user_account_id = account.gid(account.id)
         self._hostname = account.domain
+        self._last_request: Request | None = None
+        self._last_prefix: dict[str, Any] = {}
 
     def _course_context(self, course: Course | None) -> dict[str, Any]:
         """The context and root account keys of events in ``course`` (built once per course)."""
@@ -88,6 +90,16 @@ class MetadataBuilder:
         return self._request(origin, event_name, time_ms)
 
     def _request(self, request: Request, event_name: str, time_ms: int) -> dict[str, Any]:
+        if request is not self._last_request:  # a request's events share all but two keys
+            self._last_request = request
+            self._last_prefix = self._request_prefix(request)
+        meta = dict(self._last_prefix)
+        meta["event_name"] = event_name
+        meta["event_time"] = event_time(time_ms)
+        return meta
+
+    def _request_prefix(self, request: Request) -> dict[str, Any]:
+        """Every metadata key of ``request`` up to ``producer``, in Canvas's order."""
         if request.context == "Course":
             meta: dict[str, Any] = dict(self._course_context(request.course))
         elif request.context == "Account":
@@ -114,8 +126,6 @@ class MetadataBuilder:
         meta["url"] = request.url
         meta["referrer"] = request.referrer
         meta["producer"] = "canvas"
-        meta["event_name"] = event_name
-        meta["event_time"] = event_time(time_ms)
         return meta
 
     def _job(self, job: Job, event_name: str, time_ms: int) -> dict[str, Any]:
