@@ -230,7 +230,7 @@ def _lines(scenario: object, located: object, count: int) -> list[bytes]:
 # --- memory --------------------------------------------------------------------------------
 
 MEMORY_CHILD = """
-import resource, sys
+import sys
 sys.path.insert(0, {root!r}); sys.path.insert(0, {bench!r})
 from large_course import large_course
 from simulator.delivery import HttpTarget  # noqa: E402
@@ -240,7 +240,10 @@ from simulator.sinks import JsonlFileSink
 scenario, located = parse_scenario(large_course(students=2000, cycles=200), "large.yaml")
 options = DeliveryOptions(max_events={events}, dead_letter={dead!r})
 result = deliver_scenario(scenario, located, [JsonlFileSink({out!r})], options)
-print(result.total, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork and exec, so a
+# bench process that just held the generation baseline would inflate it.
+peak = next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print(result.total, peak)
 """
 
 
