@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +23,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from .durations import datetime_to_ms, parse_duration_ms
 from .errors import ScenarioError
@@ -46,6 +47,8 @@ SubmissionType = Literal[
 
 
 def _duration(value: object) -> int:
+    if isinstance(value, (dict, list)):  # not this union member's shape: a type error
+        raise PydanticCustomError("duration_type", "expected a duration like '2h' or '1d 4h'")
     return parse_duration_ms(value)
 
 
@@ -956,18 +959,39 @@ def _precheck_step(located: Located, step: Any, here: tuple[str | int, ...]) -> 
         )
 
 
+def _rank(errors: list[Any]) -> Callable[[Any], int]:
+    """Which error to report first, of all pydantic found (one per union member tried).
+
+    A value of the right shape but out of bounds (from a mapping whose keys all fit) says the
+    most; then a misspelt key (it also makes the real key "missing", reported last); then a
+    value of the wrong type.
+    """
+    keyed = [e["loc"][:-1] for e in errors if _key_error(e)]
+
+    def rank(error: Any) -> int:
+        kind, loc = error["type"], error["loc"]
+        if kind == "missing" and _key_error(error):
+            return 4
+        if kind == "extra_forbidden":
+            return 1
+        shaped = not (kind.endswith("_type") or kind in ("literal_error", "union_tag_invalid"))
+        clean = not any(loc[: len(prefix)] == prefix for prefix in keyed)
+        if shaped and clean:
+            return 0
+        return 2 if clean else 3
+
+    return rank
+
+
+def _key_error(error: Any) -> bool:
+    """A misspelt or missing key (a missing tuple position is a short list, not a key)."""
+    kind, loc = error["type"], error["loc"]
+    return kind == "extra_forbidden" or (kind == "missing" and not isinstance(loc[-1], int))
+
+
 def _first_error(exc: ValidationError, located: Located) -> ScenarioError:
     errors = exc.errors(include_url=False)
-    # A misspelt key also makes the real one "missing": name the misspelling first.
-    # Our own checks (value errors) say more than a union member's type mismatch.
-    error = min(
-        errors,
-        key=lambda e: (
-            e["type"] != "extra_forbidden",
-            e["type"] == "missing",
-            e["type"] != "value_error",
-        ),
-    )
+    error = min(errors, key=_rank(errors))
     keyed = error["type"] in ("extra_forbidden", "missing")
     path = _data_path(located.data, error["loc"], keyed)
     message = error["msg"].removeprefix("Value error, ")
@@ -979,6 +1003,8 @@ def _first_error(exc: ValidationError, located: Located) -> ScenarioError:
         message = f"unknown key {key!r}" + (f", did you mean {close[0]!r}?" if close else "")
         if allowed:
             message += f" (expected one of: {', '.join(allowed)})"
+    elif error["type"] == "missing" and isinstance(error["loc"][-1], int):
+        message = f"too few values: item {error['loc'][-1]} is missing"
     elif error["type"] == "missing":
         message = f"missing required key {str(error['loc'][-1])!r}"
     else:

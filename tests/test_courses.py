@@ -455,3 +455,31 @@ def test_grading_delays_follow_each_hand_in() -> None:
             assert when > last_hand_in
     waits = [(graded[s] - handed_in[s]).total_seconds() / 3600 for s in handed_in]
     assert max(waits) - min(waits) > 6  # drawn per student, not one fixed delay
+
+
+@pytest.mark.parametrize(
+    ("steps", "message", "line"),
+    [
+        (
+            "- grade: {assignment: hw1, score: 1, delay: {uniform: [3d, 1d]}}\n",
+            "needs shortest <= longest",
+            9,
+        ),
+        ("- grade: {assignment: hw1, score: {beta: [0, 2]}}\n", "greater than 0", 9),
+        ("- grade: {assignment: hw1, score: {normal: [1]}}\n", "too few values: item 1", 9),
+        ("- grade: {assignment: hw1, score: {unifrom: [1, 2]}}\n", "did you mean 'uniform'", 9),
+        ("- comment: {assignment: hw1, words: 0}\n", "greater than or equal to 1", 9),
+        ("- comment: {assignment: hw1, count: {uniform: [3, 1]}}\n", "fewest <= most", 9),
+        ("- submit: {assignment: hw1, missing: half}\n", "should match pattern", 9),
+        ("- submit: {assignment: hw0, before_due: 1d}\n", "'hw0' has none", 9),
+    ],
+)
+def test_behaviour_key_mistakes_are_located(steps: str, message: str, line: int) -> None:
+    text = with_steps(steps, 2).replace(
+        "assignments: [{key: hw1, points: 10, due: 5d}]",
+        "assignments: [{key: hw1, points: 10, due: 5d}, {key: hw0}]",
+    )
+    with pytest.raises(ScenarioError) as caught:
+        simulate(text)
+    assert message in str(caught.value)
+    assert str(caught.value).startswith(f"test.yaml:{line}:"), str(caught.value)
