@@ -107,6 +107,8 @@ class Draw:
         copy.seed = self.seed
         copy.rng = random.Random(f"{self.seed}/course/{ordinal}")
         copy.wire_rng = random.Random(f"{self.seed}/wire/{ordinal}")
+        # One Faker for all (they are slow to make), re-seeded for each copy's people.
+        self.faker.seed_instance(f"{self.seed}/course/{ordinal}")
         copy.faker, copy.sentences, copy.paragraphs = self.faker, self.sentences, self.paragraphs
         copy.words = self.words
         return copy
@@ -123,6 +125,7 @@ class CourseCopy:
     steps_path: tuple[str | int, ...]  # where the steps are in the file (for errors)
     path: tuple[str | int, ...]  # where the course definition is in the file
     block: CourseBlock  # the definition it is a copy of
+    server_ip: str = ""  # the Canvas server's address (LTI calls come from it)
 
 
 def text_of(rng: random.Random, words: list[str], count: int) -> str:
@@ -148,7 +151,9 @@ def build_courses(scenario: Scenario, draw: Draw, located: Located) -> list[Cour
     )
     copies: list[CourseCopy] = []
     first: World | None = None
+    server_ip = ""
     statuses: dict[str, CustomStatus] = {}  # the account's custom grade statuses, by name
+    taken: set[tuple[str, str]] = set()  # logins and SIS ids given in the scenario
     for path, block in scenario.blocks():
         steps_path, steps = scenario.steps_of(path, block)
         for number in range(1, block.count + 1):
@@ -162,11 +167,15 @@ def build_courses(scenario: Scenario, draw: Draw, located: Located) -> list[Cour
                 first = world
             else:
                 world.developer_key_id, world.admin = first.developer_key_id, first.admin
-            _people(block, path, world, copy_draw, located)
+            _people(block, number, path, world, copy_draw, located, taken)
             _personas(block, path, world, copy_draw.rng, located)
             _gradebook(block, path, world, start + offset, copy_draw.rng, located)
+            if not copies:  # drawn after the first course, before any other can change it
+                server_ip = copy_draw.faker.ipv4_public()
             copies.append(
-                CourseCopy(world, copy_draw, start + offset, steps, steps_path, path, block)
+                CourseCopy(
+                    world, copy_draw, start + offset, steps, steps_path, path, block, server_ip
+                )
             )
     return copies
 
@@ -197,7 +206,9 @@ def _course(
         id=course_id,
         uuid=canvas_uuid(rng),
         name=name,
-        code=numbered(block.code) if block.code else _course_code(name),
+        code=numbered(block.code)
+        if block.code
+        else _course_code(name) + (f"-{number}" if block.count > 1 else ""),
         sis_source_id=None if block.sis_id is None else numbered(block.sis_id),
         time_zone=block.time_zone,
         weighted=block.weighted,
@@ -213,8 +224,15 @@ def _course(
 
 
 def _people(
-    block: CourseBlock, path: tuple[str | int, ...], world: World, draw: Draw, located: Located
+    block: CourseBlock,
+    number: int,
+    path: tuple[str | int, ...],
+    world: World,
+    draw: Draw,
+    located: Located,
+    taken: set[tuple[str, str]],
 ) -> None:
+    """The course's people; ``taken`` holds the account's given logins and SIS ids so far."""
     roles = (("teachers", "teacher"), ("tas", "ta"), ("students", "student"))
     for field_name, role in roles:
         people = getattr(block, field_name)
@@ -226,12 +244,30 @@ def _people(
             else people
         )
         for index, person in enumerate(specs):
+            here = (*path, field_name, index)
             if person.key in world.users or person.key == "admin":
-                raise located.error(
-                    f"person key {person.key!r} is used twice", (*path, field_name, index)
-                )
+                raise located.error(f"person key {person.key!r} is used twice", here)
+            person = _numbered_person(person, number)
+            for kind in ("login", "sis_id"):
+                given = getattr(person, kind)
+                if given is None:
+                    continue
+                if (kind, given) in taken:
+                    hint = " (every copy repeats it: put ${i} in it)" if block.count > 1 else ""
+                    raise located.error(f"{kind} {given!r} is used twice{hint}", (*here, kind))
+                taken.add((kind, given))
             world.users[person.key] = _person(world, draw, person, role)
             world.roles[person.key] = role
+
+
+def _numbered_person(person: PersonSpec, number: int) -> PersonSpec:
+    """A listed person as copy ``number`` has them (``${i}`` in name, login, SIS id)."""
+    changes = {
+        name: value.replace("${i}", str(number))
+        for name in ("name", "login", "sis_id")
+        if isinstance(value := getattr(person, name), str) and "${i}" in value
+    }
+    return person.model_copy(update=changes) if changes else person
 
 
 def _personas(

@@ -23,6 +23,7 @@ from .build import (
     rfc_uuid,
     text_of,
 )
+from .clock import event_time
 from .durations import datetime_to_ms
 from .errors import ScenarioError
 from .grading import (
@@ -112,27 +113,67 @@ class _Step:
 
 
 class Engine:
-    """Runs one scenario: every course it defines, merged into one stream in time order."""
+    """Runs one scenario: every course it defines, on one clock, as one stream in time order."""
 
     def __init__(self, scenario: Scenario, located: Located, seed: int | None = None) -> None:
         self.scenario = scenario
         self.seed = scenario.seed if seed is None else seed
         draw = Draw(self.seed)
         copies = build_courses(scenario, draw, located)
-        server_ip = draw.faker.ipv4_public()
-        self.courses = [CourseEngine(scenario, located, copy, server_ip) for copy in copies]
+        self.kernel = Kernel(direct=len(copies) == 1)
+        self.courses = [
+            CourseEngine(scenario, located, copy, self.kernel, len(copies) > 1) for copy in copies
+        ]
         self.account = copies[0].world.account
         self.metadata = MetadataBuilder(self.account)
 
     def events(self) -> Iterator[ev.Event]:
         """Every event of the scenario, in simulated time order."""
-        if len(self.courses) == 1:
-            return self.courses[0].events()
-        return heapq.merge(*(course.events() for course in self.courses), key=_event_time)
+        for course in self.courses:
+            course.begin()
+        return self.kernel.run()
 
 
-def _event_time(event: ev.Event) -> int:
-    return event.time_ms
+class Kernel:
+    """One queue of timed actions for every course of a run, so ids are handed out in time
+    order across courses; events wait in a second queue until no later action can precede them.
+    """
+
+    def __init__(self, *, direct: bool) -> None:
+        self.actions: list[tuple[int, int, int, CourseEngine, Callable[[], None]]] = []
+        self.sequence = 0
+        self.direct = direct  # one course: its events are already in time order
+        self.out: list[ev.Event] = []
+        self._waiting: list[tuple[int, int, ev.Event]] = []
+
+    def push(
+        self, time_ms: int, priority: int, course: CourseEngine, action: Callable[[], None]
+    ) -> None:
+        self.sequence += 1
+        heapq.heappush(self.actions, (time_ms, priority, self.sequence, course, action))
+
+    def emit(self, event: ev.Event) -> None:
+        if self.direct:
+            self.out.append(event)
+        else:
+            self.sequence += 1
+            heapq.heappush(self._waiting, (event.time_ms, self.sequence, event))
+
+    def run(self) -> Iterator[ev.Event]:
+        actions, waiting, out = self.actions, self._waiting, self.out
+        while actions:
+            time_ms, _, _, course, action = heapq.heappop(actions)
+            # Every later action's events come after time_ms: what waits up to it can go.
+            while waiting and waiting[0][0] <= time_ms:
+                yield heapq.heappop(waiting)[2]
+            course.now = max(course.now, time_ms)
+            course.tick = max(course.tick, course.now)  # event times never go backwards
+            action()
+            if out:
+                yield from out
+                out.clear()
+        while waiting:
+            yield heapq.heappop(waiting)[2]
 
 
 class CourseEngine:
@@ -141,7 +182,12 @@ class CourseEngine:
     CACHE_INPUTS = True  # tests turn it off to prove the cache changes nothing
 
     def __init__(
-        self, scenario: Scenario, located: Located, copy: CourseCopy, server_ip: str
+        self,
+        scenario: Scenario,
+        located: Located,
+        copy: CourseCopy,
+        kernel: Kernel,
+        several: bool = False,
     ) -> None:
         self.scenario = scenario
         self.located = located
@@ -151,17 +197,18 @@ class CourseEngine:
         self.world = copy.world
         self.course = self.world.course
         self.start_ms = copy.start_ms
+        self._staggered = bool(copy.block.stagger)
         self.now = self.start_ms
-        self._tick = self.start_ms
-        self._heap: list[tuple[int, int, int, Callable[[], None]]] = []
-        self._sequence = 0
-        self._out: list[ev.Event] = []
+        self.tick = self.start_ms  # the time of the last event (a few ms apart)
+        self._kernel = kernel
+        # With several courses, errors name the course they happened in.
+        self._where = f" (in course {self.course.name!r})" if several else ""
         self._steps = [
             _Step(i, action, getattr(step, action), step, (*copy.steps_path, i))
             for i, step in enumerate(copy.steps)
             if (action := step_action(step)) is not None
         ]
-        self._server_ip = server_ip
+        self._server_ip = copy.server_ip
         self.path = copy.path
         self._persona_names = [persona.name for persona in copy.block.personas]
         self._users_by_id = {user.id: user for user in self.world.users.values()}
@@ -180,31 +227,22 @@ class CourseEngine:
 
     # --- the kernel ---------------------------------------------------------------------
 
-    def events(self) -> Iterator[ev.Event]:
-        """Every event of the scenario, in simulated time order."""
+    def begin(self) -> None:
+        """Queue the course's setup and its first step on the kernel."""
         if self.scenario.setup_events:
             self._push(self.start_ms, PRIORITY_SETUP, self._setup)
         if self._steps:
             self._push(self.start_ms, PRIORITY_STEP, lambda: self._start_step(0, self.start_ms))
-        while self._heap:
-            time_ms, _, _, action = heapq.heappop(self._heap)
-            self.now = max(self.now, time_ms)
-            self._tick = max(self._tick, self.now)  # event times never go backwards
-            action()
-            if self._out:
-                yield from self._out
-                self._out.clear()
 
     def _push(self, time_ms: int, priority: int, action: Callable[[], None]) -> None:
-        self._sequence += 1
-        heapq.heappush(self._heap, (time_ms, priority, self._sequence, action))
+        self._kernel.push(time_ms, priority, self, action)
 
     def _emit(self, name: str, origin: Origin, fields: dict[str, Any]) -> None:
-        self._tick += self._wire.randint(2, 40)
-        self._out.append(ev.Event(name, self._tick, origin, fields))
+        self.tick += self._wire.randint(2, 40)
+        self._kernel.emit(ev.Event(name, self.tick, origin, fields))
 
     def _error(self, step: _Step, message: str, *field: str | int) -> ScenarioError:
-        return self.located.error(message, (*step.path, *field))
+        return self.located.error(message + self._where, (*step.path, *field))
 
     # --- steps --------------------------------------------------------------------------
 
@@ -217,6 +255,14 @@ class CourseEngine:
                 if isinstance(timing.at, int)
                 else datetime_to_ms(timing.at)
             )
+            if start < earliest and index == 0:
+                raise self._error(
+                    step,
+                    f"this step starts before the course does ({event_time(self.start_ms)}"
+                    f"{', moved by stagger' if self._staggered else ''}); use an offset "
+                    "like '3d' instead of a timestamp, or a later one",
+                    "at",
+                )
             if start < earliest:
                 raise self._error(
                     step,
@@ -317,15 +363,16 @@ class CourseEngine:
         if isinstance(params, CommentParams) and params.count != 1:
             return [
                 user
-                for user in self._select_students(params.students)
+                for user in self._select_students(params.students, params.assignment)
                 for _ in range(self._count(params.count))
             ]
         if step.action in WHOLE_ASSIGNMENT_ACTIONS or not hasattr(params, "students"):
             return [None]
-        return list(self._select_students(params.students))
+        return list(self._select_students(params.students, getattr(params, "assignment", None)))
 
-    def _select_students(self, selection: Any) -> list[User]:
-        """Enrolled students picked by 'all', a percentage (seeded draw) or a list of keys."""
+    def _select_students(self, selection: Any, assignment_key: str | None = None) -> list[User]:
+        """Enrolled students picked by 'all', 'submitted' / 'unsubmitted' (whether they handed
+        in the assignment), a percentage (seeded draw), a persona or a list of keys."""
         enrolled = [
             e.user
             for e in self.course.enrollments.values()
@@ -333,6 +380,17 @@ class CourseEngine:
         ]
         if selection == "all":
             return list(enrolled)
+        if selection in ("submitted", "unsubmitted"):
+            assert assignment_key is not None
+            assignment_id = self.course.assignments[assignment_key].id
+            wanted = selection == "submitted"
+            submissions = self.course.submissions
+            return [
+                user
+                for user in enrolled
+                if (getattr(submissions.get((assignment_id, user.id)), "submitted_at", None)
+                    is not None) == wanted
+            ]  # fmt: skip
         if isinstance(selection, str) and selection.startswith("persona:"):
             name = selection.removeprefix("persona:")
             personas = self.world.personas
@@ -377,6 +435,9 @@ class CourseEngine:
                     "assignment",
                 )
             students = getattr(params, "students", None)
+            if students in ("submitted", "unsubmitted") and assignment_key is None:
+                message = f"students: {students} needs a step with an assignment"
+                raise self._error(step, message, action, "students")
             if isinstance(students, str) and students.startswith("persona:"):
                 personas = self._persona_names
                 if students.removeprefix("persona:") not in personas:
@@ -766,11 +827,11 @@ class CourseEngine:
             new.unposted_current_score,
             new.unposted_final_score,
         )
-        row.updated_at = self._tick
+        row.updated_at = self.tick
         self._emit(
             "course_grade_change",
             job,
-            ev.course_grade_change_fields(self.world, enrollment, old, new, self._tick),
+            ev.course_grade_change_fields(self.world, enrollment, old, new, self.tick),
         )
 
     # --- actions ------------------------------------------------------------------------
@@ -1159,7 +1220,7 @@ class CourseEngine:
         assignment = self.course.assignments[params.assignment]
         job = self._job("Assignment#post_submissions" if post else "Assignment#hide_submissions")
         changed: list[Enrollment] = []
-        for target in self._select_students(params.students):
+        for target in self._select_students(params.students, params.assignment):
             sub = self._submission(step, assignment, target)
             if (sub.posted_at is not None) == post:
                 continue

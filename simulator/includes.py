@@ -72,9 +72,17 @@ class _Resolver:
         layout: list[tuple[int, Located | None]] = []  # (old index, spliced file or None)
         for index, item in enumerate(value):
             if isinstance(item, dict) and set(item) == {"include"}:
-                included = self.load(item["include"], (*path, index, "include"))
-                if isinstance(included.data, list):
-                    layout.append((index, included))
+                names = item["include"] if isinstance(item["include"], list) else [item["include"]]
+                where = (*path, index, "include")
+                files = [
+                    self.load(name, where if len(names) == 1 else (*where, i))
+                    for i, name in enumerate(names)
+                ]
+                for file in files:
+                    if file.data == {}:  # an empty file adds nothing
+                        file.data = []
+                if all(isinstance(file.data, list) for file in files):
+                    layout += [(index, file) for file in files]
                     continue
             layout.append((index, None))
         if all(spliced is None for _, spliced in layout):

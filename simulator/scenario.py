@@ -138,9 +138,9 @@ class PersonSpec(Model):
 class CountRange(Model):
     """A number of people drawn per course copy (seeded), both ends included."""
 
-    uniform: tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]] = Field(
-        description="[fewest, most]"
-    )
+    uniform: tuple[
+        Annotated[int, Field(ge=0, le=1_000_000)], Annotated[int, Field(ge=0, le=1_000_000)]
+    ] = Field(description="[fewest, most]")
 
     @model_validator(mode="after")
     def _ordered(self) -> CountRange:
@@ -300,20 +300,24 @@ Score = Annotated[
 
 
 def _students(value: object) -> object:
-    if value == "all" or (isinstance(value, str) and _PERCENT.fullmatch(value)):
+    if value in STUDENT_SETS or (isinstance(value, str) and _PERCENT.fullmatch(value)):
         return value
     if isinstance(value, str) and _PERSONA.fullmatch(value):
         return value
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return value
     raise ValueError(
-        "expected students: 'all', a percentage like '30%', 'persona:NAME', or a list of keys"
+        "expected students: 'all', 'submitted', 'unsubmitted', a percentage like '30%', "
+        "'persona:NAME', or a list of keys"
     )
 
 
+# submitted / unsubmitted: the students who have (not) handed in the step's assignment
+STUDENT_SETS = ("all", "submitted", "unsubmitted")
 PersonaSelection = Annotated[str, Field(pattern=r"^persona:[A-Za-z0-9_.\-]+$")]
 Students = Annotated[
-    Literal["all"] | Percent | PersonaSelection | list[Key], BeforeValidator(_students)
+    Literal["all", "submitted", "unsubmitted"] | Percent | PersonaSelection | list[Key],
+    BeforeValidator(_students),
 ]
 
 
@@ -351,7 +355,7 @@ class SubmitParams(Model):
     late: Percent | None = Field(
         None, description="Share of the students handing in who do so after the due date"
     )
-    late_by: Duration = Field(
+    late_by: Annotated[Duration, Field(gt=0)] = Field(
         86_400_000, description="Late work arrives up to this long after the due date"
     )
 
@@ -476,6 +480,14 @@ class CommentParams(Model):
     attachments: Annotated[int, Field(ge=0, le=10)] | CountRange = Field(
         0, description="Files attached to each comment: 1 or {uniform: [0, 2]}"
     )
+
+    @model_validator(mode="after")
+    def _ranges_within_limits(self) -> CommentParams:
+        for name, most in (("words", 1000), ("count", 100), ("attachments", 10)):
+            value = getattr(self, name)
+            if isinstance(value, CountRange) and value.uniform[1] > most:
+                raise ValueError(f"{name}: at most {most}")
+        return self
 
 
 def _empty_params(value: object) -> object:
@@ -749,6 +761,10 @@ def parse_scenario(
     resolve_includes(located)
     if not isinstance(located.data, dict):
         raise located.error("expected a mapping at the top of the scenario", ())
+    if "course" in located.data and "courses" in located.data:
+        raise located.error(
+            "give either course (one course) or courses (several), not both", ("courses",)
+        )
     resolve_params(located, overrides or {})
     expand_repeats(located)
     _precheck_steps(located)
@@ -765,12 +781,25 @@ RESERVED_PARAMS = frozenset({"n", "i"})
 COPY_FIELDS = ("name", "code", "sis_id")
 
 
+PERSON_COPY_FIELDS = ("name", "login", "sis_id")
+
+
 def _check_reserved(located: Located, name: str, path: tuple[str | int, ...]) -> None:
-    if name == "i" and not (len(path) == 3 and path[0] == "courses" and path[2] in COPY_FIELDS):
+    if name != "i":
+        return
+    in_course = len(path) == 3 and path[0] == "courses" and path[2] in COPY_FIELDS
+    in_person = (
+        len(path) == 5
+        and path[0] == "courses"
+        and path[2] in ("teachers", "tas", "students")
+        and path[4] in PERSON_COPY_FIELDS
+    )
+    if not (in_course or in_person):
         raise located.error(
-            "${i} (the copy number) may only appear in a course's "
+            "${i} (the copy number) may only appear under courses: in a course's "
             + ", ".join(COPY_FIELDS)
-            + " under courses:",
+            + ", or a listed person's "
+            + ", ".join(PERSON_COPY_FIELDS),
             path,
         )
 
@@ -782,6 +811,11 @@ def resolve_params(located: Located, overrides: Mapping[str, str]) -> None:
     if not isinstance(params, dict):
         raise located.error("params must be a mapping of names to values", ("params",))
     values = dict(params)
+    for name in values:
+        if name in RESERVED_PARAMS:
+            meaning = "a repeat block's iteration" if name == "n" else "a course's copy"
+            message = f"params: {name!r} is reserved (${{{name}}} is {meaning} number)"
+            raise located.error(message, ("params", name))
     for name, raw in overrides.items():
         if name not in values:
             declared = ", ".join(sorted(values)) or "none"
@@ -983,6 +1017,23 @@ def _rank(errors: list[Any]) -> Callable[[Any], int]:
     return rank
 
 
+def _member_model(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The union member a misspelt key was checked against (its class name is in the loc)."""
+    part = loc[-2] if len(loc) > 1 else None
+    if isinstance(part, str):  # "CountRange", or "function-after[_ordered(), CountRange]"
+        name = re.findall(r"[A-Za-z_]\w*", part)[-1:] or [""]
+        models = {cls.__name__: cls for cls in _all_models(Model)}
+        return models.get(name[0])
+    return None
+
+
+def _all_models(base: type[BaseModel]) -> list[type[BaseModel]]:
+    found = []
+    for cls in base.__subclasses__():
+        found += [cls, *_all_models(cls)]
+    return found
+
+
 def _key_error(error: Any) -> bool:
     """A misspelt or missing key (a missing tuple position is a short list, not a key)."""
     kind, loc = error["type"], error["loc"]
@@ -997,7 +1048,7 @@ def _first_error(exc: ValidationError, located: Located) -> ScenarioError:
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         key = str(path[-1])
-        model = _model_at(located.data, path[:-1])
+        model = _member_model(error["loc"]) or _model_at(located.data, path[:-1])
         allowed = sorted(model.model_fields) if model else []
         close = difflib.get_close_matches(key, allowed, n=1)
         message = f"unknown key {key!r}" + (f", did you mean {close[0]!r}?" if close else "")

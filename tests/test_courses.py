@@ -483,3 +483,157 @@ def test_behaviour_key_mistakes_are_located(steps: str, message: str, line: int)
         simulate(text)
     assert message in str(caught.value)
     assert str(caught.value).startswith(f"test.yaml:{line}:"), str(caught.value)
+
+
+# --- found by review -------------------------------------------------------------------------
+
+
+def test_ids_are_handed_out_in_time_order_across_courses() -> None:
+    scenario, located = load_scenario(
+        Path(__file__).resolve().parent.parent / "scenarios" / "load.yaml", {"courses": "4"}
+    )
+    sink = MemorySink()
+    run_scenario(scenario, located, [sink])
+    highest: dict[str, int] = {}
+    checked = Counter[str]()
+    for event in sink.events():
+        meta, body = event["metadata"], event["body"]
+        for kind, value in (
+            ("job", meta.get("job_id")),  # a job's events share its id
+            ("comment", body.get("submission_comment_id")),
+            ("enrollment", body.get("enrollment_id") if "created" in meta["event_name"] else None),
+        ):
+            if value is None:
+                continue
+            number = int(value) % 10**13
+            assert number >= highest.get(kind, 0), (kind, meta["event_name"])
+            highest[kind] = number
+            checked[kind] += 1
+    assert checked["job"] > 500 and checked["comment"] > 50 and checked["enrollment"] > 300
+
+
+def test_one_block_does_not_change_anothers_people() -> None:
+    text = START + textwrap.dedent(
+        """\
+        courses:
+          - {name: A, students: 2}
+          - {name: B, students: 2}
+        steps: [{enroll: {}}]
+        """
+    )
+
+    def names_in_b(a_students: int) -> list[str]:
+        events, _ = simulate(
+            text.replace("{name: A, students: 2}", f"{{name: A, students: {a_students}}}")
+        )
+        b_events = [
+            e
+            for e in of(events, "enrollment_created")
+            if e["metadata"]["context_sis_source_id"] is None
+        ]
+        courses = {
+            e["body"]["course_id"] for e in of(events, "course_created") if e["body"]["name"] == "B"
+        }
+        return [e["body"]["user_name"] for e in b_events if e["body"]["course_id"] in courses]
+
+    assert names_in_b(2) == names_in_b(3)
+
+
+def test_errors_in_shared_steps_name_the_course() -> None:
+    text = START + textwrap.dedent(
+        """\
+        courses:
+          - name: "Lab ${i}"
+            count: 3
+            students: {uniform: [0, 1]}
+            groups: [{key: g, assignments: [{key: a}]}]
+        steps:
+          - enroll: {}
+          - grade: {assignment: a, students: [student2], score: 1}
+        """
+    )
+    with pytest.raises(ScenarioError, match=r"not a student of the course \(in course 'Lab 1'\)"):
+        simulate(text)
+
+
+def test_a_timestamp_before_a_staggered_start_says_so() -> None:
+    text = START + textwrap.dedent(
+        """\
+        courses:
+          - {count: 2, stagger: 1d}
+        steps:
+          - at: 2024-09-02T09:00:00-06:00
+            enroll: {}
+        """
+    )
+    with pytest.raises(ScenarioError, match=r"starts before the course does .*moved by stagger"):
+        simulate(text, seed=3)
+
+
+def test_submitted_and_unsubmitted_select_by_hand_in() -> None:
+    _, result = simulate(
+        with_steps(
+            """\
+            - submit: {assignment: hw1, missing: 20%}
+            - grade: {assignment: hw1, students: submitted, score: 9}
+            - grade: {assignment: hw1, students: unsubmitted, score: 0}
+            """,
+            10,
+        )
+    )
+    assert result.gradebook is not None
+    by_state = {
+        (
+            s["submissions"]["hw1"]["workflow_state"],
+            s["submissions"]["hw1"]["attempt"],
+            s["submissions"]["hw1"]["score"],
+        )
+        for s in result.gradebook["courses"][0]["students"]
+    }
+    assert by_state == {("graded", 1, 9.0), ("graded", None, 0.0)}
+    with pytest.raises(ScenarioError, match="students: submitted needs a step with an assignment"):
+        simulate(with_steps("- override_grade: {students: submitted, score: 90}\n", 2))
+
+
+def test_a_list_item_may_include_several_files_and_an_empty_one(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("- enroll: {}\n")
+    (tmp_path / "b.yaml").write_text("- submit: {assignment: hw1}\n")
+    (tmp_path / "empty.yaml").write_text("")
+    main_file = tmp_path / "main.yaml"
+    main_file.write_text(
+        START + "course: {groups: [{key: g, assignments: [{key: hw1}]}]}\n"
+        "steps:\n  - include: [a.yaml, b.yaml]\n  - include: empty.yaml\n"
+    )
+    scenario, _ = load_scenario(main_file)
+    assert [type(step).__name__ for step in scenario.steps] == ["EnrollStep", "SubmitStep"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (START + "params: {n: 3}\n", "'n' is reserved"),
+        (START + "params: {i: 3}\n", "'i' is reserved"),
+        (
+            START + "courses: [{students: {uniform: [1, 2000000]}}]\n",
+            "less than or equal to 1000000",
+        ),
+        (
+            START + "courses: [{count: 2, teachers: [{key: t, login: ada}]}]\n",
+            "login 'ada' is used twice (every copy repeats it",
+        ),
+        (START + "course: {}\ncourses: []\n", "bad.yaml:3:1: courses: give either"),
+    ],
+)
+def test_more_mistakes_are_located(text: str, message: str) -> None:
+    with pytest.raises(ScenarioError) as caught:
+        scenario, located = parse_scenario(text, "bad.yaml")
+        run_scenario(scenario, located, [MemorySink()])
+    assert message in str(caught.value)
+
+
+def test_listed_people_take_the_copy_number() -> None:
+    events, _ = simulate(
+        START + 'courses: [{count: 2, teachers: [{key: t, login: "prof${i}", sis_id: "T${i}"}]}]\n'
+    )
+    logins = sorted(e["body"]["user_login"] for e in of(events, "user_created"))
+    assert [login for login in logins if login.startswith("prof")] == ["prof1", "prof2"]
