@@ -304,7 +304,7 @@ async def deliver(
     if handle_signals:
         for sig, name in ((signal.SIGINT, "SIGINT"), (signal.SIGTERM, "SIGTERM")):
             loop.add_signal_handler(sig, _stopper(stop, stats, name))
-    slots = [asyncio.Semaphore(max(1, s.target.concurrency)) for s in senders]
+    slots = [_Slots(max(1, s.target.concurrency)) for s in senders]
     batches: list[list[Rendered]] = [[] for _ in senders]
     tasks: set[asyncio.Task[bool]] = set()
     start = loop.time()
@@ -374,6 +374,29 @@ async def deliver(
                 loop.remove_signal_handler(sig)
         stats.finished = time.monotonic()
     return stats
+
+
+class _Slots:
+    """Requests in flight for one sender, at most ``size``. When all are taken, the next
+    request waits until half are free again: requests then leave in bursts, and a consumer
+    that answers fast is woken once per burst rather than once per request."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.free = size
+        self._enough = asyncio.Event()
+        self._enough.set()
+
+    async def acquire(self) -> None:
+        if self.free == 0:
+            self._enough.clear()
+            await self._enough.wait()
+        self.free -= 1
+
+    def release(self) -> None:
+        self.free += 1
+        if self.free >= max(1, self.size // 2):
+            self._enough.set()
 
 
 def _stopper(stop: asyncio.Event, stats: DeliveryStats, name: str) -> Callable[[], None]:

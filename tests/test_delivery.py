@@ -214,3 +214,27 @@ def test_schedules() -> None:
 def test_bad_ramps(bad: str) -> None:
     with pytest.raises(ValueError):
         parse_ramp(bad)
+
+
+def test_slots_never_exceed_the_concurrency_and_refill_in_bursts() -> None:
+    from simulator.delivery import _Slots
+
+    async def scenario() -> list[str]:
+        slots = _Slots(4)
+        log: list[str] = []
+        for _ in range(4):
+            await slots.acquire()
+        waiter = asyncio.ensure_future(slots.acquire())
+        await asyncio.sleep(0)
+        slots.release()  # one free: not enough to go on
+        await asyncio.sleep(0)
+        log.append(f"after 1 free: waiting={not waiter.done()} free={slots.free}")
+        slots.release()  # half free: the burst may start
+        await asyncio.sleep(0)
+        log.append(f"after 2 free: waiting={not waiter.done()} free={slots.free}")
+        return log
+
+    assert asyncio.run(scenario()) == [
+        "after 1 free: waiting=True free=1",
+        "after 2 free: waiting=False free=1",
+    ]
