@@ -657,7 +657,11 @@ class CourseEngine:
 
     def _require_active(self, step: _Step, user: User) -> None:
         """Students act only once their enrollment is active (invitation accepted)."""
-        if self.course.enrollments[user.id].workflow_state != "active":
+        state = self.course.enrollments[user.id].workflow_state
+        if state == "completed":
+            message = f"student {user.key!r} has been concluded (a conclude step came before)"
+            raise self._error(step, message, step.action)
+        if state != "active":
             raise self._error(
                 step,
                 f"student {user.key!r} has not accepted the course invitation yet "

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -96,7 +97,15 @@ When = Annotated[
 ]
 
 _PERCENT = re.compile(r"\d+(\.\d+)?%")
-Percent = Annotated[str, Field(pattern=r"^\d+(\.\d+)?%$")]
+
+
+def _at_most_all(value: str) -> str:
+    if float(value[:-1]) > 100:
+        raise ValueError(f"a share of at most 100% (got {value!r})")
+    return value
+
+
+Percent = Annotated[str, Field(pattern=r"^\d+(\.\d+)?%$"), AfterValidator(_at_most_all)]
 Key = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
 
 

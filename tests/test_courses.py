@@ -622,6 +622,16 @@ def test_a_list_item_may_include_several_files_and_an_empty_one(tmp_path: Path) 
             "login 'ada' is used twice (every copy repeats it",
         ),
         (START + "course: {}\ncourses: []\n", "bad.yaml:3:1: courses: give either"),
+        (
+            START + "course: {groups: [{key: g, assignments: [{key: a}]}]}\n"
+            "steps: [{submit: {assignment: a, missing: 150%}}]\n",
+            "a share of at most 100% (got '150%')",
+        ),
+        (
+            START + "course: {groups: [{key: g, assignments: [{key: a}]}]}\n"
+            "steps: [{enroll: {}}, {conclude: {students: all}}, {submit: {assignment: a}}]\n",
+            "'student1' has been concluded",
+        ),
     ],
 )
 def test_more_mistakes_are_located(text: str, message: str) -> None:
