@@ -646,7 +646,8 @@ def check(scenario: str, seed: int | None, settings: tuple[str, ...], no_dry_run
     with file:line:column and what was expected on any mistake.
     """
     from .engine import Engine
-    from .report import print_counts, print_plan
+    from .report import live_progress, print_counts, print_plan
+    from .run import PROGRESS_EVERY
     from .scenario import load_scenario
 
     scenario_model, located = load_scenario(scenario, _settings(settings))
@@ -656,10 +657,13 @@ def check(scenario: str, seed: int | None, settings: tuple[str, ...], no_dry_run
         return
     counts: Counter[str] = Counter()
     first = last = None
-    for event in engine.events():  # the engine alone decides what is emitted
-        counts[event.name] += 1
-        first = event.time_ms if first is None else first
-        last = event.time_ms
+    with live_progress(enabled=True) as progress:
+        for total, event in enumerate(engine.events(), start=1):  # the engine alone decides
+            counts[event.name] += 1
+            first = event.time_ms if first is None else first
+            last = event.time_ms
+            if progress is not None and total % PROGRESS_EVERY == 0:
+                progress(total)
     print_counts(counts, first, last)
 
 
