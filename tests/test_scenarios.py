@@ -120,3 +120,22 @@ def test_load_is_hundreds_of_courses_and_tens_of_thousands_of_students_by_defaul
     students = sum(len(c["students"]) for c in result.gradebook["courses"])
     per_student = result.total / students
     assert per_student * courses * fewest >= 200_000  # even if every copy drew the fewest
+
+
+def test_the_homework_week_example_in_the_scenario_docs_runs() -> None:
+    import textwrap
+
+    text = (ROOT / "docs" / "scenarios.md").read_text()
+    snippet = text.split("# a homework week as it happens\n", 1)[1].split("```", 1)[0]
+    head = (
+        "start: 2024-09-02T08:00:00-06:00\n"
+        "course:\n  students: 20\n  groups:\n    - key: homework\n"
+        "      assignments: [{key: hw1, points: 10, due: 5d}]\n"
+        "steps:\n  - enroll: {}\n"
+    )
+    scenario, located = parse_scenario(head + textwrap.indent(snippet, "  "), "docs.yaml")
+    sink = MemorySink()
+    result = run_scenario(scenario, located, [sink])
+    assert result.events["submission_created"] == 19  # 5% of 20 never hand in
+    assert result.events["grade_change"] == 20 and result.events["assignment_created"] == 2
+    assert validate_lines(sink.lines).ok
