@@ -48,15 +48,18 @@ def _clean_errors(command: F) -> F:
 def main() -> None:
     """Simulate Canvas LMS Live Events from YAML scenarios.
 
-    A scenario describes a course (people, assignment groups, assignments) and what happens in
-    it (enroll, submit, grade, excuse, quizzes, post, override, custom statuses, comments). The
-    simulator keeps the course state and emits exactly the events Canvas would, with consistent
-    old/new values and course scores recomputed by Canvas's rules.
+    A scenario describes a course, or many (people, assignment groups, assignments), and what
+    happens in them (enroll, submit, grade, excuse, quizzes, post, override, custom statuses,
+    comments, assignments created or changed). The simulator keeps the course state and emits
+    exactly the events Canvas would, with consistent old/new values and course scores
+    recomputed by Canvas's rules. The scenario format: docs/scenarios.md, `canvas-sim schema`.
 
     \b
     Examples:
       canvas-sim run scenarios/quickstart.yaml --to out/events.jsonl
       canvas-sim run scenarios/quickstart.yaml --seed 7 --to - | jq .metadata.event_name
+      canvas-sim check scenarios/load.yaml --set courses=20
+      canvas-sim run scenarios/load.yaml --set courses=20 --to http://127.0.0.1:8080/events
       canvas-sim events
     """
 
