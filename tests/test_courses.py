@@ -623,6 +623,19 @@ def test_a_list_item_may_include_several_files_and_an_empty_one(tmp_path: Path) 
         ),
         (START + "course: {}\ncourses: []\n", "bad.yaml:3:1: courses: give either"),
         (
+            START + "courses:\n  - {cuont: 3}\n",
+            "bad.yaml:3:6: courses[0].cuont: unknown key 'cuont', did you mean 'count'?",
+        ),
+        (START + "courses:\n  - {stagger: soon}\n", "courses[0].stagger: expected a duration"),
+        (
+            START + "courses:\n  - {steps: [{grde: {}}]}\n",
+            "unknown step 'grde', did you mean 'grade'?",
+        ),
+        (
+            START + "courses:\n  - {count: 100001}\n",
+            "courses[0].count: Input should be less than or equal to 100000",
+        ),
+        (
             START + "course: {groups: [{key: g, assignments: [{key: a}]}]}\n"
             "steps: [{submit: {assignment: a, missing: 150%}}]\n",
             "a share of at most 100% (got '150%')",
