@@ -216,6 +216,8 @@ class CourseEngine:
         # Per student and group, the calculator's input as of the last recompute; dropped by
         # _touch when a submission changes and by _recompute_everyone when the structure does.
         self._inputs: dict[int, dict[int, GroupInput]] = {}
+        # Per student and assignment, the same for one assignment; dropped alongside.
+        self._assignment_inputs: dict[int, dict[int, AssignmentInput]] = {}
         self._teacher_list = [
             user for key, user in self.world.users.items() if self.world.roles[key] == "teacher"
         ]
@@ -759,30 +761,17 @@ class CourseEngine:
 
     def _group_input(self, group: AssignmentGroup, user: User) -> GroupInput:
         """What the score calculator needs of one group for one student."""
-        submissions = self.course.submissions
+        cached = self._assignment_inputs.get(user.id)
+        if cached is None:
+            cached = self._assignment_inputs[user.id] = {}
         items = []
         for assignment in group.assignments:
-            sub = submissions.get((assignment.id, user.id))
-            grade = None
-            if sub is not None and (
-                sub.score is not None or sub.excused or sub.workflow_state != "unsubmitted"
-            ):
-                grade = SubmissionGrade(
-                    score=sub.score,
-                    excused=sub.excused,
-                    posted=sub.posted_at is not None,
-                    pending_review=sub.workflow_state == "pending_review",
-                )
-            items.append(
-                AssignmentInput(
-                    id=assignment.id,
-                    points_possible=assignment.points_possible,
-                    submission=grade,
-                    published=assignment.published,
-                    submission_types=assignment.submission_types,
-                    omit_from_final_grade=assignment.omit_from_final_grade,
-                )
-            )
+            item = cached.get(assignment.id)
+            if item is None:
+                item = self._assignment_input(assignment, user)
+                if self.CACHE_INPUTS:
+                    cached[assignment.id] = item
+            items.append(item)
         return GroupInput(
             id=group.id,
             assignments=tuple(items),
@@ -792,12 +781,37 @@ class CourseEngine:
             never_drop=group.never_drop,
         )
 
+    def _assignment_input(self, assignment: Assignment, user: User) -> AssignmentInput:
+        """What the score calculator needs of one assignment and the student's submission."""
+        sub = self.course.submissions.get((assignment.id, user.id))
+        grade = None
+        if sub is not None and (
+            sub.score is not None or sub.excused or sub.workflow_state != "unsubmitted"
+        ):
+            grade = SubmissionGrade(
+                score=sub.score,
+                excused=sub.excused,
+                posted=sub.posted_at is not None,
+                pending_review=sub.workflow_state == "pending_review",
+            )
+        return AssignmentInput(
+            id=assignment.id,
+            points_possible=assignment.points_possible,
+            submission=grade,
+            published=assignment.published,
+            submission_types=assignment.submission_types,
+            omit_from_final_grade=assignment.omit_from_final_grade,
+        )
+
     def _touch(self, sub: Submission) -> None:
-        """A submission's score, excused, posted or workflow state changed: its group's input
-        for that student is built again at the next recompute."""
+        """A submission's score, excused, posted or workflow state changed: its input, and its
+        group's, for that student are built again at the next recompute."""
         inputs = self._inputs.get(sub.user.id)
         if inputs is not None:
             inputs.pop(sub.assignment.group.id, None)
+        cached = self._assignment_inputs.get(sub.user.id)
+        if cached is not None:
+            cached.pop(sub.assignment.id, None)
 
     def _memo(self, user: User) -> GroupMemo:
         """Per-student memo of group scores: bounded by the world's size, not the events'."""
@@ -1114,6 +1128,7 @@ class CourseEngine:
     def _recompute_everyone(self) -> None:
         """The gradebook's structure changed: every student's scores are recomputed."""
         self._inputs.clear()
+        self._assignment_inputs.clear()
         for enrollment in self.course.enrollments.values():
             if enrollment.is_student and enrollment.workflow_state != "deleted":
                 self._schedule_recompute(enrollment)
