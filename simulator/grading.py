@@ -8,7 +8,7 @@ places half up; only the drop rules' bisection runs in binary floats, as canvas-
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import MAX_PREC, Context, Decimal
 from fractions import Fraction
@@ -166,16 +166,26 @@ def _by_score(items: list[_Rated], keep: int, *, highest: bool) -> list[_Rated]:
 
 
 def _big_f(
-    q: float, subs: list[_Rated], cant_drop: list[_Rated], keep: int, *, best: bool
-) -> tuple[float, list[int]]:
+    subs: list[_Rated], cant_drop: list[_Rated], keep: int, *, best: bool
+) -> Callable[[float], tuple[float, list[int]]]:
     """Kane & Kane's F(q): the top (or bottom) ``keep`` items by score - q * possible.
 
-    Returns F and the kept items' positions in ``subs``.
+    The returned function gives F and the kept items' positions in ``subs``, in canvas-lms's
+    order (ties keep the lowest ids). For the top items it sorts q * possible - score, which is
+    exactly -(score - q * possible), and negates the sum: exactly the sum of the negations.
     """
-    rated = [(s - q * p, i) for i, s, p, _ in subs]
-    kept = _ranked([(-r, i) for r, i in rated] if best else rated, keep)
-    x = sum(rated[j][0] for j in kept) + sum(s - q * p for _, s, p, _ in cant_drop)
-    return x, kept
+
+    def f(q: float) -> tuple[float, list[int]]:
+        if best:
+            rated = sorted([(q * p - s, i, j) for j, (i, s, p, _) in enumerate(subs)])
+        else:
+            rated = sorted([(s - q * p, i, j) for j, (i, s, p, _) in enumerate(subs)])
+        top = rated[:keep]
+        total = sum([r for r, _, _ in top])
+        fixed = sum([s - q * p for _, s, p, _ in cant_drop])
+        return (-total if best else total) + fixed, [j for _, _, j in top]
+
+    return f
 
 
 def _keep(
@@ -200,7 +210,8 @@ def _keep(
         q_high = grades[-1]
     q_low = grades[0]
     q_mid = (q_low + q_high) / 2
-    x, kept = _big_f(q_mid, subs, cant_drop, keep, best=best)
+    big_f = _big_f(subs, cant_drop, keep, best=best)
+    x, kept = big_f(q_mid)
     threshold = 1 / (2 * keep * max_total**2)
     while q_high - q_low >= threshold:
         if x < 0:
@@ -208,7 +219,7 @@ def _keep(
         else:
             q_low = q_mid
         q_mid = (q_low + q_high) / 2
-        x, kept = _big_f(q_mid, subs, cant_drop, keep, best=best)
+        x, kept = big_f(q_mid)
     return [subs[j] for j in kept]
 
 
@@ -320,11 +331,12 @@ class _Entry:
         self.counted = _counted(group)
         self.passes: dict[tuple[bool, bool, bool], _Sums] = {}
 
-    def sums(self, *, final: bool, posted_only: bool, concluded: bool) -> _Sums:
-        key = (final, posted_only, concluded)
+    def sums(self, key: tuple[bool, bool, bool]) -> _Sums:
+        """The group's sums in the pass ``key`` = (final, posted_only, concluded)."""
         found = self.passes.get(key)
         if found is None:
             g = self.group
+            final, posted_only, concluded = key
             items = _items(self.counted, final=final, posted_only=posted_only, concluded=concluded)
             found = self.passes[key] = _ratios(
                 tuple(items), g.drop_lowest, g.drop_highest, g.never_drop
@@ -389,17 +401,14 @@ def course_scores(
         total = _total(entries, sums, weighted)
         return None if total is None else _round2(total)
 
-    unposted = [
-        [e.sums(final=final, posted_only=False, concluded=concluded) for e in entries]
-        for final in (False, True)
-    ]
+    unposted = [[e.sums((final, False, concluded)) for e in entries] for final in (False, True)]
     unposted_current, unposted_final = score(unposted[0]), score(unposted[1])
     if not any(e.hidden for e in entries):
         # Every grade is posted: the posted passes are the same as the unposted ones.
         return CourseScores(unposted_current, unposted_final, unposted_current, unposted_final)
     posted = [
         [
-            e.sums(final=final, posted_only=True, concluded=concluded) if e.hidden else s
+            e.sums((final, True, concluded)) if e.hidden else s
             for e, s in zip(entries, shared, strict=True)
         ]
         for final, shared in zip((False, True), unposted, strict=True)
