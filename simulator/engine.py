@@ -1082,17 +1082,14 @@ class CourseEngine:
         )
         if before == after and not title_changed:
             return
-        teacher = self._grader(params.grader)
-        path = f"/api/v1/courses/{self.course.id}/assignments/{assignment.id}"
-        referrer = f"/courses/{self.course.id}/assignments/{assignment.id}/edit"
-        request = self._request(teacher, "PUT", path, referrer)
-        self._emit(
+        self._save_assignment(
             "assignment_updated",
-            request,
-            ev.assignment_fields(self.world, assignment, self.now, request.zone),
+            assignment,
+            self._grader(params.grader),
+            "PUT",
+            f"/api/v1/courses/{self.course.id}/assignments/{assignment.id}",
+            f"/courses/{self.course.id}/assignments/{assignment.id}/edit",
         )
-        if assignment.published:
-            self._add_placeholders(assignment)
         if (old_points, old_type) != (assignment.points_possible, assignment.grading_type):
             job = self._job("Assignment#update_student_submissions")
             for (assignment_id, _), sub in self.course.submissions.items():
@@ -1185,20 +1182,33 @@ class CourseEngine:
     def _announce_assignment(self, assignment: Assignment, teacher: User) -> None:
         """assignment_created; a published one gets placeholders and moves final scores."""
         course_id = self.course.id
-        request = self._request(
+        self._save_assignment(
+            "assignment_created",
+            assignment,
             teacher,
             "POST",
             f"/api/v1/courses/{course_id}/assignments",
             f"/courses/{course_id}/assignments/new",
         )
+        if assignment.published:
+            self._recompute_everyone()
+
+    def _save_assignment(
+        self,
+        name: str,
+        assignment: Assignment,
+        teacher: User,
+        method: str,
+        path: str,
+        referrer: str,
+    ) -> None:
+        """The teacher's save of an assignment: its event; a published one gets placeholders."""
+        request = self._request(teacher, method, path, referrer)
         self._emit(
-            "assignment_created",
-            request,
-            ev.assignment_fields(self.world, assignment, self.now, request.zone),
+            name, request, ev.assignment_fields(self.world, assignment, self.now, request.zone)
         )
         if assignment.published:
             self._add_placeholders(assignment)
-            self._recompute_everyone()
 
     def _do_conclude(self, step: _Step, params: EnrollmentChangeParams, user: User | None) -> None:
         self._change_enrollment(step, user, "completed")
