@@ -7,8 +7,9 @@ Sections:
   generation  JSONL generation on one core (the load scenario at 60 courses, and one course of
               2000 students) vs building the same payload dicts in plain Python and
               serialising them with orjson to the same kind of file (the limit baseline)
-  delivery    one event per POST to the local receiver: the simulator's pipeline vs a bare
-              client loop posting the same pre-rendered bodies; and httpx's default transport,
+  delivery    one event per POST to the local receiver: the simulator's pipeline (generating as
+              it sends, and `canvas-sim replay` of a file of the same events) vs a bare client
+              loop posting the same pre-rendered bodies; and httpx's default transport,
               httpx-aiohttp, plain aiohttp and the simulator's transport on the same receiver
   memory      peak RSS after 100k and after 1M events (the second within 20% of the first)
   startup     `canvas-sim --help` and `canvas-sim run` on an empty scenario vs `python -c pass`
@@ -36,7 +37,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from large_course import large_course  # noqa: E402
 
 from simulator.delivery import HttpTarget  # noqa: E402
-from simulator.run import DeliveryOptions, deliver_scenario, run_scenario  # noqa: E402
+from simulator.replay import check_files  # noqa: E402
+from simulator.run import DeliveryOptions, deliver_scenario, replay_files, run_scenario  # noqa: E402
 from simulator.scenario import Scenario, load_scenario, parse_scenario  # noqa: E402
 from simulator.sinks import JsonlFileSink  # noqa: E402
 from simulator.yamlsource import Located  # noqa: E402
@@ -195,10 +197,18 @@ def delivery(tmp: Path, count: int = 20_000, concurrency: int = 16) -> None:
         bodies = [bytes(line) for line in _lines(scenario, located, count)]
         bare = len(bodies) / asyncio.run(post_all(bodies, url, concurrency, "lean"))
         row(
-            f"HTTP one event per POST, events/s (c={concurrency})",
+            f"HTTP one event per POST, generating, events/s (c={concurrency})",
             f"{ours:,.0f}",
             f"{bare:,.0f}",
             f"{ours / bare:.1%}",
+        )
+        replayed = replay_rate(tmp, bodies, url, concurrency)
+        bare = len(bodies) / asyncio.run(post_all(bodies, url, concurrency, "lean"))
+        row(
+            f"HTTP one event per POST, `replay` of a file, events/s (c={concurrency})",
+            f"{replayed:,.0f}",
+            f"{bare:,.0f}",
+            f"{replayed / bare:.1%}",
         )
         sample = bodies[:5000]
         lean = len(sample) / asyncio.run(post_all(sample, url, concurrency, "lean"))
@@ -217,6 +227,23 @@ def delivery(tmp: Path, count: int = 20_000, concurrency: int = 16) -> None:
     finally:
         process.terminate()
         process.communicate()
+
+
+def replay_rate(tmp: Path, bodies: Sequence[bytes], url: str, concurrency: int) -> float:
+    """Events/s of `canvas-sim replay FILE --to URL`: the file checked, then read and sent."""
+    events = tmp / "replay.jsonl"
+    events.write_bytes(b"".join(body + b"\n" for body in bodies))
+    options = DeliveryOptions(
+        targets=[HttpTarget(url=url, concurrency=concurrency)], dead_letter=tmp / "dead.jsonl"
+    )
+    started = time.perf_counter()
+    checked = check_files([events])
+    result = replay_files([events], [], options)
+    elapsed = time.perf_counter() - started
+    assert result.delivery is not None
+    delivered = sum(result.delivery.delivered.values())
+    assert delivered == checked.events == len(bodies), (delivered, checked.events)
+    return delivered / elapsed
 
 
 def _lines(scenario: object, located: object, count: int) -> list[bytes]:

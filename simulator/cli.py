@@ -7,9 +7,10 @@ import string
 import sys
 from collections import Counter
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 import orjson
@@ -18,6 +19,10 @@ from . import __version__
 from .errors import SimulatorError
 from .render import NullPolicy
 from .signing import DEFAULT_ISSUER
+
+if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
+    from .run import DeliveryOptions, RunResult
+    from .sinks import Sink
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -105,6 +110,115 @@ def _header(value: str) -> tuple[str, str]:
     return name.strip(), expanded
 
 
+# Options shared by `run` and `replay`: where events go and how they travel.
+_DELIVERY_OPTIONS = [
+    click.option(
+        "--to",
+        "targets",
+        multiple=True,
+        metavar="PATH|-|URL",
+        help="Where events go: a JSONL file, - for stdout, or an http(s):// URL (one POST per "
+        "event, like a Canvas Data Services HTTPS subscription). Repeatable. Default: stdout.",
+    ),
+    click.option(
+        "--rate",
+        type=click.FloatRange(min=0, min_open=True),
+        help="Events per second, "
+        "at a constant arrival rate (a slow consumer does not slow the schedule).",
+    ),
+    click.option(
+        "--ramp",
+        metavar="PROFILE",
+        help="Rate profile, e.g. '0s:100,60s:1000,120s:1000' "
+        "(linear between points, then the last rate).",
+    ),
+    click.option(
+        "--speed",
+        type=click.FloatRange(min=0, min_open=True),
+        help="Replay simulated time N times faster than real time (1 = real time).",
+    ),
+    click.option("--duration", metavar="DURATION", help="Stop after this long, e.g. 30s, 5m."),
+    click.option("--max-events", type=click.IntRange(min=1), help="Stop after this many events."),
+    click.option(
+        "--concurrency",
+        type=click.IntRange(min=1),
+        default=16,
+        show_default=True,
+        help="Requests in flight at once per URL (keep-alive connections).",
+    ),
+    click.option(
+        "--batch",
+        type=click.IntRange(min=1),
+        default=1,
+        show_default=True,
+        help="Events per POST as a JSON array (NOT Canvas's format; for throughput).",
+    ),
+    click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=15.0,
+        show_default=True,
+        help="Seconds before a request counts as failed.",
+    ),
+    click.option(
+        "--header",
+        "headers",
+        multiple=True,
+        metavar="'NAME: VALUE'",
+        help="Extra request header; $VAR or ${VAR} in the value is read from the "
+        "environment (values are never printed). Repeatable.",
+    ),
+    click.option("--insecure", is_flag=True, help="Do not verify TLS certificates."),
+    click.option(
+        "--retries",
+        type=click.IntRange(min=0),
+        default=3,
+        show_default=True,
+        help="Retries after a timeout, connection error, 5xx or 429.",
+    ),
+    click.option(
+        "--backoff",
+        type=click.FloatRange(min=0),
+        default=0.5,
+        show_default=True,
+        help="First retry wait in seconds (doubles each retry, with jitter; a "
+        "Retry-After header wins).",
+    ),
+    click.option(
+        "--dead-letter",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=Path("dead-letter.jsonl"),
+        show_default=True,
+        help="Where events that could not be delivered go (with their last error).",
+    ),
+    click.option(
+        "--sign-key",
+        type=click.Path(dir_okay=False, path_type=str),
+        help="PEM RSA private key: send each event as an RS256 JWT (Canvas's 'Sign Payload').",
+    ),
+    click.option("--kid", help="Key id for the JWT header (matches a key in your JWKS)."),
+    click.option("--issuer", default=DEFAULT_ISSUER, show_default=True, help="JWT 'iss' claim."),
+    click.option(
+        "--jwt-quoted",
+        is_flag=True,
+        help="Send the JWT as a quoted JSON string, as some consumers have observed.",
+    ),
+    click.option(
+        "--stats-json",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write the delivery summary as JSON to this file.",
+    ),
+    click.option("--quiet", "-q", is_flag=True, help="No progress and no summary on stderr."),
+]
+
+
+def _delivery_options(command: F) -> F:
+    """Add the delivery options (``--to``, pacing, HTTP, signing, stats) to ``command``."""
+    for option in reversed(_DELIVERY_OPTIONS):
+        command = option(command)
+    return command
+
+
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--seed", type=int, help="Seed for every random choice (default: the scenario's).")
@@ -115,14 +229,7 @@ def _header(value: str) -> tuple[str, str]:
     metavar="NAME=VALUE",
     help="Override a parameter the scenario declares under params (e.g. students=500). Repeatable.",
 )
-@click.option(
-    "--to",
-    "targets",
-    multiple=True,
-    metavar="PATH|-|URL",
-    help="Where events go: a JSONL file, - for stdout, or an http(s):// URL (one POST per "
-    "event, like a Canvas Data Services HTTPS subscription). Repeatable. Default: stdout.",
-)
+@_delivery_options
 @click.option(
     "--templates",
     type=click.Path(file_okay=False, path_type=str),
@@ -135,89 +242,6 @@ def _header(value: str) -> tuple[str, str]:
     show_default=True,
     help="Null-valued body keys: keep them (as Canvas's docs show), omit them (newest Canvas), "
     "or omit them only in request-driven events (payloads seen in 2024).",
-)
-@click.option(
-    "--rate",
-    type=click.FloatRange(min=0, min_open=True),
-    help="Events per second, "
-    "at a constant arrival rate (a slow consumer does not slow the schedule).",
-)
-@click.option(
-    "--ramp",
-    metavar="PROFILE",
-    help="Rate profile, e.g. '0s:100,60s:1000,120s:1000' "
-    "(linear between points, then the last rate).",
-)
-@click.option(
-    "--speed",
-    type=click.FloatRange(min=0, min_open=True),
-    help="Replay simulated time N times faster than real time (1 = real time).",
-)
-@click.option("--duration", metavar="DURATION", help="Stop after this long, e.g. 30s, 5m.")
-@click.option("--max-events", type=click.IntRange(min=1), help="Stop after this many events.")
-@click.option(
-    "--concurrency",
-    type=click.IntRange(min=1),
-    default=16,
-    show_default=True,
-    help="Requests in flight at once per URL (keep-alive connections).",
-)
-@click.option(
-    "--batch",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Events per POST as a JSON array (NOT Canvas's format; for throughput).",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=15.0,
-    show_default=True,
-    help="Seconds before a request counts as failed.",
-)
-@click.option(
-    "--header",
-    "headers",
-    multiple=True,
-    metavar="'NAME: VALUE'",
-    help="Extra request header; $VAR or ${VAR} in the value is read from the "
-    "environment (values are never printed). Repeatable.",
-)
-@click.option("--insecure", is_flag=True, help="Do not verify TLS certificates.")
-@click.option(
-    "--retries",
-    type=click.IntRange(min=0),
-    default=3,
-    show_default=True,
-    help="Retries after a timeout, connection error, 5xx or 429.",
-)
-@click.option(
-    "--backoff",
-    type=click.FloatRange(min=0),
-    default=0.5,
-    show_default=True,
-    help="First retry wait in seconds (doubles each retry, with jitter; a "
-    "Retry-After header wins).",
-)
-@click.option(
-    "--dead-letter",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("dead-letter.jsonl"),
-    show_default=True,
-    help="Where events that could not be delivered go (with their last error).",
-)
-@click.option(
-    "--sign-key",
-    type=click.Path(dir_okay=False, path_type=str),
-    help="PEM RSA private key: send each event as an RS256 JWT (Canvas's 'Sign Payload').",
-)
-@click.option("--kid", help="Key id for the JWT header (matches a key in your JWKS).")
-@click.option("--issuer", default=DEFAULT_ISSUER, show_default=True, help="JWT 'iss' claim.")
-@click.option(
-    "--jwt-quoted",
-    is_flag=True,
-    help="Send the JWT as a quoted JSON string, as some consumers have observed.",
 )
 @click.option(
     "--single-process",
@@ -283,37 +307,13 @@ def _header(value: str) -> tuple[str, str]:
     help="Write the end state a consumer should have derived (per student: each assignment's "
     "score, grade and state, the four course scores, the override) as JSON.",
 )
-@click.option(
-    "--stats-json",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the delivery summary as JSON to this file.",
-)
-@click.option("--quiet", "-q", is_flag=True, help="No progress and no summary on stderr.")
 @_clean_errors
 def run(
     scenario: str,
     seed: int | None,
     settings: tuple[str, ...],
-    targets: tuple[str, ...],
     templates: str | None,
     nulls: str,
-    rate: float | None,
-    ramp: str | None,
-    speed: float | None,
-    duration: str | None,
-    max_events: int | None,
-    concurrency: int,
-    batch: int,
-    timeout: float,
-    headers: tuple[str, ...],
-    insecure: bool,
-    retries: int,
-    backoff: float,
-    dead_letter: Path,
-    sign_key: str | None,
-    kid: str | None,
-    issuer: str,
-    jwt_quoted: bool,
     single_process: bool,
     duplicates: float,
     drop_share: float,
@@ -325,8 +325,7 @@ def run(
     extra_keys: bool,
     faults_manifest: Path | None,
     state_out: Path | None,
-    stats_json: Path | None,
-    quiet: bool,
+    **delivery_options: Any,
 ) -> None:
     """Run SCENARIO and deliver its events.
 
@@ -336,38 +335,22 @@ def run(
     file and the run exits 1. Ctrl-C or SIGTERM stop generating, drain in-flight requests, and
     report (exit 130 / 143). A summary goes to stderr.
     """
-    from .delivery import DeliveryStats, HttpTarget, RetryPolicy
     from .durations import parse_duration_ms
     from .faults import FaultConfig, FaultInjector, Manifest
-    from .pacing import Schedule, parse_ramp
     from .producer import fork_available
-    from .report import live_delivery, live_progress, print_delivery, print_summary
-    from .run import DeliveryOptions, deliver_scenario, run_scenario
+    from .report import live_progress, print_summary
+    from .run import deliver_scenario, run_scenario
     from .scenario import load_scenario
-    from .signing import Signer, load_private_key
-    from .sinks import open_sink
 
-    if sum(option is not None for option in (rate, ramp, speed)) > 1:
-        raise click.UsageError("use only one of --rate, --ramp and --speed")
-    try:
-        ramp_points = parse_ramp(ramp) if ramp else ()
-        duration_s = parse_duration_ms(duration) / 1000 if duration else None
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-    parsed_headers = [_header(value) for value in headers]
+    plan = _Delivery(delivery_options)
     try:
         reorder_ms = parse_duration_ms(reorder) if reorder else 0
         low, _, high = (delay or "0s").partition("-")
         delay_ms = (parse_duration_ms(low), parse_duration_ms(high or low))
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
-    urls = [t for t in targets if t.startswith(("http://", "https://"))]
-    paths = [t for t in targets if t not in urls] or ([] if urls else ["-"])
     scenario_model, located = load_scenario(scenario, _settings(settings))
-    signer = None
-    if sign_key:
-        signer = Signer(load_private_key(sign_key), kid=kid, issuer=issuer)
-    sinks = [open_sink(path) for path in paths]
+    sinks = plan.sinks()
     fault_config = FaultConfig(
         duplicates=duplicates,
         drop=drop_share,
@@ -381,15 +364,13 @@ def run(
     )
     injector = None
     if fault_config.active:
-        first_file = next((Path(p) for p in paths if p != "-"), None)
+        first_file = next((Path(p) for p in plan.paths if p != "-"), None)
         manifest_path = faults_manifest or (
             first_file.with_name(first_file.name + ".faults.jsonl") if first_file else None
         )
         injector = FaultInjector(fault_config, Manifest(manifest_path or "faults.jsonl"))
-    schedule = Schedule(rate=rate, ramp=ramp_points, speed=speed)
-    delivering = bool(urls) or schedule.paced or max_events or duration_s
-    if not delivering:
-        with live_progress(enabled=not quiet) as progress:
+    if not plan.delivering:
+        with live_progress(enabled=not plan.quiet) as progress:
             result = run_scenario(
                 scenario_model,
                 located,
@@ -401,33 +382,11 @@ def run(
                 faults=injector,
             )
     else:
-        http_targets = [
-            HttpTarget(
-                url=url,
-                headers=parsed_headers,
-                timeout_s=timeout,
-                concurrency=concurrency,
-                batch=batch,
-                retry=RetryPolicy(retries=retries, backoff_s=backoff),
-                signer=signer,
-                jwt_quoted=jwt_quoted,
-                verify_tls=not insecure,
-            )
-            for url in urls
-        ]
-        options = DeliveryOptions(
-            targets=http_targets,
-            schedule=schedule,
-            max_events=max_events,
-            duration_s=duration_s,
-            dead_letter=dead_letter,
-            handle_signals=True,
-            producer_process=bool(urls) and not single_process and fork_available(),
-            stats=DeliveryStats(),
+        options = plan.options(
+            producer_process=bool(plan.urls) and not single_process and fork_available(),
             faults=injector,
         )
-        assert options.stats is not None
-        with live_delivery(options.stats, enabled=not quiet):
+        with plan.live(options):
             result = deliver_scenario(
                 scenario_model,
                 located,
@@ -437,26 +396,168 @@ def run(
                 templates=templates,
                 nulls=cast(NullPolicy, nulls),
             )
-    if not quiet:
+    if not plan.quiet:
         print_summary(result)
-        if result.delivery is not None and urls:
-            print_delivery(result)
-    if injector is not None and not quiet and injector.manifest.path.exists():
+    if injector is not None and not plan.quiet and injector.manifest.path.exists():
         click.echo(f"injected faults are listed in {injector.manifest.path}", err=True)
     if state_out is not None and result.gradebook is not None:
         _write_json(state_out, result.gradebook)
-    if stats_json is not None and result.delivery is not None:
-        _write_json(stats_json, result.delivery.as_dict())
-    delivery = result.delivery
-    if delivery is not None and delivery.interrupted_by:
-        sys.exit(130 if delivery.interrupted_by == "SIGINT" else 143)
-    if result.dead_letter_path is not None:
-        click.echo(
-            f"error: {sum(delivery.dead_lettered.values()) if delivery else 0} events could not "
-            f"be delivered; they are in {result.dead_letter_path}",
-            err=True,
+    plan.finish(result)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--only",
+    "only",
+    multiple=True,
+    metavar="EVENT_NAME",
+    help="Send only events of this type (e.g. grade_change). Repeatable.",
+)
+@_delivery_options
+@_clean_errors
+def replay(files: tuple[Path, ...], only: tuple[str, ...], **delivery_options: Any) -> None:
+    """Deliver the events of JSONL FILES again, in file order.
+
+    FILES are a run's JSONL output, a receiver's --out file, or a dead-letter file (each of
+    its events is sent again; what fails this time goes to --dead-letter, which must be
+    another file). Every line is checked first: a line that is not an event is reported with
+    its file and line, and nothing is sent. Events go out byte for byte as read (a dead
+    letter's event as compact JSON), with the same pacing, retries, signing and summary as
+    `canvas-sim run`. With --speed, the events' metadata.event_time sets the pace.
+
+    \b
+    Examples:
+      canvas-sim run scenarios/load.yaml --set courses=20 --to out/load.jsonl
+      canvas-sim replay out/load.jsonl --to http://127.0.0.1:8080/events --rate 2000
+      canvas-sim replay dead-letter.jsonl --to https://consumer.example/events \\
+          --dead-letter dead-again.jsonl
+    """
+    from .clock import event_time
+    from .replay import ReplayError, check_files
+    from .run import replay_files
+
+    plan = _Delivery(delivery_options)
+    for path in files:
+        if plan.dead_letter.exists() and path.exists() and path.samefile(plan.dead_letter):
+            raise ReplayError(
+                f"--dead-letter {plan.dead_letter} is one of the files being replayed; "
+                "choose another file (e.g. --dead-letter dead-again.jsonl)"
+            )
+    wanted = frozenset(only)
+    checked = check_files(files, wanted)
+    if not plan.quiet:
+        span = ""
+        if checked.first_ms is not None and checked.last_ms is not None:
+            span = (
+                f", simulated time {event_time(checked.first_ms)} to {event_time(checked.last_ms)}"
+            )
+        click.echo(f"{checked.events} events to replay from {len(files)} file(s){span}", err=True)
+    sinks = plan.sinks()
+    options = plan.options()
+    with plan.live(options):
+        result = replay_files(list(files), sinks, options, only=wanted)
+    if not plan.quiet and sinks:
+        click.echo(f"written to: {', '.join(s.description for s in sinks)}", err=True)
+    plan.finish(result)
+
+
+class _Delivery:
+    """The delivery options of ``run`` and ``replay``, checked, and what follows from them."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        from .delivery import HttpTarget, RetryPolicy
+        from .durations import parse_duration_ms
+        from .pacing import Schedule, parse_ramp
+        from .signing import Signer, load_private_key
+
+        rate, ramp, speed = options["rate"], options["ramp"], options["speed"]
+        if sum(option is not None for option in (rate, ramp, speed)) > 1:
+            raise click.UsageError("use only one of --rate, --ramp and --speed")
+        try:
+            ramp_points = parse_ramp(ramp) if ramp else ()
+            duration = options["duration"]
+            self.duration_s = parse_duration_ms(duration) / 1000 if duration else None
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+        headers = [_header(value) for value in options["headers"]]
+        targets: tuple[str, ...] = options["targets"]
+        self.urls = [t for t in targets if t.startswith(("http://", "https://"))]
+        self.paths = [t for t in targets if t not in self.urls] or ([] if self.urls else ["-"])
+        self.schedule = Schedule(rate=rate, ramp=ramp_points, speed=speed)
+        self.max_events: int | None = options["max_events"]
+        self.dead_letter: Path = options["dead_letter"]
+        self.stats_json: Path | None = options["stats_json"]
+        self.quiet: bool = options["quiet"]
+        self.delivering = bool(
+            self.urls or self.schedule.paced or self.max_events or self.duration_s
         )
-        sys.exit(1)
+        signer = None
+        if options["sign_key"]:
+            signer = Signer(
+                load_private_key(options["sign_key"]), kid=options["kid"], issuer=options["issuer"]
+            )
+        self.targets = [
+            HttpTarget(
+                url=url,
+                headers=headers,
+                timeout_s=options["timeout"],
+                concurrency=options["concurrency"],
+                batch=options["batch"],
+                retry=RetryPolicy(retries=options["retries"], backoff_s=options["backoff"]),
+                signer=signer,
+                jwt_quoted=options["jwt_quoted"],
+                verify_tls=not options["insecure"],
+            )
+            for url in self.urls
+        ]
+
+    def sinks(self) -> list[Sink]:
+        from .sinks import open_sink
+
+        return [open_sink(path) for path in self.paths]
+
+    def options(self, **extra: Any) -> DeliveryOptions:
+        """The library's DeliveryOptions (with a live DeliveryStats)."""
+        from .delivery import DeliveryStats
+        from .run import DeliveryOptions
+
+        return DeliveryOptions(
+            targets=self.targets,
+            schedule=self.schedule,
+            max_events=self.max_events,
+            duration_s=self.duration_s,
+            dead_letter=self.dead_letter,
+            handle_signals=True,
+            stats=DeliveryStats(),
+            **extra,
+        )
+
+    def live(self, options: DeliveryOptions) -> AbstractContextManager[None]:
+        """The live delivery display (on a terminal, unless quiet)."""
+        from .report import live_delivery
+
+        assert options.stats is not None
+        return live_delivery(options.stats, enabled=not self.quiet)
+
+    def finish(self, result: RunResult) -> None:
+        """The delivery summary, --stats-json, and the exit code of an interrupted or lossy run."""
+        from .report import print_delivery
+
+        delivery = result.delivery
+        if not self.quiet and delivery is not None and self.urls:
+            print_delivery(result)
+        if self.stats_json is not None and delivery is not None:
+            _write_json(self.stats_json, delivery.as_dict())
+        if delivery is not None and delivery.interrupted_by:
+            sys.exit(130 if delivery.interrupted_by == "SIGINT" else 143)
+        if result.dead_letter_path is not None:
+            click.echo(
+                f"error: {sum(delivery.dead_lettered.values()) if delivery else 0} events could "
+                f"not be delivered; they are in {result.dead_letter_path}",
+                err=True,
+            )
+            sys.exit(1)
 
 
 @main.command()

@@ -19,6 +19,7 @@ from .metadata import Job
 from .pacing import Schedule
 from .producer import ProducerProcess
 from .render import NullPolicy, Renderer
+from .replay import read_events
 from .scenario import Scenario, load_scenario
 from .sinks import Sink
 from .yamlsource import Located
@@ -175,11 +176,6 @@ def deliver_scenario(
     renderer = Renderer(templates, nulls)
     destinations = [s.description for s in sinks] + [t.url for t in options.targets]
     result = RunResult(scenario.name, engine.seed, destinations=destinations)
-    stats = options.stats or DeliveryStats()
-    dead = DeadLetters(options.dead_letter)
-    result.delivery = stats
-    opened: list[Sink] = []
-    ok = False
     faults = options.faults
     producer = ProducerProcess(engine, renderer, faults) if options.producer_process else None
 
@@ -193,17 +189,65 @@ def deliver_scenario(
                 progress(result.total)
             yield event
 
-    async def go() -> None:
-        senders = [HttpSender(target, stats, dead, seed=engine.seed) for target in options.targets]
-        source: Iterable[Rendered] | AsyncIterable[Rendered]
+    def source() -> Iterable[Rendered] | AsyncIterable[Rendered]:
         if producer is not None:
-            source = counted(producer.events())
-        else:
-            stream = rendered_events(engine, renderer, result, progress)
-            source = faults.apply(stream) if faults else stream
+            return counted(producer.events())
+        stream = rendered_events(engine, renderer, result, progress)
+        return faults.apply(stream) if faults else stream
+
+    try:
+        _deliver(source, sinks, options, result, seed=engine.seed)
+    finally:
+        if producer is not None:
+            producer.close()
+        if faults is not None:
+            faults.manifest.close()
+    if producer is None:
+        return _finish(engine, result)
+    if producer.final is not None:  # known when the scenario ran to its end
+        result.students, result.gradebook = producer.final
+    return result
+
+
+def replay_files(
+    paths: Sequence[Path],
+    sinks: Sequence[Sink],
+    options: DeliveryOptions,
+    *,
+    only: frozenset[str] = frozenset(),
+) -> RunResult:
+    """Deliver the events of JSONL files again (see :mod:`simulator.replay`), in file order.
+
+    Check the files first (:func:`simulator.replay.check_files`): a bad line met here stops the
+    replay midway.
+    """
+    destinations = [s.description for s in sinks] + [t.url for t in options.targets]
+    result = RunResult("replay", 0, destinations=destinations)
+    _deliver(lambda: read_events(paths, only), sinks, options, result, seed=None)
+    return result
+
+
+def _deliver(
+    source: Callable[[], Iterable[Rendered] | AsyncIterable[Rendered]],
+    sinks: Sequence[Sink],
+    options: DeliveryOptions,
+    result: RunResult,
+    *,
+    seed: int | None,
+) -> None:
+    """Deliver ``source()``'s events to the options' targets and to ``sinks``; the delivery
+    statistics and the dead-letter file (if any event went there) end up in ``result``."""
+    stats = options.stats or DeliveryStats()
+    dead = DeadLetters(options.dead_letter)
+    result.delivery = stats
+    opened: list[Sink] = []
+    ok = False
+
+    async def go() -> None:
+        senders = [HttpSender(target, stats, dead, seed=seed) for target in options.targets]
         try:
             await deliver(
-                source,
+                source(),
                 senders,
                 stats=stats,
                 line_sinks=sinks,
@@ -224,19 +268,10 @@ def deliver_scenario(
         asyncio.run(go())
         ok = stats.interrupted_by is None
     finally:
-        if producer is not None:
-            producer.close()
-        if faults is not None:
-            faults.manifest.close()
         dead.close()
         close_all(opened, ok=ok)
     if dead.count:
         result.dead_letter_path = dead.path
-    if producer is None:
-        return _finish(engine, result)
-    if producer.final is not None:  # known when the scenario ran to its end
-        result.students, result.gradebook = producer.final
-    return result
 
 
 def run_file(path: str | Path, sinks: Sequence[Sink], **options: object) -> RunResult:

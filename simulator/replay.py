@@ -1,0 +1,107 @@
+"""Events read back from JSON Lines files, to deliver again.
+
+A replay file holds one event per line: a run's JSONL output, a receiver's ``--out`` file, or a
+dead-letter file (whose lines wrap the event with its URL and last error). Every line is checked
+before anything is sent, so a bad file is reported at its line and nothing goes out; then the
+files are streamed again, so memory stays flat however large they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .delivery import Rendered
+from .errors import SimulatorError
+
+
+class ReplayError(SimulatorError):
+    """A replay file is missing, unreadable, or holds a line that is not an event."""
+
+    exit_code = 2
+
+
+EXPECTED = (
+    'expected a Canvas live event {"metadata": {"event_name": ..., "event_time": ...}, '
+    '"body": {...}} or a dead-letter line {"url": ..., "error": ..., "event": {...}}'
+)
+
+
+@dataclass(frozen=True)
+class ReplayPlan:
+    """What a check of the files found: the events that will be sent, by type and time span."""
+
+    events: int
+    by_type: dict[str, int]
+    first_ms: int | None
+    last_ms: int | None
+
+
+def _time_ms(value: Any) -> int | None:
+    """``metadata.event_time`` (ISO 8601, e.g. ``2024-04-15T20:46:05.187Z``) in epoch ms."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return round(moment.timestamp() * 1000)
+
+
+def _event(line: bytes, where: str) -> Rendered:
+    """One line as an event to send (a dead letter's event is unwrapped)."""
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise ReplayError(f"{where}: not JSON ({exc}); {EXPECTED}") from None
+    if isinstance(value, dict) and "metadata" not in value and "event" in value:
+        value = value["event"]  # a dead letter
+        line = orjson.dumps(value)
+    if not isinstance(value, dict) or not isinstance(value.get("body"), dict):
+        raise ReplayError(f"{where}: {EXPECTED}")
+    metadata = value.get("metadata")
+    name = metadata.get("event_name") if isinstance(metadata, dict) else None
+    if not isinstance(name, str) or not name:
+        raise ReplayError(f"{where}: metadata.event_name is missing; {EXPECTED}")
+    time_ms = _time_ms(metadata.get("event_time")) if isinstance(metadata, dict) else None
+    if time_ms is None:
+        raise ReplayError(
+            f"{where}: metadata.event_time must be an ISO 8601 time with an offset, "
+            "e.g. 2024-04-15T20:46:05.187Z"
+        )
+    return Rendered(name, time_ms, line)
+
+
+def read_events(paths: Sequence[Path], only: frozenset[str] = frozenset()) -> Iterator[Rendered]:
+    """The events of ``paths`` in file order (only the types in ``only``, when given)."""
+    for path in paths:
+        try:
+            handle = open(path, "rb")  # noqa: SIM115 - closed by the with below
+        except OSError as exc:
+            raise ReplayError(f"cannot read {path}: {exc.strerror or exc}") from None
+        with handle:
+            for number, raw in enumerate(handle, start=1):
+                line = raw.strip()
+                if not line:
+                    continue
+                event = _event(line, f"{path}:{number}")
+                if not only or event.name in only:
+                    yield event
+
+
+def check_files(paths: Sequence[Path], only: frozenset[str] = frozenset()) -> ReplayPlan:
+    """Read every line of ``paths`` once; a bad line raises ReplayError naming it."""
+    by_type: dict[str, int] = {}
+    first = last = None
+    for event in read_events(paths, only):
+        by_type[event.name] = by_type.get(event.name, 0) + 1
+        first = event.time_ms if first is None else min(first, event.time_ms)
+        last = event.time_ms if last is None else max(last, event.time_ms)
+    return ReplayPlan(sum(by_type.values()), dict(sorted(by_type.items())), first, last)

@@ -1,0 +1,161 @@
+"""``canvas-sim replay``: events read back from files and delivered again."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from pathlib import Path
+
+import orjson
+import pytest
+
+from simulator.replay import ReplayError, check_files, read_events
+from tests.test_http import ROOT, Server, cli, server_factory  # noqa: F401 (a fixture)
+
+GOLDEN = ROOT / "tests" / "golden" / "quickstart.jsonl"
+GOLDEN_LINES = GOLDEN.read_bytes().splitlines()
+
+
+def replay(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cli("replay", *args), cwd=cwd, capture_output=True, text=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # closed again: nothing listens there
+
+
+def write(path: Path, *lines: bytes | str) -> Path:
+    path.write_bytes(b"".join((x if isinstance(x, bytes) else x.encode()) + b"\n" for x in lines))
+    return path
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def test_events_are_read_byte_for_byte_with_name_and_time(tmp_path: Path) -> None:
+    events = list(read_events([GOLDEN]))
+    assert [e.line for e in events] == GOLDEN_LINES
+    first = orjson.loads(GOLDEN_LINES[0])["metadata"]
+    assert events[0].name == first["event_name"]
+    # 2024-09-02T14:00:00.039Z, worked out by hand: 19968 days after 1970-01-01, 14 h, 39 ms.
+    assert first["event_time"] == "2024-09-02T14:00:00.039Z"
+    assert events[0].time_ms == (19968 * 86400 + 14 * 3600) * 1000 + 39
+
+
+def test_dead_letters_are_unwrapped_and_blank_lines_skipped(tmp_path: Path) -> None:
+    event = GOLDEN_LINES[5]
+    dead = write(
+        tmp_path / "dead.jsonl",
+        b'{"url":"http://x/e","error":"HTTP 500","attempts":4,"event":%b}' % event,
+        b"",
+        event,
+    )
+    lines = [e.line for e in read_events([dead])]
+    assert lines == [event, event]
+
+
+def test_only_keeps_the_named_types_and_the_check_counts_them(tmp_path: Path) -> None:
+    names = [orjson.loads(line)["metadata"]["event_name"] for line in GOLDEN_LINES]
+    plan = check_files([GOLDEN, GOLDEN], frozenset({"grade_change", "grade_override"}))
+    assert plan.by_type == {
+        "grade_change": 2 * names.count("grade_change"),
+        "grade_override": 2 * names.count("grade_override"),
+    }
+    assert plan.events == 2 * (names.count("grade_change") + names.count("grade_override"))
+    assert plan.first_ms is not None and plan.last_ms is not None
+    assert plan.first_ms <= plan.last_ms
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("not json", "not JSON"),
+        ("[1, 2]", "expected a Canvas live event"),
+        ('{"metadata": {"event_name": "x", "event_time": "2024-01-01T00:00:00Z"}}', "expected"),
+        ('{"metadata": {"event_time": "2024-01-01T00:00:00Z"}, "body": {}}', "event_name"),
+        ('{"metadata": {"event_name": "x"}, "body": {}}', "event_time must be an ISO 8601"),
+        ('{"metadata": {"event_name": "x", "event_time": "2024-01-01T00:00:00"}, "body": {}}',
+         "with an offset"),
+        ('{"url": "u", "error": "e", "event": 3}', "expected a Canvas live event"),
+    ],
+)  # fmt: skip
+def test_a_bad_line_is_named_by_file_and_line(tmp_path: Path, line: str, expected: str) -> None:
+    path = write(tmp_path / "events.jsonl", GOLDEN_LINES[0], line)
+    with pytest.raises(ReplayError) as caught:
+        check_files([path])
+    assert str(caught.value).startswith(f"{path}:2: ")
+    assert expected in str(caught.value)
+
+
+def test_a_missing_file_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(ReplayError, match=r"cannot read .*nope\.jsonl"):
+        check_files([tmp_path / "nope.jsonl"])
+
+
+# --- over HTTP, with the real receiver -----------------------------------------------------
+
+
+def test_a_replay_delivers_every_event_byte_for_byte(
+    server_factory: type[Server],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    server = server_factory()
+    stats = tmp_path / "stats.json"
+    result = replay(GOLDEN, "--to", server.url, "--stats-json", stats, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"{len(GOLDEN_LINES)} events to replay from 1 file(s)" in result.stderr
+    server.stop()
+    # The receiver writes what it parsed with orjson, which gives back the same compact bytes.
+    received = server.out.read_bytes().splitlines()
+    assert sorted(received) == sorted(GOLDEN_LINES)
+    assert orjson.loads(stats.read_bytes())["events_delivered"] == len(GOLDEN_LINES)
+
+
+def test_a_dead_letter_file_is_delivered_once_the_consumer_is_back(
+    server_factory: type[Server],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    dead = tmp_path / "dead.jsonl"
+    down = f"http://127.0.0.1:{free_port()}/events"
+    first = replay(GOLDEN, "--to", down, "--retries", 0, "--dead-letter", dead, "-q", cwd=tmp_path)
+    assert first.returncode == 1
+    assert f"{len(GOLDEN_LINES)} events could not be delivered" in first.stderr
+    server = server_factory()
+    again = replay(
+        dead, "--to", server.url, "--dead-letter", tmp_path / "again.jsonl", cwd=tmp_path
+    )
+    assert again.returncode == 0, again.stderr
+    server.stop()
+    assert sorted(server.out.read_bytes().splitlines()) == sorted(GOLDEN_LINES)
+    assert not (tmp_path / "again.jsonl").exists()
+
+
+def test_a_bad_file_sends_nothing(
+    server_factory: type[Server],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    server = server_factory()
+    bad = write(tmp_path / "bad.jsonl", *GOLDEN_LINES[:10], "{oops")
+    result = replay(GOLDEN, bad, "--to", server.url, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {bad}:11: not JSON")
+    assert "Traceback" not in result.stderr
+    assert server.stats()["events"] == 0
+
+
+def test_the_dead_letter_file_cannot_be_an_input(tmp_path: Path) -> None:
+    dead = write(tmp_path / "dead.jsonl", GOLDEN_LINES[0])
+    result = replay(dead, "--to", "http://127.0.0.1:9/e", "--dead-letter", dead, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "is one of the files being replayed" in result.stderr
+    assert dead.read_bytes() == GOLDEN_LINES[0] + b"\n"
+
+
+def test_only_and_a_file_target_filter_a_stream(tmp_path: Path) -> None:
+    out = tmp_path / "scores.jsonl"
+    result = replay(GOLDEN, "--only", "course_grade_change", "--to", out, "-q", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    expected = [line for line in GOLDEN_LINES if b'"event_name":"course_grade_change"' in line]
+    assert expected and out.read_bytes().splitlines() == expected
