@@ -32,6 +32,7 @@ from .transport import LeanTransport, origin_of
 DEFAULT_TIMEOUT_S = 15.0
 DEFAULT_DRAIN_S = 10.0
 LATE_AFTER_S = 0.05
+INTERRUPTED = "interrupted before delivery finished"
 
 
 @dataclass(frozen=True)
@@ -246,13 +247,17 @@ class HttpSender:
                 stats.retries += 1
                 await self._sleep(self.target.retry.wait(attempts, retry_after, self._rng))
         except asyncio.CancelledError:
-            error = "interrupted before delivery finished"
+            error = INTERRUPTED
         finally:
             stats.in_flight -= len(events)
-        for event in events:
-            stats.dead_lettered[event.name] += 1
-        self.dead_letters.record(events, error, attempts, self.target.url)
+        self.dead_letter(events, error, attempts)
         return False
+
+    def dead_letter(self, events: Sequence[Rendered], error: str, attempts: int) -> None:
+        """Record undelivered ``events`` in the dead-letter file and the statistics."""
+        for event in events:
+            self.stats.dead_lettered[event.name] += 1
+        self.dead_letters.record(events, error, attempts, self.target.url)
 
     async def _post(self, content: bytes) -> tuple[int, str | None]:
         """POST ``content``; (status, Retry-After header)."""
@@ -304,21 +309,12 @@ async def deliver(
     if handle_signals:
         for sig, name in ((signal.SIGINT, "SIGINT"), (signal.SIGTERM, "SIGTERM")):
             loop.add_signal_handler(sig, _stopper(stop, stats, name))
-    slots = [_Slots(max(1, s.target.concurrency)) for s in senders]
+    pools = [_Workers(sender) for sender in senders]
     batches: list[list[Rendered]] = [[] for _ in senders]
-    tasks: set[asyncio.Task[bool]] = set()
     start = loop.time()
     stats.started = time.monotonic()
     stats.target_rate = schedule.rate
     first_ms: int | None = None
-
-    async def launch(index: int) -> None:
-        batch, batches[index] = batches[index], []
-        await slots[index].acquire()
-        task = asyncio.create_task(senders[index].send(batch))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-        task.add_done_callback(lambda _: slots[index].release())
 
     if max_events is not None and not isinstance(events, AsyncIterable):
         events = itertools.islice(events, max_events)  # pull no event beyond the limit
@@ -347,28 +343,26 @@ async def deliver(
             stats.generated += 1
             for sink in line_sinks:
                 sink.send(event.line)
-            for index, sender in enumerate(senders):
-                batches[index].append(event)
-                if len(batches[index]) >= sender.target.batch:
-                    await launch(index)
-        for index in range(len(senders)):
+            for index, pool in enumerate(pools):
+                batch = batches[index]
+                batch.append(event)
+                if len(batch) >= pool.sender.target.batch:
+                    batches[index] = []
+                    await pool.put(batch, stop)
+        for index, pool in enumerate(pools):
             if batches[index]:
-                await launch(index)
-        if tasks:
-            if stop.is_set():
-                await asyncio.wait(tasks, timeout=drain_s)
-            else:
-                waiter = asyncio.ensure_future(asyncio.wait(tasks))
-                stopper = asyncio.ensure_future(stop.wait())
-                await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
-                stopper.cancel()
-                if stop.is_set() and tasks:
-                    await asyncio.wait(tasks, timeout=drain_s)
-        for task in list(tasks):
-            task.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+                await pool.put(batches[index], stop)
+        finished: asyncio.Future[Any] = asyncio.gather(*(pool.finish() for pool in pools))
+        stopper: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({finished, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+        if not finished.done():  # stopped: in-flight requests get drain_s to finish
+            await asyncio.wait({finished}, timeout=drain_s)
+            finished.cancel()
+            await asyncio.gather(finished, return_exceptions=True)
     finally:
+        for pool in pools:
+            await pool.cancel()
         if handle_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
@@ -376,27 +370,54 @@ async def deliver(
     return stats
 
 
-class _Slots:
-    """Requests in flight for one sender, at most ``size``. When all are taken, the next
-    request waits until half are free again: requests then leave in bursts, and a consumer
-    that answers fast is woken once per burst rather than once per request."""
+class _Workers:
+    """One sender's requests in flight: ``concurrency`` workers, each sending one batch at a
+    time from a short queue, as a client with that many keep-alive connections would."""
 
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.free = size
-        self._enough = asyncio.Event()
-        self._enough.set()
+    def __init__(self, sender: HttpSender) -> None:
+        self.sender = sender
+        size = max(1, sender.target.concurrency)
+        self._queue: asyncio.Queue[list[Rendered]] = asyncio.Queue(maxsize=size)
+        self._cancelled = False
+        self._tasks = [asyncio.create_task(self._work()) for _ in range(size)]
 
-    async def acquire(self) -> None:
-        if self.free == 0:
-            self._enough.clear()
-            await self._enough.wait()
-        self.free -= 1
+    async def _work(self) -> None:
+        queue, send = self._queue, self.sender.send
+        while not self._cancelled:
+            batch = await queue.get()
+            try:
+                await send(batch)  # a cancel lands here as a dead letter, not an exception
+            finally:
+                queue.task_done()
 
-    def release(self) -> None:
-        self.free += 1
-        if self.free >= max(1, self.size // 2):
-            self._enough.set()
+    async def put(self, batch: list[Rendered], stop: asyncio.Event) -> None:
+        """Queue a batch; while every worker is busy and the queue is full, wait for room or
+        for ``stop`` (then the batch is dead-lettered: it will not be sent)."""
+        queue = self._queue
+        if not queue.full():
+            queue.put_nowait(batch)
+            return
+        room = asyncio.ensure_future(queue.put(batch))
+        stopped = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({room, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if not room.done():
+            room.cancel()
+            self.sender.dead_letter(batch, INTERRUPTED, 0)
+
+    async def finish(self) -> None:
+        """Wait until every queued batch has been sent (or dead-lettered)."""
+        await self._queue.join()
+
+    async def cancel(self) -> None:
+        """Stop now: requests in flight and batches still queued are dead-lettered."""
+        self._cancelled = True
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        while not self._queue.empty():
+            batch = self._queue.get_nowait()
+            self.sender.dead_letter(batch, INTERRUPTED, 0)
 
 
 def _stopper(stop: asyncio.Event, stats: DeliveryStats, name: str) -> Callable[[], None]:

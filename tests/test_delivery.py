@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import signal
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -216,25 +219,55 @@ def test_bad_ramps(bad: str) -> None:
         parse_ramp(bad)
 
 
-def test_slots_never_exceed_the_concurrency_and_refill_in_bursts() -> None:
-    from simulator.delivery import _Slots
+class SlowTransport(httpx.AsyncBaseTransport):
+    """Answers 200 after a short wait, recording how many requests were in flight at once."""
 
-    async def scenario() -> list[str]:
-        slots = _Slots(4)
-        log: list[str] = []
-        for _ in range(4):
-            await slots.acquire()
-        waiter = asyncio.ensure_future(slots.acquire())
-        await asyncio.sleep(0)
-        slots.release()  # one free: not enough to go on
-        await asyncio.sleep(0)
-        log.append(f"after 1 free: waiting={not waiter.done()} free={slots.free}")
-        slots.release()  # half free: the burst may start
-        await asyncio.sleep(0)
-        log.append(f"after 2 free: waiting={not waiter.done()} free={slots.free}")
-        return log
+    def __init__(self, wait_s: float = 0.002) -> None:
+        self.in_flight = self.most = self.requests = 0
+        self.wait_s = wait_s
 
-    assert asyncio.run(scenario()) == [
-        "after 1 free: waiting=True free=1",
-        "after 2 free: waiting=False free=1",
-    ]
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.in_flight += 1
+        self.requests += 1
+        self.most = max(self.most, self.in_flight)
+        try:
+            await asyncio.sleep(self.wait_s)
+        finally:
+            self.in_flight -= 1
+        return httpx.Response(200)
+
+
+def slow_sender(tmp_path: Path, transport: SlowTransport, concurrency: int) -> HttpSender:
+    target = HttpTarget(url=URL, concurrency=concurrency)
+    dead = DeadLetters(tmp_path / "dead.jsonl")
+    return HttpSender(target, DeliveryStats(), dead, transport=transport)
+
+
+def test_requests_in_flight_reach_but_never_exceed_the_concurrency(tmp_path: Path) -> None:
+    transport = SlowTransport()
+    sender = slow_sender(tmp_path, transport, concurrency=4)
+    asyncio.run(deliver([event(n) for n in range(40)], [sender], stats=sender.stats))
+    assert transport.requests == 40 and sum(sender.stats.delivered.values()) == 40
+    assert transport.most == 4
+
+
+def test_a_stop_dead_letters_what_is_in_flight_and_queued(tmp_path: Path) -> None:
+    """A stop with no time to drain: every event pulled is delivered or dead-lettered."""
+    transport = SlowTransport(wait_s=10)  # nothing would be answered in time
+    sender = slow_sender(tmp_path, transport, concurrency=2)
+
+    async def events() -> AsyncIterator[Rendered]:
+        # Ctrl-C while the sender waits for room: 2 in flight, 2 queued, 1 waiting.
+        asyncio.get_running_loop().call_later(0.1, os.kill, os.getpid(), signal.SIGINT)
+        for n in range(10):
+            yield event(n)
+
+    stats = sender.stats
+    asyncio.run(deliver(events(), [sender], stats=stats, handle_signals=True, drain_s=0.01))
+    assert stats.interrupted_by == "SIGINT"
+    records = dead_records(sender.dead_letters)
+    assert sum(stats.delivered.values()) == 0
+    assert stats.generated == len(records) == sum(stats.dead_lettered.values()) == 5
+    assert all(r["error"] == "interrupted before delivery finished" for r in records)
+    numbers = sorted(r["event"]["metadata"]["n"] for r in records)  # type: ignore[index]
+    assert numbers == list(range(len(records)))
