@@ -18,6 +18,7 @@ Sections:
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import platform
 import re
@@ -36,6 +37,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from large_course import large_course  # noqa: E402
 
+from simulator.cli import GC_THRESHOLDS  # noqa: E402
 from simulator.delivery import HttpTarget  # noqa: E402
 from simulator.replay import check_files  # noqa: E402
 from simulator.run import DeliveryOptions, deliver_scenario, replay_files, run_scenario  # noqa: E402
@@ -260,10 +262,13 @@ MEMORY_CHILD = """
 import sys
 sys.path.insert(0, {root!r}); sys.path.insert(0, {bench!r})
 from large_course import large_course
+import gc
+from simulator.cli import GC_THRESHOLDS
 from simulator.delivery import HttpTarget  # noqa: E402
 from simulator.run import DeliveryOptions, deliver_scenario
 from simulator.scenario import parse_scenario
 from simulator.sinks import JsonlFileSink
+gc.set_threshold(*GC_THRESHOLDS)  # as `canvas-sim` runs
 scenario, located = parse_scenario(large_course(students=2000, cycles=200), "large.yaml")
 options = DeliveryOptions(max_events={events}, dead_letter={dead!r})
 result = deliver_scenario(scenario, located, [JsonlFileSink({out!r})], options)
@@ -331,6 +336,7 @@ def main(argv: list[str]) -> int:
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
     print(f"  {'figure':<66} {'measured':>12} {'baseline':>12} {'ratio':>8}")
+    gc.set_threshold(*GC_THRESHOLDS)  # as `canvas-sim` runs (baselines included)
     with tempfile.TemporaryDirectory() as tmp:
         for name in chosen:
             SECTIONS[name](Path(tmp))
