@@ -8,11 +8,17 @@ generation, byte for byte. On platforms without fork, generation stays in-proces
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import signal
 from collections.abc import AsyncIterator
 from multiprocessing.connection import Connection
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows has no fcntl
+    fcntl = None  # type: ignore[assignment]
 
 from .delivery import Rendered
 from .engine import Engine
@@ -21,6 +27,7 @@ from .faults import FaultInjector
 from .render import Renderer
 
 BATCH = 256
+PIPE_BYTES = 1 << 20  # about three batches of the load scenario's events
 
 
 def fork_available() -> bool:
@@ -57,6 +64,16 @@ def _produce(
         connection.close()
 
 
+def _widen(connection: Connection) -> None:
+    """Let the pipe hold a few batches (Linux's default of 64 KiB holds a fraction of one), so
+    the child renders ahead while the parent sends, instead of waiting for each read."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if set_size is None:
+        return
+    with contextlib.suppress(OSError):  # above the system's pipe-max-size: keep the default
+        fcntl.fcntl(connection.fileno(), set_size, PIPE_BYTES)
+
+
 class ProducerProcess:
     """Rendered events from a forked child, as an async iterator."""
 
@@ -65,6 +82,7 @@ class ProducerProcess:
     ) -> None:
         context = multiprocessing.get_context("fork")
         self._receiver, sender = context.Pipe(duplex=False)
+        _widen(sender)
         self._process = context.Process(
             target=_produce, args=(sender, engine, renderer, faults), daemon=True
         )
