@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -56,6 +57,24 @@ USER_AGENTS = (
 OTHER_ZONES = ("America/Chicago", "America/New_York", "America/Los_Angeles", "America/Phoenix")
 _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 TEXT_POOL_SIZE = 64
+
+
+def randbelow(getrandbits: Callable[[int], int], n: int) -> int:
+    """``Random.randrange(n)`` drawn through the generator's bound ``getrandbits``: CPython's
+    own algorithm (``_randbelow_with_getrandbits``), so the same numbers, without randrange's
+    and randint's layers of argument checks (the engine draws one or two per event)."""
+    if n <= 0:
+        raise ValueError(f"empty range for randbelow({n})")
+    bits = n.bit_length()
+    r = getrandbits(bits)
+    while r >= n:
+        r = getrandbits(bits)
+    return r
+
+
+def randint(getrandbits: Callable[[int], int], low: int, high: int) -> int:
+    """``Random.randint(low, high)``: the same numbers (see :func:`randbelow`)."""
+    return low + randbelow(getrandbits, high - low + 1)
 
 
 def canvas_uuid(rng: random.Random) -> str:

@@ -20,6 +20,8 @@ from .build import (
     add_assignment,
     add_group,
     build_courses,
+    randbelow,
+    randint,
     rfc_uuid,
     text_of,
 )
@@ -194,7 +196,9 @@ class CourseEngine:
         self.located = located
         self.draw = copy.draw
         self.rng = self.draw.rng
+        self._bits = self.rng.getrandbits  # for randint / randbelow, Random's own numbers
         self._wire = self.draw.wire_rng
+        self._wire_bits = self._wire.getrandbits
         self.world = copy.world
         self.course = self.world.course
         self.start_ms = copy.start_ms
@@ -241,7 +245,7 @@ class CourseEngine:
         self._kernel.push(time_ms, priority, self, action)
 
     def _emit(self, name: str, origin: Origin, fields: dict[str, Any]) -> None:
-        self.tick += self._wire.randint(2, 40)
+        self.tick += randint(self._wire_bits, 2, 40)
         self._kernel.emit(ev.Event(name, self.tick, origin, fields))
 
     def _error(self, step: _Step, message: str, *field: str | int) -> ScenarioError:
@@ -298,12 +302,12 @@ class CourseEngine:
             return []
         over = step.timing.over
         if over:
-            return sorted(start + self.rng.randrange(over + 1) for _ in range(count))
+            return sorted(start + randbelow(self._bits, over + 1) for _ in range(count))
         low, high = ACTION_GAPS_S.get(step.action, (5, 30))
         times, time_ms = [], start
         for _ in range(count):
             times.append(time_ms)
-            time_ms += self.rng.randint(low * 1000, high * 1000)
+            time_ms += randint(self._bits, low * 1000, high * 1000)
         return times
 
     def _hand_in_times(
@@ -814,7 +818,7 @@ class CourseEngine:
         if enrollment.recompute_pending or enrollment.score is None:
             return
         enrollment.recompute_pending = True
-        delay = self.scenario.job_delay + self.rng.randint(0, 1500)
+        delay = self.scenario.job_delay + randint(self._bits, 0, 1500)
         self._push(
             self.now + delay,
             PRIORITY_JOB,
