@@ -102,7 +102,6 @@ def submission_fields(
         "lti_assignment_id": submission.assignment.lti_assignment_id,
         "lti_user_id": submission.user.lti_user_id,
         "missing": is_missing(submission, now),
-        "posted_at": body_time(submission.posted_at, zone),
         "score": num(submission.score),
         "submission_id": gid(submission.id),
         "submission_type": submission.submission_type,
@@ -111,6 +110,7 @@ def submission_fields(
         "url": submission.url,
         "user_id": gid(submission.user.id),
         "workflow_state": submission.workflow_state,
+        "posted_at": body_time(submission.posted_at, zone),  # last, as in the templates
     }
 
 

@@ -58,6 +58,8 @@ class Renderer:
         self._env.filters["tojson"] = _tojson
         self._templates: dict[str, jinja2.Template] = {}
         self._builders: dict[str, tuple[tuple[str, str], ...] | None] = {}
+        # Per plain template whose keys are its field names: those names, in its order.
+        self._same_names: dict[str, tuple[str, ...] | None] = {}
         self._nulls = nulls
 
     def template(self, event_name: str) -> jinja2.Template:
@@ -83,13 +85,21 @@ class Renderer:
             loader = self._env.loader
             assert loader is not None and template.name is not None
             source, _, _ = loader.get_source(self._env, template.name)
-            self._builders[event_name] = simple_fields(source)
+            pairs = self._builders[event_name] = simple_fields(source)
+            same = pairs is not None and all(key == name for key, name in pairs)
+            self._same_names[event_name] = tuple(key for key, _ in pairs or ()) if same else None
         return self._builders[event_name]
 
     def body(self, event_name: str, fields: dict[str, Any], *, job: bool = False) -> dict[str, Any]:
-        """The event body as a dict, rendered through its template."""
+        """The event body as a dict, rendered through its template.
+
+        When ``fields`` already has the template's keys in its order, the body is ``fields``
+        itself (no copy): do not change the one returned.
+        """
         pairs = self._builder(event_name)
         if pairs is not None:
+            if tuple(fields) == self._same_names[event_name]:
+                return self._apply_nulls(fields, job)
             try:
                 body = {key: fields[name] for key, name in pairs}
             except KeyError as exc:

@@ -420,3 +420,54 @@ def test_anything_beyond_a_field_list_runs_in_jinja(source: str) -> None:
     from simulator.render import simple_fields
 
     assert simple_fields(source) is None
+
+
+# --- fields already in the template's order are not copied ----------------------------------
+
+
+def test_fields_in_the_templates_order_are_the_body_itself() -> None:
+    fields = grade_fields()  # grade_change.json.j2 lists these keys in this order
+    assert Renderer().body("grade_change", fields) is fields
+    assert Renderer(nulls="omit").body("grade_change", NULLS) == NON_NULL
+
+
+def test_fields_in_another_order_come_out_in_the_templates_order() -> None:
+    fields = grade_fields()
+    shuffled = dict(reversed(fields.items()))
+    body = Renderer().body("grade_change", shuffled)
+    assert body is not shuffled
+    assert list(body) == list(fields) and body == fields
+    renderer = Renderer()
+    assert renderer.render(METADATA, "grade_change", shuffled) == renderer.render(
+        METADATA, "grade_change", fields
+    )
+
+
+def test_extra_fields_are_left_out_and_missing_ones_are_errors() -> None:
+    assert Renderer().body("grade_change", grade_fields(extra="x")) == grade_fields()
+    fields = grade_fields()
+    del fields["score"]
+    with pytest.raises(TemplateError, match=r"grade_change\.json\.j2: 'score' is undefined"):
+        Renderer().body("grade_change", fields)
+
+
+def test_keys_that_are_other_fields_are_copied(tmp_path: Path) -> None:
+    """Same names in the same order, but each key takes the other field: no shortcut."""
+    directory = user_templates(tmp_path, swap='{"a": {{ b | tojson }}, "b": {{ a | tojson }}}')
+    body = Renderer(directory).body("swap", {"a": 1, "b": 2})
+    assert body == {"a": 2, "b": 1}
+
+
+def test_the_engines_fields_are_in_the_templates_order() -> None:
+    """Every event type takes the no-copy path (a builder out of order would be slower)."""
+    from simulator.engine import Engine
+    from simulator.scenario import load_scenario
+
+    renderer = Renderer()
+    seen = set()
+    for name in ("edge-cases", "quickstart", "quiz-day", "regrade-storm", "semester"):
+        scenario, located = load_scenario(REPO / "scenarios" / f"{name}.yaml")
+        for event in Engine(scenario, located).events():
+            assert renderer.body(event.name, event.fields) is event.fields, event.name
+            seen.add(event.name)
+    assert seen == set(CATALOGUE)
