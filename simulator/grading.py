@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import MAX_PREC, Context, Decimal
 from fractions import Fraction
 from functools import lru_cache
+from typing import NamedTuple
 
 __all__ = [
     "DEFAULT_GRADING_SCHEME",
@@ -51,8 +52,7 @@ DEFAULT_GRADING_SCHEME: tuple[tuple[str, Decimal], ...] = tuple(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class SubmissionGrade:
+class SubmissionGrade(NamedTuple):
     """One student's submission as the calculator sees it."""
 
     score: Decimal | None  # None = no score
@@ -61,8 +61,7 @@ class SubmissionGrade:
     pending_review: bool = False  # workflow_state pending_review
 
 
-@dataclass(frozen=True, slots=True)
-class AssignmentInput:
+class AssignmentInput(NamedTuple):
     """An assignment with the student's submission (None = no submission at all)."""
 
     id: int  # local id; ties break on the lowest id
@@ -73,8 +72,7 @@ class AssignmentInput:
     omit_from_final_grade: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class GroupInput:
+class GroupInput(NamedTuple):
     """An assignment group with its weight (percent) and drop rules."""
 
     id: int
@@ -96,8 +94,7 @@ class GroupScore:
     dropped: tuple[int, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class CourseScores:
+class CourseScores(NamedTuple):
     """The four course scores of a score row (percent, 2 places), None when undefined."""
 
     current_score: Decimal | None

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from .clock import event_time
 from .world import Account, Course, User
 
 
-@dataclass(slots=True, frozen=True)
-class Request:
+class Request(NamedTuple):
     """One HTTP request to Canvas; every event it emits shares these values."""
 
     actor: User | None  # None: an LTI tool's call (no user_* keys)
@@ -33,8 +31,7 @@ class Request:
         return self.actor.zone if self.actor else None
 
 
-@dataclass(slots=True, frozen=True)
-class Job:
+class Job(NamedTuple):
     """A background job (delayed job) run by Canvas."""
 
     job_id: str

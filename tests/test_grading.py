@@ -6,7 +6,6 @@ next to the case.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from decimal import Decimal
 from fractions import Fraction
@@ -922,16 +921,15 @@ def respelled(g: GroupInput) -> GroupInput:
         return value + D("0.000")
 
     assignments = tuple(
-        dataclasses.replace(
-            a,
+        a._replace(
             points_possible=spell(a.points_possible),
             submission=a.submission
             if a.submission is None or a.submission.score is None
-            else dataclasses.replace(a.submission, score=spell(a.submission.score)),
+            else a.submission._replace(score=spell(a.submission.score)),
         )
         for a in g.assignments
     )
-    return dataclasses.replace(g, assignments=assignments)
+    return g._replace(assignments=assignments)
 
 
 @settings(max_examples=200, deadline=None)
