@@ -271,3 +271,49 @@ def test_a_stop_dead_letters_what_is_in_flight_and_queued(tmp_path: Path) -> Non
     assert all(r["error"] == "interrupted before delivery finished" for r in records)
     numbers = sorted(r["event"]["metadata"]["n"] for r in records)  # type: ignore[index]
     assert numbers == list(range(len(records)))
+
+
+def test_deadlines_time_out_slow_requests_only_and_leave_the_task_usable() -> None:
+    from simulator.delivery import _Deadlines
+
+    async def scenario() -> list[str]:
+        deadlines = _Deadlines(0.08)
+        log: list[str] = []
+        loop = asyncio.get_running_loop()
+        assert await deadlines.run(asyncio.sleep(0.01, "fast")) == "fast"
+        started = loop.time()
+        try:
+            await deadlines.run(asyncio.sleep(5))
+        except TimeoutError:
+            late = loop.time() - started
+            log.append(f"timed out in time: {0.08 <= late < 0.08 * 1.125 + 0.05}")
+        await asyncio.sleep(0.01)  # the task is not left cancelled
+        log.append(f"task usable, cancelling={asyncio.current_task().cancelling()}")  # type: ignore[union-attr]
+        await asyncio.sleep(0.05)
+        log.append(f"watchdog ended: {deadlines._watchdog is None or deadlines._watchdog.done()}")
+        return log
+
+    assert asyncio.run(scenario()) == [
+        "timed out in time: True",
+        "task usable, cancelling=0",
+        "watchdog ended: True",
+    ]
+
+
+def test_an_outside_cancel_is_not_reported_as_a_timeout() -> None:
+    from simulator.delivery import _Deadlines
+
+    async def scenario() -> str:
+        deadlines = _Deadlines(10)
+        request = asyncio.ensure_future(deadlines.run(asyncio.sleep(5)))
+        await asyncio.sleep(0.01)
+        request.cancel()
+        try:
+            await request
+        except asyncio.CancelledError:
+            return "cancelled"
+        except TimeoutError:
+            return "timeout"
+        return "finished"
+
+    assert asyncio.run(scenario()) == "cancelled"
