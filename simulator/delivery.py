@@ -26,7 +26,7 @@ from collections.abc import (
 )
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import httpx
 import orjson
@@ -44,8 +44,7 @@ INTERRUPTED = "interrupted before delivery finished"
 _T = TypeVar("_T")
 
 
-@dataclass(frozen=True)
-class Rendered:
+class Rendered(NamedTuple):
     """One rendered event: its type, simulated time and JSON bytes."""
 
     name: str

@@ -55,25 +55,26 @@ def _time_ms(value: Any) -> int | None:
     return round(moment.timestamp() * 1000)
 
 
-def _event(line: bytes, where: str) -> Rendered:
-    """One line as an event to send (a dead letter's event is unwrapped)."""
+def _event(line: bytes) -> Rendered:
+    """One line as an event to send (a dead letter's event is unwrapped); ReplayError says
+    what is wrong with it (the caller adds where it is)."""
     try:
         value = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
-        raise ReplayError(f"{where}: not JSON ({exc}); {EXPECTED}") from None
+        raise ReplayError(f"not JSON ({exc}); {EXPECTED}") from None
     if isinstance(value, dict) and "metadata" not in value and "event" in value:
         value = value["event"]  # a dead letter
         line = orjson.dumps(value)
     if not isinstance(value, dict) or not isinstance(value.get("body"), dict):
-        raise ReplayError(f"{where}: {EXPECTED}")
+        raise ReplayError(EXPECTED)
     metadata = value.get("metadata")
     name = metadata.get("event_name") if isinstance(metadata, dict) else None
     if not isinstance(name, str) or not name:
-        raise ReplayError(f"{where}: metadata.event_name is missing; {EXPECTED}")
+        raise ReplayError(f"metadata.event_name is missing; {EXPECTED}")
     time_ms = _time_ms(metadata.get("event_time")) if isinstance(metadata, dict) else None
     if time_ms is None:
         raise ReplayError(
-            f"{where}: metadata.event_time must be an ISO 8601 time with an offset, "
+            "metadata.event_time must be an ISO 8601 time with an offset, "
             "e.g. 2024-04-15T20:46:05.187Z"
         )
     return Rendered(name, time_ms, line)
@@ -91,7 +92,10 @@ def read_events(paths: Sequence[Path], only: frozenset[str] = frozenset()) -> It
                 line = raw.strip()
                 if not line:
                     continue
-                event = _event(line, f"{path}:{number}")
+                try:
+                    event = _event(line)
+                except ReplayError as exc:
+                    raise ReplayError(f"{path}:{number}: {exc}") from None
                 if not only or event.name in only:
                     yield event
 
