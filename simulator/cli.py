@@ -405,6 +405,7 @@ def run(
             )
     if not plan.quiet:
         print_summary(result)
+    plan.report(result)
     if injector is not None and not plan.quiet and injector.manifest.path.exists():
         click.echo(f"injected faults are listed in {injector.manifest.path}", err=True)
     if state_out is not None and result.gradebook is not None:
@@ -451,21 +452,31 @@ def replay(files: tuple[Path, ...], only: tuple[str, ...], **delivery_options: A
                 f"--dead-letter {plan.dead_letter} is one of the files being replayed; "
                 "choose another file (e.g. --dead-letter dead-again.jsonl)"
             )
+    checked = check_files(files)
+    unknown = sorted(set(only) - set(checked.by_type))
+    if unknown:
+        raise ReplayError(
+            f"--only {', '.join(unknown)}: no such events in FILES "
+            f"(they hold {', '.join(checked.by_type) or 'no events'})"
+        )
     wanted = frozenset(only)
-    checked = check_files(files, wanted)
+    count = sum(n for name, n in checked.by_type.items() if not wanted or name in wanted)
+    if plan.max_events is not None and plan.max_events < count:
+        count = plan.max_events
     if not plan.quiet:
         span = ""
         if checked.first_ms is not None and checked.last_ms is not None:
             span = (
                 f", simulated time {event_time(checked.first_ms)} to {event_time(checked.last_ms)}"
             )
-        click.echo(f"{checked.events} events to replay from {len(files)} file(s){span}", err=True)
+        click.echo(f"{count} events to replay from {len(files)} file(s){span}", err=True)
     sinks = plan.sinks()
     options = plan.options()
     with plan.live(options):
         result = replay_files(list(files), sinks, options, only=wanted)
     if not plan.quiet and sinks:
         click.echo(f"written to: {', '.join(s.description for s in sinks)}", err=True)
+    plan.report(result)
     plan.finish(result)
 
 
@@ -547,13 +558,16 @@ class _Delivery:
         assert options.stats is not None
         return live_delivery(options.stats, enabled=not self.quiet)
 
-    def finish(self, result: RunResult) -> None:
-        """The delivery summary, --stats-json, and the exit code of an interrupted or lossy run."""
+    def report(self, result: RunResult) -> None:
+        """The delivery part of the summary (for URL targets, unless quiet)."""
         from .report import print_delivery
 
-        delivery = result.delivery
-        if not self.quiet and delivery is not None and self.urls:
+        if not self.quiet and result.delivery is not None and self.urls:
             print_delivery(result)
+
+    def finish(self, result: RunResult) -> None:
+        """--stats-json, and the exit code of an interrupted or lossy run."""
+        delivery = result.delivery
         if self.stats_json is not None and delivery is not None:
             _write_json(self.stats_json, delivery.as_dict())
         if delivery is not None and delivery.interrupted_by:

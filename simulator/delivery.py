@@ -31,6 +31,7 @@ from typing import Any, NamedTuple, TypeVar
 import httpx
 import orjson
 
+from .errors import DeliveryError, SimulatorError
 from .pacing import Schedule
 from .signing import Signer
 from .sinks.jsonl import LazyLines
@@ -74,7 +75,7 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         moment = email.utils.parsedate_to_datetime(value)
@@ -369,7 +370,7 @@ async def deliver(
     if handle_signals:
         for sig, name in ((signal.SIGINT, "SIGINT"), (signal.SIGTERM, "SIGTERM")):
             loop.add_signal_handler(sig, _stopper(stop, stats, name))
-    pools = [_Workers(sender) for sender in senders]
+    pools = [_Workers(sender, stop) for sender in senders]
     batches: list[list[Rendered]] = [[] for _ in senders]
     start = loop.time()
     stats.started = time.monotonic()
@@ -389,7 +390,9 @@ async def deliver(
             if first_ms is None:
                 first_ms = event.time_ms
             if schedule.paced:
-                delay = start + schedule.due(count, event.time_ms - first_ms) - loop.time()
+                due = start + schedule.due(count, event.time_ms - first_ms)
+                over = duration_s is not None and due > start + duration_s
+                delay = (start + duration_s if over else due) - loop.time()  # type: ignore[operator]
                 if delay > 0:
                     try:
                         await asyncio.wait_for(stop.wait(), delay)
@@ -398,6 +401,8 @@ async def deliver(
                         pass
                 elif delay < -LATE_AFTER_S:
                     stats.late += 1
+                if over:  # the event is due after the run's --duration
+                    break
             elif count % 64 == 0:
                 await asyncio.sleep(0)
             stats.generated += 1
@@ -416,7 +421,9 @@ async def deliver(
         stopper: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
         await asyncio.wait({finished, stopper}, return_when=asyncio.FIRST_COMPLETED)
         stopper.cancel()
-        if not finished.done():  # stopped: in-flight requests get drain_s to finish
+        if not finished.done():  # stopped: only requests in flight get drain_s to finish
+            for pool in pools:
+                pool.drop_queued()
             await asyncio.wait({finished}, timeout=drain_s)
             finished.cancel()
             await asyncio.gather(finished, return_exceptions=True)
@@ -427,6 +434,11 @@ async def deliver(
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
         stats.finished = time.monotonic()
+    failure = next((pool.failure for pool in pools if pool.failure is not None), None)
+    if isinstance(failure, SimulatorError):
+        raise failure
+    if failure is not None:
+        raise DeliveryError(f"delivery failed: {type(failure).__name__}: {failure}") from failure
     return stats
 
 
@@ -434,10 +446,12 @@ class _Workers:
     """One sender's requests in flight: ``concurrency`` workers, each sending one batch at a
     time from a short queue, as a client with that many keep-alive connections would."""
 
-    def __init__(self, sender: HttpSender) -> None:
+    def __init__(self, sender: HttpSender, stop: asyncio.Event) -> None:
         self.sender = sender
+        self.failure: BaseException | None = None  # what stopped a worker, raised by deliver()
         size = max(1, sender.target.concurrency)
         self._queue: asyncio.Queue[list[Rendered]] = asyncio.Queue(maxsize=size)
+        self._stop = stop
         self._cancelled = False
         self._tasks = [asyncio.create_task(self._work()) for _ in range(size)]
 
@@ -447,8 +461,22 @@ class _Workers:
             batch = await queue.get()
             try:
                 await send(batch)  # a cancel lands here as a dead letter, not an exception
+            except Exception as exc:  # e.g. the dead-letter file cannot be written
+                self.failure = self.failure or exc
+                self._stop.set()
+                return
             finally:
                 queue.task_done()
+
+    def drop_queued(self) -> None:
+        """Dead-letter the batches not yet started (after a stop)."""
+        while not self._queue.empty():
+            batch = self._queue.get_nowait()
+            self._queue.task_done()
+            try:
+                self.sender.dead_letter(batch, INTERRUPTED, 0)
+            except Exception as exc:  # the dead-letter file cannot be written: say so
+                self.failure = self.failure or exc
 
     async def put(self, batch: list[Rendered], stop: asyncio.Event) -> None:
         """Queue a batch; while every worker is busy and the queue is full, wait for room or
@@ -475,9 +503,7 @@ class _Workers:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        while not self._queue.empty():
-            batch = self._queue.get_nowait()
-            self.sender.dead_letter(batch, INTERRUPTED, 0)
+        self.drop_queued()
 
 
 def _stopper(stop: asyncio.Event, stats: DeliveryStats, name: str) -> Callable[[], None]:

@@ -34,7 +34,7 @@ EXPECTED = (
 
 @dataclass(frozen=True)
 class ReplayPlan:
-    """What a check of the files found: the events that will be sent, by type and time span."""
+    """What a check of the files found: their events, by type, and their time span."""
 
     events: int
     by_type: dict[str, int]
@@ -83,28 +83,30 @@ def _event(line: bytes) -> Rendered:
 def read_events(paths: Sequence[Path], only: frozenset[str] = frozenset()) -> Iterator[Rendered]:
     """The events of ``paths`` in file order (only the types in ``only``, when given)."""
     for path in paths:
+        if not path.is_file():  # a pipe could not be read a second time, after the check
+            what = "does not exist" if not path.exists() else "is not a regular file"
+            raise ReplayError(f"cannot read {path}: it {what} (save the stream to a file first)")
         try:
-            handle = open(path, "rb")  # noqa: SIM115 - closed by the with below
+            with open(path, "rb") as handle:
+                for number, raw in enumerate(handle, start=1):
+                    line = raw.strip()
+                    if not line:
+                        continue
+                    try:
+                        event = _event(line)
+                    except ReplayError as exc:
+                        raise ReplayError(f"{path}:{number}: {exc}") from None
+                    if not only or event.name in only:
+                        yield event
         except OSError as exc:
             raise ReplayError(f"cannot read {path}: {exc.strerror or exc}") from None
-        with handle:
-            for number, raw in enumerate(handle, start=1):
-                line = raw.strip()
-                if not line:
-                    continue
-                try:
-                    event = _event(line)
-                except ReplayError as exc:
-                    raise ReplayError(f"{path}:{number}: {exc}") from None
-                if not only or event.name in only:
-                    yield event
 
 
-def check_files(paths: Sequence[Path], only: frozenset[str] = frozenset()) -> ReplayPlan:
+def check_files(paths: Sequence[Path]) -> ReplayPlan:
     """Read every line of ``paths`` once; a bad line raises ReplayError naming it."""
     by_type: dict[str, int] = {}
     first = last = None
-    for event in read_events(paths, only):
+    for event in read_events(paths):
         by_type[event.name] = by_type.get(event.name, 0) + 1
         first = event.time_ms if first is None else min(first, event.time_ms)
         last = event.time_ms if last is None else max(last, event.time_ms)

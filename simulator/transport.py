@@ -86,7 +86,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
         try:
             connection.writer.write(payload)
             status, headers, content, keep_alive = await self._read_response(connection.reader)
-        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
             connection.close()
             if not (reused and isinstance(exc, (ConnectionError, asyncio.IncompleteReadError))):
                 raise httpx.ReadError(f"connection failed: {exc!r}") from exc
@@ -95,7 +95,12 @@ class LeanTransport(httpx.AsyncBaseTransport):
             try:
                 connection.writer.write(payload)
                 status, headers, content, keep_alive = await self._read_response(connection.reader)
-            except (OSError, asyncio.IncompleteReadError, ValueError) as again:
+            except (
+                OSError,
+                asyncio.IncompleteReadError,
+                asyncio.LimitOverrunError,
+                ValueError,
+            ) as again:
                 connection.close()
                 raise httpx.ReadError(f"connection failed: {again!r}") from again
         except asyncio.CancelledError:

@@ -6,6 +6,7 @@ import asyncio
 import os
 import random
 import signal
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -317,3 +318,35 @@ def test_an_outside_cancel_is_not_reported_as_a_timeout() -> None:
         return "finished"
 
     assert asyncio.run(scenario()) == "cancelled"
+
+
+def test_after_a_stop_only_requests_in_flight_finish_and_queued_ones_never_start(
+    tmp_path: Path,
+) -> None:
+    transport = SlowTransport(wait_s=0.3)
+    sender = slow_sender(tmp_path, transport, concurrency=2)
+
+    async def events() -> AsyncIterator[Rendered]:
+        # Ctrl-C while 2 requests are in flight, 2 batches queued and 1 waiting for room.
+        asyncio.get_running_loop().call_later(0.1, os.kill, os.getpid(), signal.SIGINT)
+        for n in range(10):
+            yield event(n)
+
+    stats = sender.stats
+    asyncio.run(deliver(events(), [sender], stats=stats, handle_signals=True, drain_s=5))
+    assert transport.requests == 2 and sum(stats.delivered.values()) == 2
+    records = dead_records(sender.dead_letters)
+    assert sorted(r["event"]["metadata"]["n"] for r in records) == [2, 3, 4]  # type: ignore[index]
+
+
+def test_a_paced_run_stops_at_its_duration_even_while_waiting() -> None:
+    stats = DeliveryStats()
+    hourly = [event(n)._replace(time_ms=1_700_000_000_000 + n * 3_600_000) for n in range(3)]
+    started = time.monotonic()
+    asyncio.run(deliver(hourly, [], stats=stats, schedule=Schedule(speed=1), duration_s=0.2))
+    assert stats.generated == 1 and time.monotonic() - started < 2
+
+
+def test_a_retry_after_that_is_not_ascii_digits_is_ignored() -> None:
+    assert retry_after_seconds("\u00b2") is None
+    assert retry_after_seconds("7") == 7.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 from pathlib import Path
@@ -56,14 +57,14 @@ def test_dead_letters_are_unwrapped_and_blank_lines_skipped(tmp_path: Path) -> N
     assert lines == [event, event]
 
 
-def test_only_keeps_the_named_types_and_the_check_counts_them(tmp_path: Path) -> None:
+def test_the_check_counts_every_type_and_only_keeps_the_named_ones(tmp_path: Path) -> None:
     names = [orjson.loads(line)["metadata"]["event_name"] for line in GOLDEN_LINES]
-    plan = check_files([GOLDEN, GOLDEN], frozenset({"grade_change", "grade_override"}))
-    assert plan.by_type == {
-        "grade_change": 2 * names.count("grade_change"),
-        "grade_override": 2 * names.count("grade_override"),
-    }
-    assert plan.events == 2 * (names.count("grade_change") + names.count("grade_override"))
+    plan = check_files([GOLDEN, GOLDEN])
+    assert plan.by_type == {name: 2 * names.count(name) for name in sorted(set(names))}
+    assert plan.events == 2 * len(names)
+    only = frozenset({"grade_change", "grade_override"})
+    kept = [e.name for e in read_events([GOLDEN], only)]
+    assert kept == [name for name in names if name in only]
     assert plan.first_ms is not None and plan.last_ms is not None
     assert plan.first_ms <= plan.last_ms
 
@@ -159,3 +160,43 @@ def test_only_and_a_file_target_filter_a_stream(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     expected = [line for line in GOLDEN_LINES if b'"event_name":"course_grade_change"' in line]
     assert expected and out.read_bytes().splitlines() == expected
+
+
+# --- what a review found ---------------------------------------------------------------------
+
+
+def test_an_unwritable_dead_letter_file_stops_the_replay_with_an_error(tmp_path: Path) -> None:
+    events = write(tmp_path / "events.jsonl", *GOLDEN_LINES[:20])
+    down = f"http://127.0.0.1:{free_port()}/events"
+    unwritable = events / "dead.jsonl"  # inside a file: cannot be created
+    result = subprocess.run(
+        cli("replay", events, "--to", down, "--retries", 0, "--concurrency", 2,
+            "--dead-letter", unwritable, "-q"),
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "error: cannot write dead letters" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_pipe_is_refused_before_anything_is_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "events.fifo"
+    os.mkfifo(fifo)
+    result = replay(fifo, "--to", tmp_path / "out.jsonl", cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"cannot read {fifo}: it is not a regular file" in result.stderr
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_an_only_that_matches_nothing_is_an_error(tmp_path: Path) -> None:
+    result = replay(GOLDEN, "--only", "grade_chnage", "--to", tmp_path / "out.jsonl", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "--only grade_chnage: no such events in FILES" in result.stderr
+    assert "grade_change" in result.stderr  # what the files do hold
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux /proc")
+def test_a_read_error_is_a_message_not_a_traceback() -> None:
+    with pytest.raises(ReplayError, match=r"cannot read /proc/self/mem: "):
+        check_files([Path("/proc/self/mem")])
