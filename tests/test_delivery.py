@@ -252,20 +252,27 @@ def test_requests_in_flight_reach_but_never_exceed_the_concurrency(tmp_path: Pat
     assert transport.most == 4
 
 
-def test_a_stop_dead_letters_what_is_in_flight_and_queued(tmp_path: Path) -> None:
-    """A stop with no time to drain: every event pulled is delivered or dead-lettered."""
-    transport = SlowTransport(wait_s=10)  # nothing would be answered in time
+def interrupted(tmp_path: Path, wait_s: float, drain_s: float) -> tuple[SlowTransport, HttpSender]:
+    """Deliver 10 events at concurrency 2 and press Ctrl-C after 0.1 s: by then 2 requests are
+    in flight, 2 batches queued and 1 waiting for room."""
+    transport = SlowTransport(wait_s=wait_s)
     sender = slow_sender(tmp_path, transport, concurrency=2)
 
     async def events() -> AsyncIterator[Rendered]:
-        # Ctrl-C while the sender waits for room: 2 in flight, 2 queued, 1 waiting.
         asyncio.get_running_loop().call_later(0.1, os.kill, os.getpid(), signal.SIGINT)
         for n in range(10):
             yield event(n)
 
     stats = sender.stats
-    asyncio.run(deliver(events(), [sender], stats=stats, handle_signals=True, drain_s=0.01))
-    assert stats.interrupted_by == "SIGINT"
+    asyncio.run(deliver(events(), [sender], stats=stats, handle_signals=True, drain_s=drain_s))
+    return transport, sender
+
+
+def test_a_stop_dead_letters_what_is_in_flight_and_queued(tmp_path: Path) -> None:
+    """A stop with no time to drain: every event pulled is delivered or dead-lettered."""
+    transport, sender = interrupted(tmp_path, wait_s=10, drain_s=0.01)  # no answer in time
+    stats = sender.stats
+    assert stats.interrupted_by == "SIGINT" and transport.requests == 2
     records = dead_records(sender.dead_letters)
     assert sum(stats.delivered.values()) == 0
     assert stats.generated == len(records) == sum(stats.dead_lettered.values()) == 5
@@ -323,17 +330,8 @@ def test_an_outside_cancel_is_not_reported_as_a_timeout() -> None:
 def test_after_a_stop_only_requests_in_flight_finish_and_queued_ones_never_start(
     tmp_path: Path,
 ) -> None:
-    transport = SlowTransport(wait_s=0.3)
-    sender = slow_sender(tmp_path, transport, concurrency=2)
-
-    async def events() -> AsyncIterator[Rendered]:
-        # Ctrl-C while 2 requests are in flight, 2 batches queued and 1 waiting for room.
-        asyncio.get_running_loop().call_later(0.1, os.kill, os.getpid(), signal.SIGINT)
-        for n in range(10):
-            yield event(n)
-
+    transport, sender = interrupted(tmp_path, wait_s=0.3, drain_s=5)
     stats = sender.stats
-    asyncio.run(deliver(events(), [sender], stats=stats, handle_signals=True, drain_s=5))
     assert transport.requests == 2 and sum(stats.delivered.values()) == 2
     records = dead_records(sender.dead_letters)
     assert sorted(r["event"]["metadata"]["n"] for r in records) == [2, 3, 4]  # type: ignore[index]
