@@ -373,6 +373,7 @@ async def deliver(
     pools = [_Workers(sender, stop) for sender in senders]
     batches: list[list[Rendered]] = [[] for _ in senders]
     start = loop.time()
+    end = None if duration_s is None else start + duration_s
     stats.started = time.monotonic()
     stats.target_rate = schedule.rate
     first_ms: int | None = None
@@ -385,14 +386,15 @@ async def deliver(
             count += 1
             if stop.is_set() or (max_events is not None and count >= max_events):
                 break
-            if duration_s is not None and loop.time() - start >= duration_s:
+            if end is not None and loop.time() >= end:
                 break
             if first_ms is None:
                 first_ms = event.time_ms
             if schedule.paced:
-                due = start + schedule.due(count, event.time_ms - first_ms)
-                over = duration_s is not None and due > start + duration_s
-                delay = (start + duration_s if over else due) - loop.time()  # type: ignore[operator]
+                wake, over = start + schedule.due(count, event.time_ms - first_ms), False
+                if end is not None and wake > end:  # due after --duration: wait until then
+                    wake, over = end, True
+                delay = wake - loop.time()
                 if delay > 0:
                     try:
                         await asyncio.wait_for(stop.wait(), delay)
@@ -401,7 +403,7 @@ async def deliver(
                         pass
                 elif delay < -LATE_AFTER_S:
                     stats.late += 1
-                if over:  # the event is due after the run's --duration
+                if over:
                     break
             elif count % 64 == 0:
                 await asyncio.sleep(0)
@@ -413,10 +415,10 @@ async def deliver(
                 batch.append(event)
                 if len(batch) >= pool.sender.target.batch:
                     batches[index] = []
-                    await pool.put(batch, stop)
+                    await pool.put(batch)
         for index, pool in enumerate(pools):
             if batches[index]:
-                await pool.put(batches[index], stop)
+                await pool.put(batches[index])
         finished: asyncio.Future[Any] = asyncio.gather(*(pool.finish() for pool in pools))
         stopper: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
         await asyncio.wait({finished, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -478,15 +480,15 @@ class _Workers:
             except Exception as exc:  # the dead-letter file cannot be written: say so
                 self.failure = self.failure or exc
 
-    async def put(self, batch: list[Rendered], stop: asyncio.Event) -> None:
+    async def put(self, batch: list[Rendered]) -> None:
         """Queue a batch; while every worker is busy and the queue is full, wait for room or
-        for ``stop`` (then the batch is dead-lettered: it will not be sent)."""
+        for the stop (then the batch is dead-lettered: it will not be sent)."""
         queue = self._queue
         if not queue.full():
             queue.put_nowait(batch)
             return
         room = asyncio.ensure_future(queue.put(batch))
-        stopped = asyncio.ensure_future(stop.wait())
+        stopped = asyncio.ensure_future(self._stop.wait())
         await asyncio.wait({room, stopped}, return_when=asyncio.FIRST_COMPLETED)
         stopped.cancel()
         if not room.done():
