@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from . import events as ev
 from .build import (
@@ -67,7 +67,6 @@ from .scenario import (
 from .world import Assignment, AssignmentGroup, Enrollment, ScoreRow, Submission, User
 from .yamlsource import Located
 
-_T = TypeVar("_T")
 PRIORITY_SETUP = -1
 PRIORITY_JOB = 0
 PRIORITY_ACTION = 1
@@ -749,32 +748,33 @@ class CourseEngine:
 
     def _scores_for(self, user: User) -> CourseScores:
         inputs = self._inputs.setdefault(user.id, {})
-        groups = [
-            self._cached(inputs, g.id, self._group_input, g, user) for g in self.course.groups
-        ]
+        groups = []
+        for group in self.course.groups:  # kept unless the cache is off
+            found = inputs.get(group.id)
+            if found is None:
+                found = self._group_input(group, user)
+                if self.CACHE_INPUTS:
+                    inputs[group.id] = found
+            groups.append(found)
         concluded = self.course.enrollments[user.id].workflow_state == "completed"
         # The per-student memo of group scores is bounded by the world's size, not the events'.
         memo = self._group_memos.setdefault(user.id, {})
         return course_scores(groups, weighted=self.course.weighted, concluded=concluded, memo=memo)
 
-    def _cached(self, table: dict[int, _T], key: int, build: Callable[..., _T], *args: Any) -> _T:
-        """``table[key]``, built from ``args`` when missing (kept unless the cache is off)."""
-        found = table.get(key)
-        if found is None:
-            found = build(*args)
-            if self.CACHE_INPUTS:
-                table[key] = found
-        return found
-
     def _group_input(self, group: AssignmentGroup, user: User) -> GroupInput:
         """What the score calculator needs of one group for one student."""
         cached = self._assignment_inputs.setdefault(user.id, {})
+        assignments = []
+        for assignment in group.assignments:
+            found = cached.get(assignment.id)
+            if found is None:
+                found = self._assignment_input(assignment, user)
+                if self.CACHE_INPUTS:
+                    cached[assignment.id] = found
+            assignments.append(found)
         return GroupInput(
             id=group.id,
-            assignments=tuple(
-                self._cached(cached, a.id, self._assignment_input, a, user)
-                for a in group.assignments
-            ),
+            assignments=tuple(assignments),
             weight=group.weight,
             drop_lowest=group.drop_lowest,
             drop_highest=group.drop_highest,

@@ -386,21 +386,26 @@ def course_scores(
     """
     memo = {} if memo is None else memo
     entries = []
+    hidden = False
     for g in groups:
         if g.deleted:
             continue
         entry = memo.get(g.id)
         if entry is None or not (entry.group is g or entry.group == g):
             entry = memo[g.id] = _Entry(g)
+        hidden = hidden or entry.hidden
         entries.append(entry)
 
     def score(sums: Sequence[_Sums]) -> Decimal | None:
         total = _total(entries, sums, weighted)
         return None if total is None else _round2(total)
 
-    unposted = [[e.sums((final, False, concluded)) for e in entries] for final in (False, True)]
+    unposted = [
+        [e.passes.get(key) or e.sums(key) for e in entries]  # a memo hit without a call
+        for key in ((False, False, concluded), (True, False, concluded))
+    ]
     unposted_current, unposted_final = score(unposted[0]), score(unposted[1])
-    if not any(e.hidden for e in entries):
+    if not hidden:
         # Every grade is posted: the posted passes are the same as the unposted ones.
         return CourseScores(unposted_current, unposted_final, unposted_current, unposted_final)
     posted = [
