@@ -84,6 +84,72 @@ def _write_json(path: Path, value: object) -> None:
         raise SimulatorError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def _check_writable(path: Path, option: str) -> None:
+    """Refuse, before any work, an output path whose directory cannot take a new file."""
+    import tempfile
+
+    if path.is_dir():
+        raise click.BadParameter(f"{path} is a directory", param_hint=f"'{option}'")
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", suffix=".check"):
+            pass
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot write {path}: {exc.strerror or exc}", param_hint=f"'{option}'"
+        ) from None
+
+
+URL_SCHEMES = ("http", "https")
+
+
+def _is_url(target: str) -> bool:
+    """Whether a --to value is a URL (checked: http or https, a host, a valid port); anything
+    without ``://`` is a path."""
+    import difflib
+    import urllib.parse
+
+    scheme, sep, _ = target.partition("://")
+    if not sep:
+        return False
+    if scheme.lower() not in URL_SCHEMES:
+        close = difflib.get_close_matches(scheme.lower(), URL_SCHEMES, n=1)
+        hint = f" (did you mean {close[0]}://?)" if close else ""
+        raise click.BadParameter(
+            f"{target}: targets are a file path, - (stdout) or an http:// or https:// URL{hint}",
+            param_hint="'--to'",
+        )
+    parts = urllib.parse.urlsplit(target)
+    try:
+        parts.port  # noqa: B018 - raises ValueError when out of range
+    except ValueError:
+        raise click.BadParameter(
+            f"{target}: the port must be a number from 1 to 65535", param_hint="'--to'"
+        ) from None
+    if not parts.hostname:
+        raise click.BadParameter(f"{target}: the URL has no host", param_hint="'--to'")
+    return True
+
+
+# Options that shape HTTP requests: (parameter, flag, value when not given).
+_URL_ONLY_OPTIONS = (
+    ("sign_key", "--sign-key", None),
+    ("kid", "--kid", None),
+    ("headers", "--header", ()),
+    ("batch", "--batch", 1),
+    ("jwt_quoted", "--jwt-quoted", False),
+    ("insecure", "--insecure", False),
+)
+
+
+def _refuse_url_options(options: dict[str, Any]) -> None:
+    """With no URL target, HTTP options would be silently ignored: say so instead."""
+    given = [flag for name, flag, unset in _URL_ONLY_OPTIONS if options[name] != unset]
+    if given:
+        raise click.UsageError(f"{', '.join(given)}: only for HTTP targets (--to http(s)://...)")
+
+
 def _settings(values: tuple[str, ...]) -> dict[str, str]:
     """``--set name=value`` pairs."""
     settings = {}
@@ -352,10 +418,27 @@ def run(
     plan = _Delivery(delivery_options)
     try:
         reorder_ms = parse_duration_ms(reorder) if reorder else 0
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--reorder'") from None
+    try:
         low, _, high = (delay or "0s").partition("-")
         delay_ms = (parse_duration_ms(low), parse_duration_ms(high or low))
     except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise click.BadParameter(str(exc), param_hint="'--delay'") from None
+    if delay_ms[0] > delay_ms[1]:
+        raise click.BadParameter(
+            f"{delay}: the shorter delay comes first (MIN-MAX)", param_hint="'--delay'"
+        )
+    given = click.get_current_context().get_parameter_source("delay_share")
+    if given is not click.core.ParameterSource.DEFAULT and not delay:
+        raise click.UsageError("--delay-share goes with --delay MIN-MAX")
+    if state_out is not None:
+        _check_writable(state_out, "--state-out")
+    if plan.stats_json is not None and not plan.delivering:
+        raise click.UsageError(
+            "--stats-json describes a delivery: give a --to http(s):// URL, or pace the run "
+            "(--rate, --ramp, --speed, --duration, --max-events)"
+        )
     scenario_model, located = load_scenario(scenario, _settings(settings))
     sinks = plan.sinks()
     fault_config = FaultConfig(
@@ -494,14 +577,21 @@ class _Delivery:
             raise click.UsageError("use only one of --rate, --ramp and --speed")
         try:
             ramp_points = parse_ramp(ramp) if ramp else ()
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--ramp'") from None
+        try:
             duration = options["duration"]
             self.duration_s = parse_duration_ms(duration) / 1000 if duration else None
         except ValueError as exc:
-            raise click.BadParameter(str(exc)) from None
+            raise click.BadParameter(str(exc), param_hint="'--duration'") from None
         headers = [_header(value) for value in options["headers"]]
         targets: tuple[str, ...] = options["targets"]
-        self.urls = [t for t in targets if t.startswith(("http://", "https://"))]
+        for target in {t for t in targets if targets.count(t) > 1}:
+            raise click.BadParameter(f"{target} is given twice", param_hint="'--to'")
+        self.urls = [t for t in targets if _is_url(t)]
         self.paths = [t for t in targets if t not in self.urls] or ([] if self.urls else ["-"])
+        if not self.urls:
+            _refuse_url_options(options)
         self.schedule = Schedule(rate=rate, ramp=ramp_points, speed=speed)
         self.max_events: int | None = options["max_events"]
         self.dead_letter: Path = options["dead_letter"]
@@ -510,6 +600,8 @@ class _Delivery:
         self.delivering = bool(
             self.urls or self.schedule.paced or self.max_events or self.duration_s
         )
+        if self.stats_json is not None:
+            _check_writable(self.stats_json, "--stats-json")
         signer = None
         if options["sign_key"]:
             signer = Signer(

@@ -358,8 +358,12 @@ async def deliver(
     duration_s: float | None = None,
     drain_s: float = DEFAULT_DRAIN_S,
     handle_signals: bool = False,
+    passed: Callable[[Rendered], None] | None = None,
 ) -> DeliveryStats:
     """Send ``events`` on schedule to every sender (and line sink); wait for the answers.
+
+    ``passed`` is told of each event handed on (within the limits: an event read and then
+    left out by ``max_events``, ``duration_s`` or a stop is not).
 
     Ctrl-C / SIGTERM (with ``handle_signals``) stop generation, give in-flight requests
     ``drain_s`` seconds, and dead-letter what is still unanswered.
@@ -408,6 +412,8 @@ async def deliver(
             elif count % 64 == 0:
                 await asyncio.sleep(0)
             stats.generated += 1
+            if passed is not None:
+                passed(event)
             for sink in line_sinks:
                 sink.send(event.line)
             for index, pool in enumerate(pools):

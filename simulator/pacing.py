@@ -48,7 +48,7 @@ def parse_ramp(text: str) -> tuple[tuple[float, float], ...]:
 
     The rate changes linearly between points and stays at the last rate after the last point.
     """
-    points = []
+    points: list[tuple[float, float]] = []
     for part in text.split(","):
         when, sep, rate = part.strip().partition(":")
         if not sep:
@@ -60,8 +60,12 @@ def parse_ramp(text: str) -> tuple[tuple[float, float], ...]:
             raise ValueError(f"ramp rate {rate!r} is not a number") from None
         if value < 0:
             raise ValueError("ramp rates cannot be negative")
+        if points and seconds <= points[-1][0]:
+            raise ValueError(
+                f"ramp points must be in time order: {part.strip()!r} comes after "
+                f"{points[-1][0]:g}s"
+            )
         points.append((seconds, value))
-    points.sort()
     if not points or points[0][0] != 0:
         points.insert(0, (0.0, points[0][1] if points else 0.0))
     if all(rate == 0 for _, rate in points):

@@ -44,7 +44,7 @@ def _produce(
     result = RunResult(engine.scenario.name, engine.seed)
     try:
         batch: list[tuple[str, int, bytes]] = []
-        stream = rendered_events(engine, renderer, result)
+        stream = rendered_events(engine, renderer)
         for event in faults.apply(stream) if faults else stream:
             batch.append((event.name, event.time_ms, event.line))
             if len(batch) >= BATCH:

@@ -83,9 +83,17 @@ def _event(line: bytes) -> Rendered:
 def read_events(paths: Sequence[Path], only: frozenset[str] = frozenset()) -> Iterator[Rendered]:
     """The events of ``paths`` in file order (only the types in ``only``, when given)."""
     for path in paths:
+        if str(path) == "-":
+            raise ReplayError(
+                "cannot replay standard input (-): every line is checked before anything is "
+                "sent, so save the stream to a file first"
+            )
+        if not path.exists():
+            raise ReplayError(f"cannot read {path}: no such file")
         if not path.is_file():  # a pipe could not be read a second time, after the check
-            what = "does not exist" if not path.exists() else "is not a regular file"
-            raise ReplayError(f"cannot read {path}: it {what} (save the stream to a file first)")
+            raise ReplayError(
+                f"cannot read {path}: it is not a regular file (save the stream to a file first)"
+            )
         try:
             with open(path, "rb") as handle:
                 for number, raw in enumerate(handle, start=1):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -57,27 +57,36 @@ class RunResult:
         return sum(self.events.values())
 
 
-def rendered_events(
-    engine: Engine,
-    renderer: Renderer,
-    result: RunResult,
-    progress: Callable[[int], None] | None = None,
-) -> Iterator[Rendered]:
-    """Every event of the run, rendered, counted into ``result`` as it is produced."""
+def rendered_events(engine: Engine, renderer: Renderer) -> Iterator[Rendered]:
+    """Every event of the run, rendered, in time order."""
     build_metadata = engine.metadata.build
-    counts = result.events
-    for total, event in enumerate(engine.events(), start=1):
+    for event in engine.events():
         metadata = build_metadata(event.origin, event.name, event.time_ms)
         line = renderer.render(
             metadata, event.name, event.fields, job=isinstance(event.origin, Job)
         )
+        yield Rendered(event.name, event.time_ms, line)
+
+
+def counter(
+    result: RunResult, progress: Callable[[int], None] | None = None
+) -> Callable[[Rendered], None]:
+    """Count each event that reaches the outputs into ``result`` (by type, first and last
+    time), with ``progress`` told every PROGRESS_EVERY events."""
+    counts = result.events
+    total = 0
+
+    def count(event: Rendered) -> None:
+        nonlocal total
+        total += 1
         counts[event.name] += 1
         if result.first_event_ms is None:
             result.first_event_ms = event.time_ms
         result.last_event_ms = event.time_ms
         if progress is not None and total % PROGRESS_EVERY == 0:
             progress(total)
-        yield Rendered(event.name, event.time_ms, line)
+
+    return count
 
 
 def close_all(sinks: Sequence[Sink], *, ok: bool) -> None:
@@ -132,8 +141,10 @@ def run_scenario(
         for sink in sinks:
             sink.open()
             opened.append(sink)
-        stream = rendered_events(engine, renderer, result, progress)
+        count = counter(result, progress)
+        stream = rendered_events(engine, renderer)
         for event in faults.apply(stream) if faults else stream:
+            count(event)
             for sink in sinks:
                 sink.send(event.line)
         ok = True
@@ -179,24 +190,14 @@ def deliver_scenario(
     faults = options.faults
     producer = ProducerProcess(engine, renderer, faults) if options.producer_process else None
 
-    async def counted(events: AsyncIterable[Rendered]) -> AsyncIterator[Rendered]:
-        async for event in events:
-            result.events[event.name] += 1
-            if result.first_event_ms is None:
-                result.first_event_ms = event.time_ms
-            result.last_event_ms = event.time_ms
-            if progress is not None and result.total % PROGRESS_EVERY == 0:
-                progress(result.total)
-            yield event
-
     def source() -> Iterable[Rendered] | AsyncIterable[Rendered]:
         if producer is not None:
-            return counted(producer.events())
-        stream = rendered_events(engine, renderer, result, progress)
+            return producer.events()
+        stream = rendered_events(engine, renderer)
         return faults.apply(stream) if faults else stream
 
     try:
-        _deliver(source, sinks, options, result, seed=engine.seed)
+        _deliver(source, sinks, options, result, seed=engine.seed, progress=progress)
     finally:
         if producer is not None:
             producer.close()
@@ -234,9 +235,11 @@ def _deliver(
     result: RunResult,
     *,
     seed: int | None,
+    progress: Callable[[int], None] | None = None,
 ) -> None:
-    """Deliver ``source()``'s events to the options' targets and to ``sinks``; the delivery
-    statistics and the dead-letter file (if any event went there) end up in ``result``."""
+    """Deliver ``source()``'s events to the options' targets and to ``sinks``; the events
+    passed on (by type), the delivery statistics and the dead-letter file (if any event went
+    there) end up in ``result``."""
     stats = options.stats or DeliveryStats()
     dead = DeadLetters(options.dead_letter)
     result.delivery = stats
@@ -256,6 +259,7 @@ def _deliver(
                 duration_s=options.duration_s,
                 drain_s=options.drain_s,
                 handle_signals=options.handle_signals,
+                passed=counter(result, progress),
             )
         finally:
             for sender in senders:

@@ -459,6 +459,49 @@ def test_unknown_null_policy_is_a_usage_error() -> None:
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["--delay", "10m-1m"], ["'--delay'", "shorter delay comes first"]),
+        (["--delay-share", "0.2"], ["--delay-share goes with --delay"]),
+        (["--reorder", "soon"], ["'--reorder'", "duration like"]),
+        (["--ramp", "10s:100,0s:1000"], ["'--ramp'", "time order"]),
+        (["--duration", "5"], ["'--duration'", "duration like"]),
+        (["--to", "htp://127.0.0.1/events"], ["'--to'", "did you mean http://"]),
+        (["--to", "http://127.0.0.1:99999/events"], ["'--to'", "port must be a number"]),
+        (["--to", "http://"], ["'--to'", "no host"]),
+        (["--to", "OUT/a.jsonl", "--to", "OUT/a.jsonl"], ["'--to'", "given twice"]),
+        (["--to", "OUT/a.jsonl", "--sign-key", "key.pem"], ["--sign-key: only for HTTP"]),
+        (["--to", "OUT/a.jsonl", "--batch", "10"], ["--batch: only for HTTP"]),
+        (["--to", "OUT/a.jsonl", "--stats-json", "OUT/s.json"], ["--stats-json describes"]),
+        (["--state-out", "OUT/taken/state.json"], ["'--state-out'", "cannot write"]),
+        (["--state-out", "OUT"], ["'--state-out'", "is a directory"]),
+    ],
+)
+def test_option_mistakes_are_usage_errors_before_any_work(
+    tmp_path: Path, args: list[str], fragments: list[str]
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "taken").write_text("a file where a directory is expected")
+    args = [arg.replace("OUT", str(out)) for arg in args]
+    result = invoke("run", QUICKSTART, *args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in result.stderr, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["taken"]  # nothing written
+
+
+def test_summary_counts_the_events_written_when_duration_cuts_the_run(tmp_path: Path) -> None:
+    out = tmp_path / "events.jsonl"
+    result = cli("run", QUICKSTART, "--rate", 200, "--duration", "500ms", "--to", out)
+    assert result.returncode == 0, result.stderr
+    lines = out.read_bytes().count(b"\n")
+    assert 0 < lines < 150  # cut short by the duration
+    assert f"(seed 42): {lines} events" in result.stderr
+
+
 # --- run: user templates --------------------------------------------------------------------
 
 

@@ -91,8 +91,13 @@ def test_a_bad_line_is_named_by_file_and_line(tmp_path: Path, line: str, expecte
 
 
 def test_a_missing_file_is_reported(tmp_path: Path) -> None:
-    with pytest.raises(ReplayError, match=r"cannot read .*nope\.jsonl"):
+    with pytest.raises(ReplayError, match=r"cannot read .*nope\.jsonl: no such file$"):
         check_files([tmp_path / "nope.jsonl"])
+
+
+def test_standard_input_is_refused_with_the_reason() -> None:
+    with pytest.raises(ReplayError, match=r"cannot replay standard input .*save the stream"):
+        check_files([Path("-")])
 
 
 # --- over HTTP, with the real receiver -----------------------------------------------------
