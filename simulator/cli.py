@@ -11,7 +11,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
 import orjson
@@ -459,33 +459,36 @@ def run(
             first_file.with_name(first_file.name + ".faults.jsonl") if first_file else None
         )
         injector = FaultInjector(fault_config, Manifest(manifest_path or "faults.jsonl"))
-    if not plan.delivering:
-        with live_progress(enabled=not plan.quiet) as progress:
-            result = run_scenario(
-                scenario_model,
-                located,
-                sinks,
-                seed=seed,
-                templates=templates,
-                nulls=cast(NullPolicy, nulls),
-                progress=progress,
+    try:
+        if not plan.delivering:
+            with live_progress(enabled=not plan.quiet) as progress:
+                result = run_scenario(
+                    scenario_model,
+                    located,
+                    sinks,
+                    seed=seed,
+                    templates=templates,
+                    nulls=cast(NullPolicy, nulls),
+                    progress=progress,
+                    faults=injector,
+                )
+        else:
+            options = plan.options(
+                producer_process=bool(plan.urls) and not single_process and fork_available(),
                 faults=injector,
             )
-    else:
-        options = plan.options(
-            producer_process=bool(plan.urls) and not single_process and fork_available(),
-            faults=injector,
-        )
-        with plan.live(options):
-            result = deliver_scenario(
-                scenario_model,
-                located,
-                sinks,
-                options,
-                seed=seed,
-                templates=templates,
-                nulls=cast(NullPolicy, nulls),
-            )
+            with plan.live(options):
+                result = deliver_scenario(
+                    scenario_model,
+                    located,
+                    sinks,
+                    options,
+                    seed=seed,
+                    templates=templates,
+                    nulls=cast(NullPolicy, nulls),
+                )
+    except KeyboardInterrupt:  # during generation to files, or before delivery began
+        plan.interrupted()
     if not plan.quiet:
         print_summary(result)
     plan.report(result)
@@ -657,13 +660,20 @@ class _Delivery:
         if not self.quiet and result.delivery is not None and self.urls:
             print_delivery(result)
 
+    def interrupted(self, code: int = 130) -> NoReturn:
+        """Say what an interrupted run kept (output files are kept only when it completes)."""
+        files = [path for path in self.paths if path != "-"]
+        kept = f"; not kept: {', '.join(files)} (a file is kept only when the run completes)"
+        click.echo(f"interrupted{kept if files else ''}", err=True)
+        sys.exit(code)
+
     def finish(self, result: RunResult) -> None:
         """--stats-json, and the exit code of an interrupted or lossy run."""
         delivery = result.delivery
         if self.stats_json is not None and delivery is not None:
             _write_json(self.stats_json, delivery.as_dict())
         if delivery is not None and delivery.interrupted_by:
-            sys.exit(130 if delivery.interrupted_by == "SIGINT" else 143)
+            self.interrupted(130 if delivery.interrupted_by == "SIGINT" else 143)
         if result.dead_letter_path is not None:
             click.echo(
                 f"error: {sum(delivery.dead_lettered.values()) if delivery else 0} events could "
