@@ -127,25 +127,33 @@ class FaultInjector:
             return event
         payload = orjson.loads(event.line)
         metadata, body = payload["metadata"], payload["body"]
-        changed: list[str] = []
+        # Each fault gets its own row built from `note` (index, event_name) and its own details
+        # only: one quirk's keys never leak into another's row.
+        rows: list[dict[str, Any]] = []
         if config.compact_nulls and "job_id" not in metadata:
             dropped = [key for key, value in body.items() if value is None]
             if dropped:
                 payload["body"] = body = {k: v for k, v in body.items() if v is not None}
-                changed.append("compact_nulls")
-                note = {**note, "omitted_keys": dropped}
+                rows.append({**note, "fault": "compact_nulls", "omitted_keys": dropped})
         if config.mixed_offsets:
             minutes = self._rng.choice(OFFSETS_MIN)
             shifted = [key for key, value in body.items() if _shift(body, key, value, minutes)]
             if shifted:
-                changed.append("mixed_offsets")
-                note = {**note, "offset_minutes": minutes, "shifted_keys": shifted}
+                rows.append(
+                    {
+                        **note,
+                        "fault": "mixed_offsets",
+                        "offset_minutes": minutes,
+                        "shifted_keys": shifted,
+                    }
+                )
         if config.extra_keys:
             metadata.update(EXTRA_KEYS)
             body.update(EXTRA_KEYS)
-            changed.append("extra_keys")
-        for fault in changed:
-            self.manifest.record({**note, "fault": fault})
+            added = [f"{part}.{key}" for part in ("metadata", "body") for key in EXTRA_KEYS]
+            rows.append({**note, "fault": "extra_keys", "added_keys": added})
+        for row in rows:
+            self.manifest.record(row)
         return Rendered(event.name, event.time_ms, orjson.dumps(payload))
 
 

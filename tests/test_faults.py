@@ -107,6 +107,41 @@ def test_payload_quirks(tmp_path: Path) -> None:
     assert any(r["offset_minutes"] != 0 for r in by_fault["mixed_offsets"])
 
 
+ROW_KEYS = {
+    "compact_nulls": {"index", "event_name", "fault", "omitted_keys"},
+    "mixed_offsets": {"index", "event_name", "fault", "offset_minutes", "shifted_keys"},
+    "extra_keys": {"index", "event_name", "fault", "added_keys"},
+}
+
+
+def test_each_quirk_row_holds_only_its_own_details(tmp_path: Path) -> None:
+    _, records = run_with(tmp_path, "--compact-nulls", "--mixed-offsets", "--extra-keys")
+    seen = Counter(r["fault"] for r in records)
+    assert set(seen) == set(ROW_KEYS) and all(seen.values())
+    # The same event carries all three quirks, so a leaked key would show up here.
+    indexes = [{r["index"] for r in records if r["fault"] == f} for f in ROW_KEYS]
+    assert set.intersection(*indexes)
+    for record in records:
+        assert set(record) == ROW_KEYS[record["fault"]], record
+
+
+def key_paths(event: dict[str, Any]) -> set[str]:
+    """An event's top-level keys in metadata and body, as `metadata.<key>` / `body.<key>`."""
+    return {f"{part}.{key}" for part in ("metadata", "body") for key in event[part]}
+
+
+def test_extra_keys_rows_list_the_keys_added(tmp_path: Path) -> None:
+    events, records = run_with(tmp_path, "--compact-nulls", "--mixed-offsets", "--extra-keys")
+    originals = original()
+    rows = [r for r in records if r["fault"] == "extra_keys"]
+    assert len(rows) == len(events) == len(originals)
+    for row in rows:
+        before, after = originals[row["index"]], events[row["index"]]  # no reordering here
+        assert identity(before) == identity(after)
+        added = key_paths(after) - key_paths(before)
+        assert added and sorted(row["added_keys"]) == sorted(added), row
+
+
 @pytest.mark.parametrize("flag", [["--reorder", "soon"], ["--delay", "1m-later"]])
 def test_bad_fault_values_are_usage_errors(tmp_path: Path, flag: list[str]) -> None:
     result = CliRunner().invoke(main, ["run", QUICKSTART, "--to", str(tmp_path / "x"), *flag])
