@@ -10,8 +10,10 @@ from __future__ import annotations
 import gc
 import json
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -500,6 +502,21 @@ def test_summary_counts_the_events_written_when_duration_cuts_the_run(tmp_path: 
     lines = out.read_bytes().count(b"\n")
     assert 0 < lines < 150  # cut short by the duration
     assert f"(seed 42): {lines} events" in result.stderr
+
+
+def test_ctrl_c_says_the_output_file_was_not_kept(tmp_path: Path) -> None:
+    out = tmp_path / "load.jsonl"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "run", REPO / "scenarios" / "load.yaml", "--to", out],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.5)  # the whole scenario takes far longer
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert f"interrupted; not kept: {out}" in stderr and "Traceback" not in stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- run: user templates --------------------------------------------------------------------
