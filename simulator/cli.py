@@ -269,7 +269,11 @@ _DELIVERY_OPTIONS = [
         type=click.Path(dir_okay=False, path_type=str),
         help="PEM RSA private key: send each event as an RS256 JWT (Canvas's 'Sign Payload').",
     ),
-    click.option("--kid", help="Key id for the JWT header (matches a key in your JWKS)."),
+    click.option(
+        "--kid",
+        help="Key id for the JWT header (matches a key in your JWKS; default: the key's id in "
+        "a jwks.json beside the key file, as `canvas-sim keys` writes them).",
+    ),
     click.option("--issuer", default=DEFAULT_ISSUER, show_default=True, help="JWT 'iss' claim."),
     click.option(
         "--jwt-quoted",
@@ -573,7 +577,7 @@ class _Delivery:
         from .delivery import HttpTarget, RetryPolicy
         from .durations import parse_duration_ms
         from .pacing import Schedule, parse_ramp
-        from .signing import Signer, load_private_key
+        from .signing import Signer, kid_beside, load_private_key
 
         rate, ramp, speed = options["rate"], options["ramp"], options["speed"]
         if sum(option is not None for option in (rate, ramp, speed)) > 1:
@@ -607,9 +611,10 @@ class _Delivery:
             _check_writable(self.stats_json, "--stats-json")
         signer = None
         if options["sign_key"]:
-            signer = Signer(
-                load_private_key(options["sign_key"]), kid=options["kid"], issuer=options["issuer"]
-            )
+            key = load_private_key(options["sign_key"])
+            # Without --kid, the key's id in the jwks.json beside it (as `keys` writes them).
+            kid = options["kid"] or kid_beside(options["sign_key"], key)
+            signer = Signer(key, kid=kid, issuer=options["issuer"])
         self.targets = [
             HttpTarget(
                 url=url,
@@ -805,20 +810,34 @@ def receive(
     help="Key ids of the previous, current and next keys (default: the previous, "
     "current and next month, e.g. 2024-08, 2024-09, 2024-10).",
 )
+@click.option("--force", is_flag=True, help="Replace keys already in the directory.")
 @_clean_errors
-def keys(directory: Path, kids: tuple[str, ...]) -> None:
+def keys(directory: Path, kids: tuple[str, ...], force: bool) -> None:
     """Generate RS256 key pairs (previous, current, next) and print their JWKS.
 
-    Writes previous.pem, current.pem, next.pem (private; sign with --sign-key current.pem
-    --kid <current id>), their .pub.pem public keys and jwks.json, which consumers (or
-    `canvas-sim receive --jwks`) use to verify signed deliveries.
+    Writes previous.pem, current.pem, next.pem (private; sign with --sign-key current.pem,
+    whose key id `run` finds in jwks.json beside it), their .pub.pem public keys and
+    jwks.json, which consumers (or `canvas-sim receive --jwks`) use to verify signed
+    deliveries. Keys already in the directory are kept unless --force.
     """
     import datetime
 
-    from .signing import write_key_set
+    from .signing import KEY_ROLES, write_key_set
 
     if kids and len(kids) != 3:
         raise click.UsageError("give --kid three times (previous, current, next) or not at all")
+    if len(set(kids)) != len(kids):
+        raise click.UsageError(f"the three --kid values must differ (got {', '.join(kids)})")
+    existing = [
+        name
+        for name in (*(f"{role}.pem" for role in KEY_ROLES), "jwks.json")
+        if (directory / name).exists()
+    ]
+    if existing and not force:
+        raise click.UsageError(
+            f"{directory}/ already holds {', '.join(existing)}: choose another --out, or "
+            "--force to replace them (senders and receivers using them will no longer match)"
+        )
     if not kids:
         today = datetime.date.today().replace(day=1)
         previous = (today - datetime.timedelta(days=1)).replace(day=1)
@@ -827,6 +846,11 @@ def keys(directory: Path, kids: tuple[str, ...]) -> None:
     document = write_key_set(directory, kids)
     click.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
     click.echo(f"keys written to {directory}/ (current key id: {kids[1]})", err=True)
+    click.echo(
+        f"sign with:   canvas-sim run SCENARIO --to URL --sign-key {directory / 'current.pem'}\n"
+        f"verify with: canvas-sim receive --jwks {directory / 'jwks.json'}",
+        err=True,
+    )
 
 
 @main.command()

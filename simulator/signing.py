@@ -58,6 +58,25 @@ def load_public_key(path: str | Path) -> rsa.RSAPublicKey:
     return key
 
 
+def kid_beside(path: str | Path, key: rsa.RSAPrivateKey) -> str | None:
+    """The key id of ``key`` in a ``jwks.json`` beside its file (as ``canvas-sim keys``
+    writes them), or None when there is no such file or no entry for the key."""
+    document = Path(path).with_name("jwks.json")
+    try:
+        entries = orjson.loads(document.read_bytes()).get("keys", [])
+    except (OSError, orjson.JSONDecodeError, AttributeError):
+        return None
+    public = RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and (entry.get("n"), entry.get("e")) == (
+            public["n"],
+            public["e"],
+        ):
+            kid = entry.get("kid")
+            return kid if isinstance(kid, str) else None
+    return None
+
+
 class Signer:
     """Turns one event's JSON into a compact RS256 JWT (claims: iss, iat, exp, metadata, body)."""
 

@@ -17,7 +17,14 @@ import pytest
 from joserfc import jwt as jose_jwt
 from joserfc.jwk import KeySet, RSAKey
 
-from simulator.signing import Signer, generate_key, private_pem, public_pem
+from simulator.signing import (
+    Signer,
+    generate_key,
+    kid_beside,
+    load_private_key,
+    private_pem,
+    public_pem,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = str(ROOT / "scenarios" / "quickstart.yaml")
@@ -209,6 +216,43 @@ def test_quoted_jwt_and_jwks_rotation(server_factory: type[Server], tmp_path: Pa
 
 
 @pytest.mark.skipif(os.name != "posix", reason="signals")
+def test_the_key_id_is_found_beside_the_key(server_factory: type[Server], tmp_path: Path) -> None:
+    keys_dir = tmp_path / "keys"
+    made = subprocess.run(cli("keys", "--out", keys_dir), capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    assert f"--sign-key {keys_dir / 'current.pem'}" in made.stderr  # how to use them
+    # Without --kid the header carries the key's id from keys/jwks.json; the receiver looks
+    # the key up by that id, and refuses a token without it ("unknown key id None").
+    server = server_factory("--jwks", keys_dir / "jwks.json")
+    result = run(
+        "--to", server.url, "--sign-key", keys_dir / "current.pem", "--max-events", 4, cwd=tmp_path
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert server.stats()["events"] == 4
+    current = orjson.loads(made.stdout)["keys"][1]["kid"]
+    assert kid_beside(keys_dir / "current.pem", load_private_key(keys_dir / "current.pem")) == (
+        current
+    )
+    assert kid_beside(tmp_path / "elsewhere.pem", generate_key()) is None  # no jwks.json there
+
+
+def test_keys_are_not_replaced_without_force(tmp_path: Path) -> None:
+    keys_dir = tmp_path / "keys"
+    assert subprocess.run(cli("keys", "--out", keys_dir), capture_output=True).returncode == 0
+    before = (keys_dir / "current.pem").read_bytes()
+    again = subprocess.run(cli("keys", "--out", keys_dir), capture_output=True, text=True)
+    assert again.returncode == 2 and "--force" in again.stderr
+    assert (keys_dir / "current.pem").read_bytes() == before
+    forced = subprocess.run(cli("keys", "--out", keys_dir, "--force"), capture_output=True)
+    assert forced.returncode == 0 and (keys_dir / "current.pem").read_bytes() != before
+    same = subprocess.run(
+        cli("keys", "--out", tmp_path / "k2", "--kid", "a", "--kid", "a", "--kid", "b"),
+        capture_output=True,
+        text=True,
+    )
+    assert same.returncode == 2 and "must differ" in same.stderr
+
+
 def test_sigint_stops_drains_and_reports(server_factory: type[Server], tmp_path: Path) -> None:
     server = server_factory("--latency", "300ms")
     dead = tmp_path / "dead.jsonl"
