@@ -680,9 +680,11 @@ class _Delivery:
         if delivery is not None and delivery.interrupted_by:
             self.interrupted(130 if delivery.interrupted_by == "SIGINT" else 143)
         if result.dead_letter_path is not None:
+            error = delivery.last_error if delivery else None
+            last = f" (last error: {error})" if error else ""
             click.echo(
                 f"error: {sum(delivery.dead_lettered.values()) if delivery else 0} events could "
-                f"not be delivered; they are in {result.dead_letter_path}",
+                f"not be delivered; they are in {result.dead_letter_path}{last}",
                 err=True,
             )
             sys.exit(1)

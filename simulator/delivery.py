@@ -84,6 +84,25 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     return max(0.0, moment.timestamp() - (time.time() if now is None else now))
 
 
+REASON_LIMIT = 200
+
+
+def answer_reason(answer: bytes) -> str:
+    """What a failed answer's body says, for the dead letter: the ``error`` (or ``message``)
+    of a JSON object, else its text, on one line, at most REASON_LIMIT characters."""
+    text = ""
+    try:
+        value = orjson.loads(answer)
+    except orjson.JSONDecodeError:
+        text = answer.decode("utf-8", "replace")
+    else:
+        if isinstance(value, dict):
+            found = value.get("error", value.get("message"))
+            text = found if isinstance(found, str) else ""
+    text = " ".join(text.split())
+    return text if len(text) <= REASON_LIMIT else text[: REASON_LIMIT - 3] + "..."
+
+
 def is_retryable(status: int) -> bool:
     return status == 429 or status >= 500
 
@@ -120,6 +139,7 @@ class DeliveryStats:
     finished: float | None = None
     target_rate: float | None = None
     interrupted_by: str | None = None
+    last_error: str | None = None  # why the last dead-lettered request failed
 
     @property
     def elapsed(self) -> float:
@@ -158,6 +178,7 @@ class DeliveryStats:
             "achieved_rate": round(self.generated / self.elapsed, 1) if self.elapsed else None,
             "target_rate": self.target_rate,
             "interrupted_by": self.interrupted_by,
+            "last_error": self.last_error,
         }
 
 
@@ -234,14 +255,15 @@ class HttpSender:
                 started = time.perf_counter()
                 stats.requests += 1
                 try:
-                    status, retry_header = await self._deadlines.run(self._post(content))
+                    status, retry_header, answer = await self._deadlines.run(self._post(content))
                     stats.latencies.append(time.perf_counter() - started)
                     stats.statuses[str(status)] += 1
                     if 200 <= status < 300:
                         for event in events:
                             stats.delivered[event.name] += 1
                         return True
-                    error = f"HTTP {status}"
+                    reason = answer_reason(answer)
+                    error = f"HTTP {status}: {reason}" if reason else f"HTTP {status}"
                     if not is_retryable(status):
                         break
                     retry_after = retry_after_seconds(retry_header)
@@ -266,19 +288,21 @@ class HttpSender:
         """Record undelivered ``events`` in the dead-letter file and the statistics."""
         for event in events:
             self.stats.dead_lettered[event.name] += 1
+        self.stats.last_error = error
         self.dead_letters.record(events, error, attempts, self.target.url)
 
-    async def _post(self, content: bytes) -> tuple[int, str | None]:
-        """POST ``content``; (status, Retry-After header)."""
+    async def _post(self, content: bytes) -> tuple[int, str | None, bytes]:
+        """POST ``content``; (status, Retry-After header, response body)."""
         if isinstance(self._transport, LeanTransport):
             # Fast path: the request head is built once, no httpx objects per event.
             payload = self._head + b"Content-Length: %d\r\n\r\n" % len(content) + content
-            status, headers, _ = await self._transport.exchange(self._origin, payload)
+            status, headers, answer = await self._transport.exchange(self._origin, payload)
             retry = next((v for n, v in headers if n.lower() == b"retry-after"), None)
-            return status, None if retry is None else retry.decode("latin-1")
+            return status, None if retry is None else retry.decode("latin-1"), answer
         request = httpx.Request("POST", self._url, content=content, headers=self._headers)
         response = await self._transport.handle_async_request(request)
-        return response.status_code, response.headers.get("retry-after")
+        answer = await response.aread()
+        return response.status_code, response.headers.get("retry-after"), answer
 
     async def aclose(self) -> None:
         self._deadlines.close()

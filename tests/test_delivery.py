@@ -22,6 +22,7 @@ from simulator.delivery import (
     HttpTarget,
     Rendered,
     RetryPolicy,
+    answer_reason,
     deliver,
     retry_after_seconds,
 )
@@ -348,3 +349,19 @@ def test_a_paced_run_stops_at_its_duration_even_while_waiting() -> None:
 def test_a_retry_after_that_is_not_ascii_digits_is_ignored() -> None:
     assert retry_after_seconds("\u00b2") is None
     assert retry_after_seconds("7") == 7.0
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (b'{"error": "unknown key id \'2024-09\'"}', "unknown key id '2024-09'"),
+        (b'{"message": "Forbidden"}', "Forbidden"),
+        (b'{"ok": false}', ""),
+        (b"<html>\n  <b>Bad   Gateway</b>\n</html>", "<html> <b>Bad Gateway</b> </html>"),
+        (b"", ""),
+        (b"x" * 500, "x" * 197 + "..."),
+        (b"\xff\xfe broken", "\ufffd\ufffd broken"),
+    ],
+)
+def test_the_reason_of_a_failed_answer(answer: bytes, reason: str) -> None:
+    assert answer_reason(answer) == reason

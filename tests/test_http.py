@@ -210,12 +210,15 @@ def test_quoted_jwt_and_jwks_rotation(server_factory: type[Server], tmp_path: Pa
         "--dead-letter", tmp_path / "dead.jsonl", cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 1
+    # The receiver's reason reaches the dead letters and the last line of the summary.
+    dead = [orjson.loads(line) for line in (tmp_path / "dead.jsonl").read_bytes().splitlines()]
+    assert len(dead) == 3 and all(d["error"].startswith("HTTP 401: bad signature") for d in dead)
+    assert "(last error: HTTP 401: bad signature" in result.stderr
     stats = server.stats()
     assert stats["signatures_verified"] == 10 and stats["events"] == 10
     assert sum(stats["rejected"].values()) == 3  # type: ignore[union-attr]
 
 
-@pytest.mark.skipif(os.name != "posix", reason="signals")
 def test_the_key_id_is_found_beside_the_key(server_factory: type[Server], tmp_path: Path) -> None:
     keys_dir = tmp_path / "keys"
     made = subprocess.run(cli("keys", "--out", keys_dir), capture_output=True, text=True)
@@ -253,6 +256,7 @@ def test_keys_are_not_replaced_without_force(tmp_path: Path) -> None:
     assert same.returncode == 2 and "must differ" in same.stderr
 
 
+@pytest.mark.skipif(os.name != "posix", reason="signals")
 def test_sigint_stops_drains_and_reports(server_factory: type[Server], tmp_path: Path) -> None:
     server = server_factory("--latency", "300ms")
     dead = tmp_path / "dead.jsonl"
