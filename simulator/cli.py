@@ -545,9 +545,14 @@ def replay(files: tuple[Path, ...], only: tuple[str, ...], **delivery_options: A
     checked = check_files(files)
     unknown = sorted(set(only) - set(checked.by_type))
     if unknown:
+        import difflib
+
+        close = [difflib.get_close_matches(name, checked.by_type, n=1) for name in unknown]
+        hint = ", ".join(match[0] for match in close if match)
         raise ReplayError(
             f"--only {', '.join(unknown)}: no such events in FILES "
-            f"(they hold {', '.join(checked.by_type) or 'no events'})"
+            + (f"(did you mean {hint}?) " if hint else "")
+            + f"(they hold {', '.join(checked.by_type) or 'no events'})"
         )
     wanted = frozenset(only)
     count = sum(n for name, n in checked.by_type.items() if not wanted or name in wanted)
@@ -684,7 +689,7 @@ class _Delivery:
             last = f" (last error: {error})" if error else ""
             click.echo(
                 f"error: {sum(delivery.dead_lettered.values()) if delivery else 0} events could "
-                f"not be delivered; they are in {result.dead_letter_path}{last}",
+                f"not be delivered; they were appended to {result.dead_letter_path}{last}",
                 err=True,
             )
             sys.exit(1)
@@ -947,6 +952,8 @@ def validate(files: tuple[str, ...], lenient: bool, max_problems: int) -> None:
     """
     from .validate import validate_file
 
+    if not files and sys.stdin.isatty():
+        raise click.UsageError("give FILES to check, or pipe a stream in (- for standard input)")
     failed = False
     for name in files or ("-",):
         try:

@@ -197,6 +197,7 @@ def test_an_only_that_matches_nothing_is_an_error(tmp_path: Path) -> None:
     result = replay(GOLDEN, "--only", "grade_chnage", "--to", tmp_path / "out.jsonl", cwd=tmp_path)
     assert result.returncode == 2
     assert "--only grade_chnage: no such events in FILES" in result.stderr
+    assert "(did you mean grade_change?)" in result.stderr
     assert "grade_change" in result.stderr  # what the files do hold
     assert not (tmp_path / "out.jsonl").exists()
 

@@ -62,3 +62,25 @@ def test_schemas_are_exported_and_are_valid_schemas(tmp_path: Path) -> None:
     assert emitted <= names and "_common" in names
     for path in files:
         jsonschema.Draft202012Validator.check_schema(json.loads(path.read_text()))
+
+
+def test_no_files_and_a_terminal_for_stdin_is_a_usage_error() -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    controller, terminal = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "simulator", "validate"],
+            stdin=terminal,
+            capture_output=True,
+            text=True,
+            timeout=30,  # it used to wait for a stream typed in
+        )
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    assert result.returncode == 2
+    assert "give FILES to check, or pipe a stream in" in result.stderr
