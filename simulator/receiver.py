@@ -87,6 +87,11 @@ class Rejected(Exception):
         self.reason = reason
 
 
+def error_body(reason: str) -> bytes:
+    """The JSON answer to a request that was not accepted: the reason, for senders to show."""
+    return orjson.dumps({"ok": False, "error": reason})
+
+
 def _is_event(value: Any) -> bool:
     return (
         isinstance(value, dict)
@@ -181,20 +186,20 @@ class Receiver:
         route = path.split("?", 1)[0]
         if method == "GET" and route == "/jwks":
             if self.config.jwks is None:
-                return 404, b'{"error":"no keys configured"}'
+                return 404, error_body("no keys configured")
             return 200, orjson.dumps(self.config.jwks)
         if method == "GET" and route == "/stats":
             return 200, orjson.dumps(self.stats.as_dict())
         if method != "POST":
-            return 405, b'{"error":"POST events here"}'
+            return 405, error_body("POST events here")
         if self.config.fail_rate and self._rng.random() < self.config.fail_rate:
             self.stats.injected_failures += 1
-            return 500, b'{"error":"injected failure"}'
+            return 500, error_body("injected failure")
         try:
             events, verified = decode_payload(body, self.config.verifier)
         except Rejected as exc:
             self.stats.rejected[exc.reason] += 1
-            return exc.status, orjson.dumps({"error": exc.reason})
+            return exc.status, error_body(exc.reason)
         self.stats.verified += verified
         for event in events:
             name = event["metadata"]["event_name"]
@@ -304,7 +309,7 @@ class _Connection(asyncio.Protocol):
     def _fail(self, status: int) -> None:
         self._receiver.stats.rejected[REASONS[status].lower()] += 1
         self._buffer.clear()
-        self._respond(status, orjson.dumps({"error": REASONS[status]}), keep_alive=False)
+        self._respond(status, error_body(REASONS[status]), keep_alive=False)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._transport = None

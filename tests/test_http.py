@@ -20,6 +20,7 @@ from joserfc.jwk import KeySet, RSAKey
 from simulator.signing import (
     Signer,
     generate_key,
+    jwks,
     kid_beside,
     load_private_key,
     private_pem,
@@ -297,3 +298,41 @@ def test_rate_pacing_is_close_to_the_target(server_factory: type[Server], tmp_pa
     # 150 events at 100/s are due over 1.49 s: the run cannot be faster than the schedule.
     assert stats["seconds"] >= 1.45 and time.monotonic() - started >= 1.45
     assert stats["target_rate"] == 100.0 and stats["events_delivered"] == 150
+
+
+# --- what the receiver refuses, and why -------------------------------------------------------
+
+EVENT = b'{"metadata":{"event_name":"x"},"body":{}}'
+
+
+def refusal(response: httpx.Response) -> tuple[int, object]:
+    """A refused POST's status and the reason its JSON body gives."""
+    body = response.json()
+    assert body["ok"] is False, body
+    return response.status_code, body["error"]
+
+
+def test_a_refusal_carries_its_reason(server_factory: type[Server], tmp_path: Path) -> None:
+    known, stranger = generate_key(), generate_key()
+    (tmp_path / "jwks.json").write_bytes(orjson.dumps(jwks([("known", known.public_key())])))
+    server = server_factory("--jwks", tmp_path / "jwks.json", "--issuer", "https://a.example")
+    with httpx.Client() as client:
+        forged = Signer(stranger, kid="known", issuer="https://a.example").sign(EVENT)
+        status, reason = refusal(client.post(server.url, content=forged))
+        assert status == 401 and reason == "bad signature: Signature verification failed"
+        unknown = Signer(known, kid="other", issuer="https://a.example").sign(EVENT)
+        assert refusal(client.post(server.url, content=unknown)) == (
+            401,
+            "bad signature: unknown key id 'other'",
+        )
+        elsewhere = Signer(known, kid="known", issuer="https://b.example").sign(EVENT)
+        status, reason = refusal(client.post(server.url, content=elsewhere))
+        assert status == 401 and "issuer" in str(reason).lower()
+        not_event = Signer(known, kid="known", issuer="https://a.example").sign(b'{"body":{}}')
+        assert refusal(client.post(server.url, content=not_event)) == (
+            400,
+            "not a Canvas event: expected {metadata: {event_name}, body}",
+        )
+        assert refusal(client.get(server.base + "/events")) == (405, "POST events here")
+    assert server.stats()["events"] == 0
+
