@@ -303,6 +303,8 @@ def test_rate_pacing_is_close_to_the_target(server_factory: type[Server], tmp_pa
 # --- what the receiver refuses, and why -------------------------------------------------------
 
 EVENT = b'{"metadata":{"event_name":"x"},"body":{}}'
+UNSIGNED = "unsigned payload, but the receiver verifies signatures (--verify-key / --jwks)"
+NOT_A_PAYLOAD = "neither a JSON event nor a JWT"
 
 
 def refusal(response: httpx.Response) -> tuple[int, object]:
@@ -310,6 +312,60 @@ def refusal(response: httpx.Response) -> tuple[int, object]:
     body = response.json()
     assert body["ok"] is False, body
     return response.status_code, body["error"]
+
+
+@pytest.mark.parametrize("how", ["--verify-key", "--jwks"])
+def test_a_verifying_receiver_refuses_unsigned_events(
+    server_factory: type[Server], tmp_path: Path, how: str
+) -> None:
+    key = generate_key()
+    if how == "--verify-key":
+        keyfile = tmp_path / "key.pub.pem"
+        keyfile.write_bytes(public_pem(key.public_key()))
+    else:
+        keyfile = tmp_path / "jwks.json"
+        keyfile.write_bytes(orjson.dumps(jwks([("k1", key.public_key())])))
+    server = server_factory(how, keyfile)
+    signed = Signer(key, kid="k1").sign(EVENT)
+    with httpx.Client() as client:
+        assert refusal(client.post(server.url, content=EVENT)) == (401, UNSIGNED)
+        assert refusal(client.post(server.url, content=b"[%b,%b]" % (EVENT, EVENT))) == (
+            401,
+            UNSIGNED,
+        )
+        # A batch with one unsigned event among signed ones is refused whole.
+        mixed = b'["%b",%b]' % (signed.encode(), EVENT)
+        assert refusal(client.post(server.url, content=mixed)) == (401, UNSIGNED)
+        assert client.post(server.url, content=signed).status_code == 200
+    stats = server.stats()
+    assert stats["events"] == 1 and stats["signatures_verified"] == 1
+    assert stats["rejected"] == {UNSIGNED: 3}
+    server.stop()
+    assert server.received() == [orjson.loads(EVENT)]
+
+
+def test_a_body_that_is_neither_json_nor_a_jwt_is_called_so(
+    server_factory: type[Server], tmp_path: Path
+) -> None:
+    key = generate_key()
+    (tmp_path / "key.pub.pem").write_bytes(public_pem(key.public_key()))
+    token = Signer(key, kid=None).sign(EVENT)
+    plain = server_factory()
+    verifying = server_factory("--verify-key", tmp_path / "key.pub.pem")
+    with httpx.Client() as client:
+        for server in (plain, verifying):
+            for junk in (b"hello", b'"hello"', b"a.b", b"a.b.c.d", b"<xml/>", b'["hello"]'):
+                response = client.post(server.url, content=junk)
+                assert refusal(response) == (400, NOT_A_PAYLOAD), junk
+        # Only what looks like a JWT, bare or JSON-quoted, is called a signed payload.
+        no_key = "signed payload but no --verify-key / --jwks given"
+        assert refusal(client.post(plain.url, content=token)) == (401, no_key)
+        assert refusal(client.post(plain.url, content=b'"%b"' % token.encode())) == (401, no_key)
+        status, reason = refusal(client.post(verifying.url, content=b"e30.e30.c2ln"))
+        assert status == 401 and str(reason).startswith("bad signature: ")
+        assert client.post(verifying.url, content=token).status_code == 200
+    assert plain.stats()["rejected"] == {NOT_A_PAYLOAD: 6, no_key: 2}
+    assert verifying.stats()["rejected"] == {NOT_A_PAYLOAD: 6, reason: 1}
 
 
 def test_a_refusal_carries_its_reason(server_factory: type[Server], tmp_path: Path) -> None:
