@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -17,6 +18,7 @@ import pytest
 from joserfc import jwt as jose_jwt
 from joserfc.jwk import KeySet, RSAKey
 
+from simulator.receiver import FLUSH_AFTER_S, Receiver, ReceiverConfig
 from simulator.signing import (
     Signer,
     generate_key,
@@ -392,3 +394,47 @@ def test_a_refusal_carries_its_reason(server_factory: type[Server], tmp_path: Pa
         assert refusal(client.get(server.base + "/events")) == (405, "POST events here")
     assert server.stats()["events"] == 0
 
+
+# --- the --out file keeps up ------------------------------------------------------------------
+
+
+def test_the_out_file_is_complete_soon_after_the_last_answer(
+    server_factory: type[Server],
+) -> None:
+    server = server_factory()
+    with httpx.Client() as client:
+        for index in range(40):
+            event = b'{"metadata":{"event_name":"e%d"},"body":{}}' % index
+            assert client.post(server.url, content=event).status_code == 200
+    # No further request and no stop: the receiver flushes on its own once idle.
+    deadline = time.monotonic() + 5
+    while len(server.out.read_bytes().splitlines()) < 40 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.stats()["events"] == 40
+    assert [e["metadata"] for e in server.received()] == [  # type: ignore[index]
+        {"event_name": f"e{index}"} for index in range(40)
+    ]
+
+
+def test_every_answered_event_is_in_the_out_file_within_0_2_s(tmp_path: Path) -> None:
+    """The documented bound, checked in process: timers run in deadline order, so no flake."""
+    assert FLUSH_AFTER_S <= 0.2
+    out = tmp_path / "out.jsonl"
+
+    async def scenario() -> list[int]:
+        receiver = Receiver(ReceiverConfig(port=0, out=out))
+        await receiver.start()
+        seen = []
+        try:
+            url = f"http://127.0.0.1:{receiver.port}/events"
+            async with httpx.AsyncClient() as client:
+                for _ in range(3):
+                    for _ in range(25):
+                        assert (await client.post(url, content=EVENT)).status_code == 200
+                    await asyncio.sleep(0.2)
+                    seen.append(out.read_bytes().count(b"\n"))
+        finally:
+            await receiver.stop()
+        return seen
+
+    assert asyncio.run(scenario()) == [25, 50, 75]
