@@ -66,7 +66,7 @@ def live_progress(*, enabled: bool) -> Iterator[Callable[[int], None] | None]:
         return
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("simulating: 0 events")
+        task = progress.add_task("building the courses and their people")
 
         def update(count: int) -> None:
             progress.update(task, description=f"simulating: {count:,} events")
