@@ -784,13 +784,13 @@ def parse_scenario(
         raise located.error(
             "give either course (one course) or courses (several), not both", ("courses",)
         )
-    resolve_params(located, overrides or {})
+    from_set = resolve_params(located, overrides or {})
     expand_repeats(located)
     _precheck_steps(located)
     try:
         scenario = Scenario.model_validate(located.data)
     except ValidationError as exc:
-        raise _first_error(exc, located) from None
+        raise _first_error(exc, located, from_set) from None
     return scenario, located
 
 
@@ -823,8 +823,14 @@ def _check_reserved(located: Located, name: str, path: tuple[str | int, ...]) ->
         )
 
 
-def resolve_params(located: Located, overrides: Mapping[str, str]) -> None:
-    """Replace ``${name}`` by the scenario's params (a whole ``${name}`` keeps its type)."""
+def resolve_params(
+    located: Located, overrides: Mapping[str, str]
+) -> dict[tuple[str | int, ...], str]:
+    """Replace ``${name}`` by the scenario's params (a whole ``${name}`` keeps its type).
+
+    Returns where a ``--set`` value went: path -> ``--set name=value``, so that an error there
+    can say where the value came from.
+    """
     data = located.data
     params = data.get("params", {})
     if not isinstance(params, dict):
@@ -847,6 +853,7 @@ def resolve_params(located: Located, overrides: Mapping[str, str]) -> None:
         except yaml.YAMLError:
             values[name] = raw
     data["params"] = values
+    from_set: dict[tuple[str | int, ...], str] = {}
 
     def substitute(value: Any, path: tuple[str | int, ...]) -> Any:
         if isinstance(value, dict):
@@ -862,6 +869,8 @@ def resolve_params(located: Located, overrides: Mapping[str, str]) -> None:
             if name not in values:
                 declared = ", ".join(sorted(values)) or "none"
                 raise located.error(f"unknown parameter ${{{name}}} (params: {declared})", path)
+            if name in overrides:
+                from_set[path] = f"--set {name}={overrides[name]}"
         whole = _PARAM.fullmatch(value)
         if whole and whole.group(1) not in RESERVED_PARAMS:
             return values[whole.group(1)]
@@ -873,6 +882,7 @@ def resolve_params(located: Located, overrides: Mapping[str, str]) -> None:
     for key in list(data):
         if key != "params":
             data[key] = substitute(data[key], (key,))
+    return from_set
 
 
 REPEAT_KEYS = frozenset({"repeat", "every", "at", "steps"})
@@ -1059,7 +1069,11 @@ def _key_error(error: Any) -> bool:
     return kind == "extra_forbidden" or (kind == "missing" and not isinstance(loc[-1], int))
 
 
-def _first_error(exc: ValidationError, located: Located) -> ScenarioError:
+def _first_error(
+    exc: ValidationError,
+    located: Located,
+    from_set: Mapping[tuple[str | int, ...], str],
+) -> ScenarioError:
     errors = exc.errors(include_url=False)
     error = min(errors, key=_rank(errors))
     keyed = error["type"] in ("extra_forbidden", "missing")
@@ -1081,6 +1095,9 @@ def _first_error(exc: ValidationError, located: Located) -> ScenarioError:
         given = error.get("input")
         if isinstance(given, (str, int, float)) and repr(given) not in message:
             message += f" (got {given!r})"
+    setting = next((v for k, v in from_set.items() if path[: len(k)] == k), None)
+    if setting is not None:
+        message += f"; the value comes from {setting}"
     return located.error(message, path)
 
 

@@ -160,6 +160,16 @@ def test_params_substitute_with_their_types_and_set_overrides() -> None:
     assert scenario.course.students == 40 and scenario.course.name == "Chem 101"
 
 
+def test_an_error_in_a_set_value_says_it_came_from_set() -> None:
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(PARAMS, "p.yaml", {"students": "abc"})
+    message = str(caught.value)
+    assert message.startswith("p.yaml:") and "the value comes from --set students=abc" in message
+    with pytest.raises(ScenarioError) as unchanged:  # the same mistake written in the file
+        parse_scenario(PARAMS.replace("students: 4", "students: abc"), "p.yaml")
+    assert "--set" not in str(unchanged.value)
+
+
 def test_unknown_parameters_are_errors() -> None:
     with pytest.raises(ScenarioError, match=r"--set colour: the scenario declares no such"):
         parse_scenario(PARAMS, "p.yaml", {"colour": "red"})
