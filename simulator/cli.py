@@ -670,11 +670,15 @@ class _Delivery:
         if not self.quiet and result.delivery is not None and self.urls:
             print_delivery(result)
 
-    def interrupted(self, code: int = 130) -> NoReturn:
-        """Say what an interrupted run kept (output files are kept only when it completes)."""
+    def interrupted(self, code: int = 130, *, announced: bool = False) -> NoReturn:
+        """Say what an interrupted run kept (output files are kept only when it completes);
+        ``announced``: the delivery summary already said it was interrupted."""
         files = [path for path in self.paths if path != "-"]
-        kept = f"; not kept: {', '.join(files)} (a file is kept only when the run completes)"
-        click.echo(f"interrupted{kept if files else ''}", err=True)
+        kept = f"not kept: {', '.join(files)} (a file is kept only when the run completes)"
+        if files:
+            click.echo(kept if announced else f"interrupted; {kept}", err=True)
+        elif not announced:
+            click.echo("interrupted", err=True)
         sys.exit(code)
 
     def finish(self, result: RunResult) -> None:
@@ -683,7 +687,8 @@ class _Delivery:
         if self.stats_json is not None and delivery is not None:
             _write_json(self.stats_json, delivery.as_dict())
         if delivery is not None and delivery.interrupted_by:
-            self.interrupted(130 if delivery.interrupted_by == "SIGINT" else 143)
+            code = 130 if delivery.interrupted_by == "SIGINT" else 143
+            self.interrupted(code, announced=True)
         if result.dead_letter_path is not None:
             error = delivery.last_error if delivery else None
             last = f" (last error: {error})" if error else ""

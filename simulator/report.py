@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import sys
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -163,25 +165,48 @@ class _Status:
         return self._describe()
 
 
+PLAIN_STATUS_EVERY_S = 10.0
+
+
 @contextmanager
-def live_delivery(stats: DeliveryStats, *, enabled: bool) -> Iterator[None]:
-    """Sent, rate, in flight, retries and errors, live on stderr when it is a terminal."""
-    console = Console(stderr=True)
-    if not enabled or not console.is_terminal:
+def live_delivery(
+    stats: DeliveryStats, *, enabled: bool, plain_every_s: float = PLAIN_STATUS_EVERY_S
+) -> Iterator[None]:
+    """Sent, rate, in flight, retries and errors, live on stderr when it is a terminal; when
+    it is not (a log, CI), the same as a plain line every ``plain_every_s`` seconds, so a long
+    run (or one retrying an unreachable consumer) is never silent until its summary."""
+    if not enabled:
         yield
         return
 
     def describe() -> str:
         delivered = sum(stats.delivered.values())
         elapsed = stats.elapsed or 1e-9
+        failing = f" | last error: {stats.last_error}" if stats.last_error else ""
         return (
             f"delivered {delivered:,} of {stats.generated:,} | {delivered / elapsed:,.0f}/s | "
             f"in flight {stats.in_flight} | retries {stats.retries:,} | "
-            f"dead-lettered {sum(stats.dead_lettered.values()):,}"
+            f"dead-lettered {sum(stats.dead_lettered.values()):,}{failing}"
         )
 
-    with Live(_Status(describe), console=console, refresh_per_second=4, transient=True):
+    console = Console(stderr=True)
+    if console.is_terminal:
+        with Live(_Status(describe), console=console, refresh_per_second=4, transient=True):
+            yield
+        return
+    done = threading.Event()
+
+    def report() -> None:  # reads counters the delivery loop updates; never changes them
+        while not done.wait(plain_every_s):
+            print(describe(), file=sys.stderr, flush=True)
+
+    reporter = threading.Thread(target=report, name="delivery-status", daemon=True)
+    reporter.start()
+    try:
         yield
+    finally:
+        done.set()
+        reporter.join()
 
 
 def print_plan(path: str, engine: Engine) -> None:

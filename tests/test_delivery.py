@@ -365,3 +365,21 @@ def test_a_retry_after_that_is_not_ascii_digits_is_ignored() -> None:
 )
 def test_the_reason_of_a_failed_answer(answer: bytes, reason: str) -> None:
     assert answer_reason(answer) == reason
+
+
+def test_without_a_terminal_delivery_status_is_a_plain_line_now_and_then(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from simulator.report import live_delivery
+
+    stats = DeliveryStats(generated=7, retries=3)
+    stats.last_error = "connection failed: ConnectionRefusedError(111, 'Connect call failed')"
+    with live_delivery(stats, enabled=True, plain_every_s=0.02):
+        time.sleep(0.2)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) >= 2  # several reports, not one at the end only
+    assert lines[0].startswith("delivered 0 of 7 | ") and "retries 3" in lines[0]
+    assert lines[0].endswith("| last error: " + stats.last_error)
+    with live_delivery(stats, enabled=False, plain_every_s=0.02):  # --quiet
+        time.sleep(0.1)
+    assert capsys.readouterr().err == ""

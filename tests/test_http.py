@@ -279,6 +279,7 @@ def test_sigint_stops_drains_and_reports(server_factory: type[Server], tmp_path:
     _, err = process.communicate(timeout=30)
     assert process.returncode == 130, err
     assert "interrupted by SIGINT" in err and "Traceback" not in err
+    assert err.count("interrupted") == 1  # said once, by the summary
     stats = orjson.loads(stats_path.read_bytes())
     generated = stats["events_generated"]
     assert 0 < generated < QUICKSTART_EVENTS  # generation stopped early
