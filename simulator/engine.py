@@ -7,11 +7,11 @@ per-student actions at simulated times; course score recomputes run as debounced
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from . import events as ev
 from .build import (
@@ -66,6 +66,8 @@ from .scenario import (
 )
 from .world import Assignment, AssignmentGroup, Enrollment, ScoreRow, Submission, User
 from .yamlsource import Located
+
+_T = TypeVar("_T")
 
 PRIORITY_SETUP = -1
 PRIORITY_JOB = 0
@@ -748,30 +750,35 @@ class CourseEngine:
 
     def _scores_for(self, user: User) -> CourseScores:
         inputs = self._inputs.setdefault(user.id, {})
-        groups = []
-        for group in self.course.groups:  # kept unless the cache is off
-            found = inputs.get(group.id)
-            if found is None:
-                found = self._group_input(group, user)
-                if self.CACHE_INPUTS:
-                    inputs[group.id] = found
-            groups.append(found)
+        groups = self._cached(inputs, self.course.groups, self._group_input, user)
         concluded = self.course.enrollments[user.id].workflow_state == "completed"
         # The per-student memo of group scores is bounded by the world's size, not the events'.
         memo = self._group_memos.setdefault(user.id, {})
         return course_scores(groups, weighted=self.course.weighted, concluded=concluded, memo=memo)
 
+    def _cached(
+        self,
+        table: dict[int, _T],
+        records: Iterable[Assignment] | Iterable[AssignmentGroup],
+        build: Callable[[Any, User], _T],
+        user: User,
+    ) -> list[_T]:
+        """``table[record.id]`` for each record, built by ``build(record, user)`` when missing
+        (and kept, unless the cache is off)."""
+        found_all = []
+        for record in records:
+            found = table.get(record.id)
+            if found is None:
+                found = build(record, user)
+                if self.CACHE_INPUTS:
+                    table[record.id] = found
+            found_all.append(found)
+        return found_all
+
     def _group_input(self, group: AssignmentGroup, user: User) -> GroupInput:
         """What the score calculator needs of one group for one student."""
         cached = self._assignment_inputs.setdefault(user.id, {})
-        assignments = []
-        for assignment in group.assignments:
-            found = cached.get(assignment.id)
-            if found is None:
-                found = self._assignment_input(assignment, user)
-                if self.CACHE_INPUTS:
-                    cached[assignment.id] = found
-            assignments.append(found)
+        assignments = self._cached(cached, group.assignments, self._assignment_input, user)
         return GroupInput(
             id=group.id,
             assignments=tuple(assignments),
