@@ -1092,6 +1092,7 @@ def _first_error(
     elif error["type"] == "missing":
         message = f"missing required key {str(error['loc'][-1])!r}"
     else:
+        message = _plain_words(error) or message
         given = error.get("input")
         if isinstance(given, (str, int, float)) and repr(given) not in message:
             message += f" (got {given!r})"
@@ -1099,6 +1100,49 @@ def _first_error(
     if setting is not None:
         message += f"; the value comes from {setting}"
     return located.error(message, path)
+
+
+# pydantic's error types, said in the scenario author's words.
+_PLAIN_WORDS = {
+    "int_parsing": "expected a whole number",
+    "int_type": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "decimal_parsing": "expected a number",
+    "decimal_type": "expected a number",
+    "float_parsing": "expected a number",
+    "float_type": "expected a number",
+    "bool_parsing": "expected true or false",
+    "bool_type": "expected true or false",
+    "string_type": "expected text",
+    "list_type": "expected a list, e.g. [a, b]",
+    "dict_type": "expected a mapping, e.g. {key: value}",
+    "model_type": "expected a mapping, e.g. {key: value}",
+    "datetime_parsing": "expected a date and time like 2024-09-02T08:00:00-06:00",
+    "datetime_from_date_parsing": "expected a date and time like 2024-09-02T08:00:00-06:00",
+    "datetime_type": "expected a date and time like 2024-09-02T08:00:00-06:00",
+}
+# Patterns of the scenario model, said as examples.
+_PATTERN_WORDS = {
+    r"^\d+(\.\d+)?%$": "expected a percentage like '8%'",
+    r"^[A-Za-z0-9_.\-]+$": "expected a key of letters, digits, '_', '.' or '-' (no spaces)",
+    r"^persona:[A-Za-z0-9_.\-]+$": "expected persona:NAME",
+}
+_BOUNDS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+
+
+def _plain_words(error: Any) -> str | None:
+    """The message for a pydantic error in plain words, or None to keep pydantic's."""
+    kind, context = error["type"], error.get("ctx") or {}
+    if kind in _PLAIN_WORDS:
+        return _PLAIN_WORDS[kind]
+    if kind == "literal_error":
+        return f"expected {context['expected']}"
+    if kind == "string_pattern_mismatch":
+        return _PATTERN_WORDS.get(context.get("pattern", ""))
+    bound = next((b for b in _BOUNDS if b in context), None)
+    if bound is not None:
+        return f"expected a number {_BOUNDS[bound]} {context[bound]}"
+    return None
 
 
 def _data_path(data: Any, loc: tuple[Any, ...], keyed: bool = True) -> tuple[str | int, ...]:

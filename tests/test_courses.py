@@ -166,7 +166,7 @@ def test_a_single_course_scenario_is_a_block_of_one() -> None:
         ),
         (
             START + "courses:\n  - count: 0\n",
-            "greater than or equal to 1",
+            "expected a number >= 1",
             ":3:",
         ),
         (
@@ -465,12 +465,12 @@ def test_grading_delays_follow_each_hand_in() -> None:
             "needs shortest <= longest",
             9,
         ),
-        ("- grade: {assignment: hw1, score: {beta: [0, 2]}}\n", "greater than 0", 9),
+        ("- grade: {assignment: hw1, score: {beta: [0, 2]}}\n", "expected a number > 0", 9),
         ("- grade: {assignment: hw1, score: {normal: [1]}}\n", "too few values: item 1", 9),
         ("- grade: {assignment: hw1, score: {unifrom: [1, 2]}}\n", "did you mean 'uniform'", 9),
-        ("- comment: {assignment: hw1, words: 0}\n", "greater than or equal to 1", 9),
+        ("- comment: {assignment: hw1, words: 0}\n", "expected a number >= 1", 9),
         ("- comment: {assignment: hw1, count: {uniform: [3, 1]}}\n", "fewest <= most", 9),
-        ("- submit: {assignment: hw1, missing: half}\n", "should match pattern", 9),
+        ("- submit: {assignment: hw1, missing: half}\n", "expected a percentage like '8%'", 9),
         ("- submit: {assignment: hw0, before_due: 1d}\n", "'hw0' has none", 9),
     ],
 )
@@ -615,7 +615,7 @@ def test_a_list_item_may_include_several_files_and_an_empty_one(tmp_path: Path) 
         (START + "params: {i: 3}\n", "'i' is reserved"),
         (
             START + "courses: [{students: {uniform: [1, 2000000]}}]\n",
-            "less than or equal to 1000000",
+            "expected a number <= 1000000",
         ),
         (
             START + "courses: [{count: 2, teachers: [{key: t, login: ada}]}]\n",
@@ -633,7 +633,7 @@ def test_a_list_item_may_include_several_files_and_an_empty_one(tmp_path: Path) 
         ),
         (
             START + "courses:\n  - {count: 100001}\n",
-            "courses[0].count: Input should be less than or equal to 100000",
+            "courses[0].count: expected a number <= 100000",
         ),
         (
             START + "course: {groups: [{key: g, assignments: [{key: a}]}]}\n"

@@ -221,3 +221,36 @@ def test_repeat_blocks_unroll_with_the_iteration_number() -> None:
 def test_repeat_block_mistakes_are_located(change: tuple[str, str], expected: str) -> None:
     with pytest.raises(ScenarioError, match=re.escape(expected)):
         parse_scenario(REPEAT.replace(*change), "r.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("seed: abc\n", "s.yaml:2:1: seed: expected a whole number (got 'abc')"),
+        ("course: {students: 2.5}\n", "course.students: expected a whole number (got 2.5)"),
+        (
+            "course: {groups: [{key: hw, assignments: [{key: a, points: ten}]}]}\n",
+            "points: expected a number (got 'ten')",
+        ),
+        (
+            "course: {groups: [{key: home work}]}\n",
+            "key: expected a key of letters, digits, '_', '.' or '-' (no spaces)",
+        ),
+        ("course: {students: -1}\n", "course.students: expected a number >= 0 (got -1)"),
+        (
+            "course: {groups: [{key: hw, assignments: [{key: a, grading_type: stars}]}]}\n",
+            "grading_type: expected 'points', 'percent',",
+        ),
+    ],
+)
+def test_value_errors_are_in_plain_words(text: str, expected: str) -> None:
+    message = str(error_of(HEAD + text))
+    assert expected in message, message
+    assert "Input should" not in message and "pattern" not in message
+
+
+def test_a_bad_start_says_what_a_time_looks_like() -> None:
+    message = str(error_of("start: tomorrow\n"))
+    assert "start: expected a date and time like 2024-09-02T08:00:00-06:00 (got 'tomorrow')" in (
+        message
+    )
