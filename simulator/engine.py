@@ -653,13 +653,21 @@ class CourseEngine:
             grader, "POST", f"/courses/{course_id}/gradebook/update_submission", referrer
         )
 
-    def _student_enrollment(self, step: _Step, user: User) -> Enrollment:
+    def _student_enrollment(
+        self, step: _Step, user: User, *, dropped_ok: bool = False
+    ) -> Enrollment:
+        """The student's enrollment; a located error when there is none, or when the student
+        was dropped (unless ``dropped_ok``: dropping again changes nothing)."""
         enrollment = self.course.enrollments.get(user.id)
         if enrollment is None or not enrollment.is_student:
             raise self._error(
                 step,
                 f"student {user.key!r} is not enrolled at this point; add an enroll step before it",
                 step.action,
+            )
+        if enrollment.workflow_state == "deleted" and not dropped_ok:
+            raise self._error(
+                step, f"student {user.key!r} was dropped (a drop step came before)", step.action
             )
         return enrollment
 
@@ -1219,7 +1227,7 @@ class CourseEngine:
     def _change_enrollment(self, step: _Step, user: User | None, state: str) -> None:
         """A teacher concludes or removes a student: enrollment_updated, then its state row."""
         assert user is not None
-        enrollment = self._student_enrollment(step, user)
+        enrollment = self._student_enrollment(step, user, dropped_ok=state == "deleted")
         if enrollment.workflow_state == state:
             return
         teacher = self._grader(None)

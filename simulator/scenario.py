@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -68,16 +68,29 @@ Duration = Annotated[
 ]
 
 
+_DATE = re.compile(r"\s*\d{4}-\d\d-\d\d")
+TIMESTAMP_EXAMPLE = "2024-09-05T23:59:00-06:00 (or ...Z for UTC)"
+
+
 def _when(value: object) -> object:
-    """An absolute timestamp stays a datetime; anything else is an offset from the start."""
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
+    """An absolute timestamp (with its UTC offset) stays a datetime; anything else is an offset
+    from the start. ValueError says which form was meant and what it lacks."""
+    moment = value
+    if isinstance(value, str) and _DATE.match(value):
         try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
-            pass
-    return parse_duration_ms(value)
+            raise ValueError(f"expected a timestamp like {TIMESTAMP_EXAMPLE}") from None
+    if isinstance(moment, date) and not isinstance(moment, datetime):
+        raise ValueError(f"a date needs a time and its UTC offset, e.g. {TIMESTAMP_EXAMPLE}")
+    if isinstance(moment, datetime):
+        if moment.tzinfo is None:
+            raise ValueError(f"a timestamp needs its UTC offset, e.g. {TIMESTAMP_EXAMPLE}")
+        return moment
+    try:
+        return parse_duration_ms(value)
+    except ValueError as exc:
+        raise ValueError(f"{exc}; or a timestamp like {TIMESTAMP_EXAMPLE}") from None
 
 
 When = Annotated[

@@ -111,7 +111,13 @@ def _convert(
             _convert(loader, item, (*path, index), positions, file)
             for index, item in enumerate(node.value)
         ]
-    value = loader.construct_object(node, deep=True)
+    try:
+        value = loader.construct_object(node, deep=True)
+    except ValueError as exc:  # a scalar that looks like a timestamp but is not a real one
+        raise yaml.MarkedYAMLError(
+            problem=f"{node.value!r} is not a valid {node.tag.rsplit(':', 1)[-1]} ({exc})",
+            problem_mark=node.start_mark,
+        ) from None
     if isinstance(value, str) and _SURROGATES.search(value):
         value = _join_surrogates(value, node)
     return value

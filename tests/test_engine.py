@@ -563,6 +563,25 @@ def test_conclude_and_drop() -> None:
     assert (last[2]["body"]["current_score"], last[2]["body"]["final_score"]) == (85.0, 85.0)
 
 
+@pytest.mark.parametrize(
+    "step",
+    [
+        "- grade: {assignment: a1, students: [bob], score: 3}",
+        "- submit: {assignment: a1, students: [bob]}",
+        "- override_grade: {students: [bob], score: 90}",
+        "- conclude: {students: [bob]}",
+    ],
+)
+def test_a_dropped_student_cannot_be_acted_on(step: str) -> None:
+    with pytest.raises(ScenarioError, match=r"student 'bob' was dropped \(a drop step came"):
+        simulate(f"- drop: {{students: [bob]}}\n{step}\n")
+
+
+def test_dropping_twice_changes_nothing() -> None:
+    events = simulate("- drop: {students: [bob]}\n- drop: {students: [bob]}\n")
+    assert names(events).count("enrollment_updated") == 1
+
+
 PERSONAS = """start: 2024-09-02T08:00:00Z
 setup_events: false
 course:

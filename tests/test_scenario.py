@@ -254,3 +254,39 @@ def test_a_bad_start_says_what_a_time_looks_like() -> None:
     assert "start: expected a date and time like 2024-09-02T08:00:00-06:00 (got 'tomorrow')" in (
         message
     )
+
+
+ONE_ASSIGNMENT = HEAD + "course: {groups: [{key: g, assignments: [{key: a, due: DUE}]}]}\n"
+
+
+@pytest.mark.parametrize(
+    ("due", "expected"),
+    [
+        ("2024-09-05T23:59:00", "due: a timestamp needs its UTC offset, e.g. 2024-09-05T23:59"),
+        ('"2024-09-05T23:59"', "due: a timestamp needs its UTC offset"),
+        ("2024-09-05", "due: a date needs a time and its UTC offset"),
+        ("2024-13-45T00:00:00Z", "'2024-13-45T00:00:00Z' is not a valid timestamp (month must"),
+        ('"2024-13-45T00:00:00Z"', "due: expected a timestamp like 2024-09-05T23:59:00-06:00"),
+        ("soon", "got 'soon'; or a timestamp like 2024-09-05T23:59:00-06:00"),
+    ],
+)
+def test_timestamps_without_an_offset_or_impossible_are_located_errors(
+    due: str, expected: str
+) -> None:
+    message = str(error_of(ONE_ASSIGNMENT.replace("DUE", due)))
+    assert message.startswith("s.yaml:2:") and expected in message, message
+
+
+def test_a_step_time_without_an_offset_is_a_located_error() -> None:
+    text = (
+        ONE_ASSIGNMENT.replace("DUE", "3d")
+        + "steps:\n  - enroll: {}\n  - at: 2024-09-03T09:00:00\n    submit: {assignment: a}\n"
+    )
+    message = str(error_of(text))
+    assert message.startswith("s.yaml:5:5: steps[1].at: a timestamp needs its UTC offset"), message
+
+
+def test_timestamps_with_an_offset_and_offsets_from_the_start_are_fine() -> None:
+    for due in ("2024-09-05T23:59:00-06:00", "2024-09-05T23:59:00Z", '"2024-09-05T23:59Z"', "3d"):
+        scenario, _ = parse_scenario(ONE_ASSIGNMENT.replace("DUE", due), "s.yaml")
+        assert scenario.course is not None
