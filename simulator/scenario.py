@@ -799,6 +799,7 @@ def parse_scenario(
         )
     from_set = resolve_params(located, overrides or {})
     expand_repeats(located)
+    _refuse_stray_index(located.data, (), located)
     _precheck_steps(located)
     try:
         scenario = Scenario.model_validate(located.data)
@@ -919,6 +920,20 @@ def _at(data: Any, path: tuple[str | int, ...]) -> Any:
     for part in path:
         data = data[part]
     return data
+
+
+def _refuse_stray_index(value: Any, path: tuple[str | int, ...], located: Located) -> None:
+    """After unrolling, a ``${n}`` left anywhere was written outside a repeat block."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_stray_index(item, (*path, str(key)), located)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_stray_index(item, (*path, index), located)
+    elif isinstance(value, str) and "${n}" in value:
+        raise located.error(
+            "${n} (the iteration number) is only defined in the steps of a repeat block", path
+        )
 
 
 def expand_repeats(located: Located) -> None:

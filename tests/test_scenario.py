@@ -290,3 +290,14 @@ def test_timestamps_with_an_offset_and_offsets_from_the_start_are_fine() -> None
     for due in ("2024-09-05T23:59:00-06:00", "2024-09-05T23:59:00Z", '"2024-09-05T23:59Z"', "3d"):
         scenario, _ = parse_scenario(ONE_ASSIGNMENT.replace("DUE", due), "s.yaml")
         assert scenario.course is not None
+
+
+def test_the_iteration_number_outside_a_repeat_block_is_a_located_error() -> None:
+    text = (
+        ONE_ASSIGNMENT.replace("DUE", "3d")
+        + 'steps:\n  - enroll: {}\n  - submit: {assignment: "a${n}"}\n'
+    )
+    message = str(error_of(text))
+    assert message.startswith("s.yaml:5:14: steps[1].submit.assignment: ${n} (the iteration"), (
+        message
+    )
