@@ -274,8 +274,8 @@ class CourseEngine:
             if start < earliest:
                 raise self._error(
                     step,
-                    "this step starts before the previous step has finished; "
-                    "use a later 'at', or 'after' instead",
+                    f"this step starts at {event_time(start)}, before the previous step has "
+                    f"finished (at {event_time(earliest)}); use a later 'at', or 'after' instead",
                     "at",
                 )
         elif index == 0:
@@ -493,7 +493,13 @@ class CourseEngine:
             if action == "update_group":
                 self._check_group(step, params, groups)
             if action == "comment" and params.author not in ("student", "teacher", *users):
-                raise self._error(step, f"unknown author {params.author!r}", action, "author")
+                raise self._error(
+                    step,
+                    f"unknown author {params.author!r} (expected student, teacher, or a "
+                    "teacher's, TA's or student's key)",
+                    action,
+                    "author",
+                )
 
     def _check_creation(
         self,

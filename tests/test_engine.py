@@ -622,3 +622,20 @@ def test_persona_mistakes_are_located() -> None:
     scenario, located = parse_scenario(no_persona, "p.yaml")
     with pytest.raises(ScenarioError, match="has no persona"):
         run_scenario(scenario, located, [MemorySink()])
+
+
+def test_a_step_that_starts_too_early_says_both_times() -> None:
+    steps = (
+        "- over: 2d\n  submit: {assignment: a1}\n"
+        "- at: 2024-09-03T08:00:00Z\n  grade: {assignment: a1, score: 5}\n"
+    )
+    with pytest.raises(ScenarioError) as caught:
+        simulate(steps)
+    message = str(caught.value)
+    assert "this step starts at 2024-09-03T08:00:00.000Z, before the previous step" in message
+    assert "has finished (at 2024-09-04T" in message  # two days of hand-ins after the start
+
+
+def test_an_unknown_comment_author_lists_what_is_expected() -> None:
+    with pytest.raises(ScenarioError, match=r"unknown author 'nobody' \(expected student, teacher"):
+        simulate("- comment: {assignment: a1, author: nobody}\n")
