@@ -724,11 +724,12 @@ class CourseEngine:
             drawn = max(Decimal(str(round(fraction * float(points) * 2) / 2)), Decimal(0))
             return drawn.normalize() if extra_credit else min(drawn, points).normalize()
         if isinstance(spec, str):  # "85%"
-            return (points * Decimal(spec[:-1]) / 100).quantize(CENT, ROUND_HALF_UP).normalize()
-        if isinstance(spec, float):
+            score = (points * Decimal(spec[:-1]) / 100).quantize(CENT, ROUND_HALF_UP).normalize()
+        elif isinstance(spec, float):
             score = Decimal(str(spec))
             if score < 0:
                 raise self._error(step, f"score {spec} is negative", step.action, "score")
+        if isinstance(spec, (str, float)):
             if score > points and not extra_credit:
                 raise self._error(
                     step,

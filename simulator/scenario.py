@@ -118,7 +118,10 @@ def _at_most_all(value: str) -> str:
     return value
 
 
+# A share of something (students, hand-ins): at most 100%.
 Percent = Annotated[str, Field(pattern=r"^\d+(\.\d+)?%$"), AfterValidator(_at_most_all)]
+# A score as a percentage of the points possible: above 100% with extra_credit.
+ScorePercent = Annotated[str, Field(pattern=r"^\d+(\.\d+)?%$")]
 Key = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
 
 
@@ -317,7 +320,7 @@ class Beta(Model):
 
 
 Score = Annotated[
-    float | Percent | Literal["persona"] | Uniform | Normal | Beta, BeforeValidator(_score)
+    float | ScorePercent | Literal["persona"] | Uniform | Normal | Beta, BeforeValidator(_score)
 ]
 
 

@@ -639,3 +639,13 @@ def test_a_step_that_starts_too_early_says_both_times() -> None:
 def test_an_unknown_comment_author_lists_what_is_expected() -> None:
     with pytest.raises(ScenarioError, match=r"unknown author 'nobody' \(expected student, teacher"):
         simulate("- comment: {assignment: a1, author: nobody}\n")
+
+
+def test_a_percentage_score_above_100_needs_extra_credit() -> None:
+    with pytest.raises(ScenarioError, match=r"score 150% is above the 10 points possible; set"):
+        simulate('- grade: {assignment: a1, students: [ann], score: "150%"}\n')
+    events = simulate(
+        '- grade: {assignment: a1, students: [ann], score: "150%", extra_credit: true}\n'
+    )
+    change = next(e["body"] for e in events if names([e]) == ["grade_change"])
+    assert change["score"] == 15.0 and change["points_possible"] == 10.0
