@@ -52,6 +52,10 @@ def format_path(path: Sequence[str | int]) -> str:
     return text
 
 
+# ${ not just after a quote: in a flow collection YAML reads its { as a mapping's start.
+_UNQUOTED_PARAM = re.compile(r"""(?<!["'])\$\{""")
+
+
 def load_yaml(text: str, file: str) -> Located:
     """Parse ``text`` with the safe loader; raise ScenarioError with a position on bad YAML."""
     loader = yaml.SafeLoader(text)
@@ -63,6 +67,9 @@ def load_yaml(text: str, file: str) -> Located:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
+        lines = text.splitlines()
+        if mark and mark.line < len(lines) and _UNQUOTED_PARAM.search(lines[mark.line]):
+            problem += ' (inside [...] or {...}, quote a ${param}: "${name}")'
         raise ScenarioError(
             f"invalid YAML: {problem}",
             file=file,

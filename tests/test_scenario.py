@@ -301,3 +301,12 @@ def test_the_iteration_number_outside_a_repeat_block_is_a_located_error() -> Non
     assert message.startswith("s.yaml:5:14: steps[1].submit.assignment: ${n} (the iteration"), (
         message
     )
+
+
+def test_an_unquoted_param_in_a_flow_mapping_gets_a_hint() -> None:
+    text = HEAD + "params: {x: 5}\ncourse: {students: ${x}}\n"
+    message = str(error_of(text))
+    assert message.startswith("s.yaml:3:21: invalid YAML:"), message
+    assert 'quote a ${param}: "${name}"' in message
+    scenario, _ = parse_scenario(text.replace("${x}}", '"${x}"}'), "s.yaml")
+    assert scenario.course is not None and scenario.course.students == 5
