@@ -763,9 +763,14 @@ class CourseEngine:
 
     # --- scores -------------------------------------------------------------------------
 
-    def _scores_for(self, user: User) -> CourseScores:
+    def score_inputs(self, user: User) -> list[GroupInput]:
+        """The score calculator's input for ``user``: each group, with its assignments and the
+        student's submissions as they are now."""
         inputs = self._inputs.setdefault(user.id, {})
-        groups = self._cached(inputs, self.course.groups, self._group_input, user)
+        return self._cached(inputs, self.course.groups, self._group_input, user)
+
+    def _scores_for(self, user: User) -> CourseScores:
+        groups = self.score_inputs(user)
         concluded = self.course.enrollments[user.id].workflow_state == "completed"
         # The per-student memo of group scores is bounded by the world's size, not the events'.
         memo = self._group_memos.setdefault(user.id, {})

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from typing import Any
 
 from rich.console import Console
 from rich.live import Live
@@ -246,3 +247,71 @@ def print_counts(counts: Counter[str], first: int | None, last: int | None) -> N
     for name, count in sorted(counts.items()):
         table.add_row(name, str(count))
     console.print(table)
+
+
+def print_explanation(data: dict[str, Any], console: Console | None = None) -> None:
+    """``canvas-sim explain``: one student's groups, what they kept and dropped, the scores."""
+    console = console or Console(highlight=False)
+    console.print(
+        f"[bold]{data['name']}[/bold] ({data['student']}) in {data['course']!r} "
+        f"({data['course_code']}), enrollment {data['enrollment_state']}"
+    )
+    if data["weighted"]:
+        console.print(
+            "Weighted groups: each group's percent times its weight, over the groups with "
+            "points possible, scaled up to 100 when their weights sum to less."
+        )
+    else:
+        console.print("Points: 100 x the counted score over the counted points possible.")
+    weighted = data["weighted"]
+    table = Table(
+        "group",
+        *(("weight",) if weighted else ()),
+        "current: score / possible",
+        "final: score / possible",
+        "dropped (current; final)",
+        title="Posted grades (what the student sees), by group",
+        title_justify="left",
+    )
+    for group in data["groups"]:
+        dropped = "; ".join(", ".join(group[p]["dropped"]) or "-" for p in ("current", "final"))
+        table.add_row(
+            group["group"],
+            *((_number(group["weight"]),) if weighted else ()),
+            _part(group["current"]),
+            _part(group["final"]),
+            dropped if dropped != "-; -" else "",
+        )
+    console.print(table)
+    scores = data["scores"]
+    console.print(
+        f"current_score {_score_text(scores['current_score'])}, final_score "
+        f"{_score_text(scores['final_score'])} (posted grades only); unposted_current_score "
+        f"{_score_text(scores['unposted_current_score'])}, unposted_final_score "
+        f"{_score_text(scores['unposted_final_score'])} (all grades)"
+    )
+    if scores["override_score"] is not None:
+        console.print(f"override_score {_number(scores['override_score'])}")
+    if data["recomputed_now"] is not None:
+        now = data["recomputed_now"]
+        console.print(
+            "note: these are the scores of the last recompute; the table is of the grades now. "
+            f"Recomputed now they would be current {_score_text(now['current_score'])}, final "
+            f"{_score_text(now['final_score'])} (Canvas recomputes at the next grade change, "
+            "not when an enrollment is concluded)."
+        )
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _score_text(value: float | None) -> str:
+    return "null" if value is None else f"{value:.2f}"
+
+
+def _part(part: dict[str, Any]) -> str:
+    if not part["counted"] and part["possible"] == 0:
+        return "-"
+    percent = "" if part["percent"] is None else f" ({part['percent']:.2f}%)"
+    return f"{_number(part['score'])} / {_number(part['possible'])}{percent}"

@@ -350,7 +350,7 @@ ERROR_CASES = [
         + "  - at: 1d\n    grade: {assignment: hw1, score: 5}\n"
         + "  - at: 2h\n    grade: {assignment: hw1, score: 6}\n",
         16,
-        ["starts before the previous step"],
+        ["before the previous step has finished (at "],
         id="step-before-previous",
     ),
     pytest.param(
