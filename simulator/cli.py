@@ -894,7 +894,7 @@ def schema(out: Path | None) -> None:
     "--course",
     "course_code",
     metavar="CODE",
-    help="The course (its code) when the student is in several; by default all of them.",
+    help="The course (its code) when the student is in several; by default all of them (up to 10).",
 )
 @click.option("--seed", type=int, help="Seed for every random choice (default: the scenario's).")
 @click.option(

@@ -15,6 +15,8 @@ from .errors import SimulatorError
 from .events import num
 from .grading import GroupScore, course_scores, group_score
 
+MAX_COURSES = 10  # explained at once without --course
+
 
 class ExplainError(SimulatorError):
     """The student asked about is not in the scenario (a usage error)."""
@@ -37,6 +39,11 @@ def find_student(engines: list[CourseEngine], key: str, course: str | None) -> l
             codes = ", ".join(engine.course.code for engine in found[:10])
             raise ExplainError(f"{key!r} is not in course {course!r} (but in {codes})")
         return chosen
+    if len(found) > MAX_COURSES:
+        codes = ", ".join(engine.course.code for engine in found[:3])
+        raise ExplainError(
+            f"{key!r} is in {len(found)} courses: choose one with --course CODE ({codes}, ...)"
+        )
     return found
 
 

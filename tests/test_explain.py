@@ -146,3 +146,13 @@ def test_a_person_never_enrolled_as_a_student_is_said_so() -> None:
     engine = Engine(scenario, located)
     with pytest.raises(ExplainError, match="'ann' is never enrolled as a student"):
         enrolled(find_student(engine.courses, "ann", None), "ann")
+
+
+def test_a_student_in_many_courses_needs_a_course() -> None:
+    load = str(ROOT / "scenarios" / "load.yaml")
+    many = invoke(load, "student3", "--set", "courses=11")
+    assert many.exit_code == 2
+    assert "'student3' is in 11 courses: choose one with --course CODE (STAT-101-1" in many.stderr
+    one = invoke(load, "student3", "--set", "courses=11", "--course", "STAT-101-2", "--json")
+    assert one.exit_code == 0, one.output
+    assert [e["course_code"] for e in orjson.loads(one.stdout)] == ["STAT-101-2"]
