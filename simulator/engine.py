@@ -442,6 +442,9 @@ class CourseEngine:
                     action,
                     "assignment",
                 )
+            if getattr(params, "score", None) == "persona" and not self._persona_names:
+                message = "score: persona, but the course defines no personas (course.personas)"
+                raise self._error(step, message, action, "score")
             students = getattr(params, "students", None)
             if students in ("submitted", "unsubmitted") and assignment_key is None:
                 message = f"students: {students} needs a step with an assignment"

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from simulator.engine import Engine
 from simulator.errors import ScenarioError
 from simulator.run import run_scenario
 from simulator.scenario import parse_scenario
@@ -649,3 +650,9 @@ def test_a_percentage_score_above_100_needs_extra_credit() -> None:
     )
     change = next(e["body"] for e in events if names([e]) == ["grade_change"])
     assert change["score"] == 15.0 and change["points_possible"] == 10.0
+
+
+def test_a_persona_score_without_personas_is_found_before_anything_runs() -> None:
+    text = COURSE.format(weighted="false") + "  - grade: {assignment: a1, score: persona}\n"
+    with pytest.raises(ScenarioError, match=r"score: persona, but the course defines no personas"):
+        Engine(*parse_scenario(text, "test.yaml"))  # no event is generated
