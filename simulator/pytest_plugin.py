@@ -3,7 +3,7 @@
 Installed with the package (entry point ``pytest11``), it provides the ``canvas_sim`` fixture::
 
     def test_my_consumer_keeps_course_scores(canvas_sim, my_app_client):
-        sim = canvas_sim.run("scenarios/quickstart.yaml", seed=7)   # or inline YAML text
+        sim = canvas_sim.run("quickstart", seed=7)  # a shipped scenario, a path, or YAML text
         sim.post_to(my_app_client)                    # one POST per event, like Canvas
         for student in sim.students():
             assert my_app.score_of(student["user_id"]) == student["scores"]["current_score"]
@@ -14,7 +14,8 @@ Installed with the package (entry point ``pytest11``), it provides the ``canvas_
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ import httpx
 import orjson
 import pytest
 
+from .faults import FaultConfig, FaultInjector, Manifest
 from .render import NullPolicy
 from .run import run_scenario
 from .scenario import load_scenario, parse_scenario
@@ -31,11 +33,12 @@ from .sinks import MemorySink
 
 @dataclass
 class Simulation:
-    """What one simulated run produced."""
+    """What one simulated run produced (``faults``: the manifest rows, when faults were on)."""
 
     lines: list[bytes]
     gradebook: dict[str, Any]
     events: list[dict[str, Any]] = field(default_factory=list)
+    faults: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.events:
@@ -72,17 +75,35 @@ class Simulator:
     """Runs scenarios in memory (the ``canvas_sim`` fixture)."""
 
     def run(
-        self, scenario: str | Path, *, seed: int | None = None, nulls: NullPolicy = "keep"
+        self,
+        scenario: str | Path,
+        *,
+        seed: int | None = None,
+        nulls: NullPolicy = "keep",
+        params: Mapping[str, object] | None = None,
+        faults: FaultConfig | None = None,
     ) -> Simulation:
-        """``scenario`` is a scenario file's path or the YAML text itself."""
-        if isinstance(scenario, Path) or ("\n" not in scenario and Path(scenario).is_file()):
-            model, located = load_scenario(scenario)
+        """Run ``scenario``: a scenario file's path, a shipped scenario's name (``"quickstart"``)
+        or the YAML text itself (any text with a line break). ``params`` override the
+        scenario's params (as ``--set``); ``faults`` injects delivery faults (as the ``run``
+        options do), listed in ``Simulation.faults``."""
+        overrides = {name: str(value) for name, value in (params or {}).items()}
+        if isinstance(scenario, Path) or "\n" not in scenario:
+            model, located = load_scenario(scenario, overrides)
         else:
-            model, located = parse_scenario(str(scenario), "<inline scenario>")
+            model, located = parse_scenario(scenario, "<inline scenario>", overrides)
         sink = MemorySink()
-        result = run_scenario(model, located, [sink], seed=seed, nulls=nulls)
+        with tempfile.TemporaryDirectory(prefix="canvas-sim-") as folder:
+            manifest = Path(folder) / "faults.jsonl"
+            injector = None if faults is None else FaultInjector(faults, Manifest(manifest))
+            result = run_scenario(model, located, [sink], seed=seed, nulls=nulls, faults=injector)
+            rows = manifest.read_bytes().splitlines() if manifest.exists() else []
         assert result.gradebook is not None
-        return Simulation(lines=list(sink.lines), gradebook=result.gradebook)
+        return Simulation(
+            lines=list(sink.lines),
+            gradebook=result.gradebook,
+            faults=[orjson.loads(row) for row in rows],
+        )
 
 
 @pytest.fixture

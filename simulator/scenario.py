@@ -29,6 +29,7 @@ from pydantic_core import PydanticCustomError
 from .durations import datetime_to_ms, parse_duration_ms
 from .errors import ScenarioError
 from .includes import resolve_includes
+from .resources import shipped_dir
 from .yamlsource import Located, load_yaml
 
 GradingType = Literal["points", "percent", "pass_fail", "letter_grade", "gpa_scale", "not_graded"]
@@ -777,15 +778,33 @@ def _allow_placeholders(node: Any) -> None:
 def load_scenario(
     path: str | Path, overrides: Mapping[str, str] | None = None
 ) -> tuple[Scenario, Located]:
-    """Read and validate a scenario file; ScenarioError (file:line:col) on any mistake."""
+    """Read and validate a scenario file; ScenarioError (file:line:col) on any mistake.
+
+    A bare name that is no file here (``quickstart``, ``load.yaml``) is a shipped scenario.
+    """
+    path = _shipped_scenario(Path(path))
     file = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError("no such scenario file", file=file) from None
+        shipped = ", ".join(sorted(p.stem for p in shipped_dir("scenarios").glob("*.yaml")))
+        raise ScenarioError(
+            f"no such scenario file (shipped scenarios, by name: {shipped})", file=file
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"cannot read scenario: {exc}", file=file) from None
     return parse_scenario(text, file, overrides)
+
+
+def _shipped_scenario(path: Path) -> Path:
+    """``path``, or the shipped scenario it names when it is a bare name and no file here."""
+    if path.exists() or path.parent != Path("."):
+        return path
+    for name in (path.name, path.name + ".yaml"):
+        shipped = shipped_dir("scenarios") / name
+        if shipped.is_file():
+            return shipped
+    return path
 
 
 def parse_scenario(

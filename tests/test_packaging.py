@@ -167,3 +167,21 @@ def test_installed_cli_events_and_help(installed: Path, tmp_path: Path) -> None:
     assert "course_grade_change" in events.stdout.split()
     help_text = run([installed / "bin" / "canvas-sim", "--help"], cwd=tmp_path)
     assert help_text.stdout.startswith("Usage: canvas-sim ")
+
+
+def test_every_command_works_from_a_plain_install(installed: Path, tmp_path: Path) -> None:
+    """Commands whose dependencies the test extra alone used to bring (jsonschema) work from
+    a plain install, and a shipped scenario is found by its name anywhere."""
+    cli = installed / "bin" / "canvas-sim"
+    run([cli, "run", "quickstart", "--to", "out.jsonl", "-q"], cwd=tmp_path)
+    checked = run([cli, "validate", "out.jsonl"], cwd=tmp_path)
+    assert "0 problems" in checked.stderr
+    run([cli, "schemas", "--out", "schemas"], cwd=tmp_path)
+    assert (tmp_path / "schemas" / "grade_change.schema.json").is_file()
+    explained = run([cli, "explain", "semester", "student3", "--json"], cwd=tmp_path)
+    assert '"student": "student3"' in explained.stdout
+
+
+def test_the_package_says_it_is_typed(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        assert "simulator/py.typed" in archive.namelist()

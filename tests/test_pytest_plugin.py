@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 from example_consumer import ScoreKeeper
 
+from simulator.errors import ScenarioError
+from simulator.faults import FaultConfig
 from simulator.pytest_plugin import Simulator
 
 QUICKSTART = Path(__file__).resolve().parent.parent / "scenarios" / "quickstart.yaml"
@@ -51,3 +54,29 @@ def test_a_consumer_derives_the_end_state(canvas_sim: Simulator) -> None:
         kept = consumer.scores[(course_id, user_id)]
         assert kept["current_score"] == student["scores"]["current_score"]
         assert kept["final_score"] == student["scores"]["final_score"]
+
+
+def test_a_shipped_scenario_by_name_with_params(canvas_sim: Simulator) -> None:
+    by_name = canvas_sim.run("quickstart", seed=42)
+    assert by_name.lines == canvas_sim.run(QUICKSTART, seed=42).lines
+    two = canvas_sim.run("load", params={"courses": 2, "students_max": 41})
+    assert len(two.gradebook["courses"]) == 2
+    assert all(40 <= len(c["students"]) <= 41 for c in two.gradebook["courses"])
+
+
+def test_a_missing_file_is_said_so_not_read_as_yaml(canvas_sim: Simulator) -> None:
+    with pytest.raises(ScenarioError, match=r"nope\.yaml: no such scenario file \(shipped"):
+        canvas_sim.run("scenarios/nope.yaml")
+
+
+def test_faults_through_the_api_come_with_their_manifest(canvas_sim: Simulator) -> None:
+    clean = canvas_sim.run("quickstart")
+    faulty = canvas_sim.run("quickstart", faults=FaultConfig(duplicates=0.2, drop=0.1, seed=5))
+    kinds = [row["fault"] for row in faulty.faults]
+    assert kinds.count("duplicated") > 0 and kinds.count("dropped") > 0
+    # Every duplicate adds a line and every drop removes one (checked against the clean run).
+    expected = len(clean.lines) + kinds.count("duplicated") - kinds.count("dropped")
+    assert len(faulty.lines) == expected
+    for row in faulty.faults:
+        assert clean.events[row["index"]]["metadata"]["event_name"] == row["event_name"]
+    assert canvas_sim.run("quickstart").faults == []
