@@ -18,17 +18,16 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import orjson
 import pytest
 
-from .faults import FaultConfig, FaultInjector, Manifest
-from .render import NullPolicy
-from .run import run_scenario
-from .scenario import load_scenario, parse_scenario
-from .sinks import MemorySink
+if TYPE_CHECKING:  # the simulator itself loads on first use: pytest starts as fast as before
+    import httpx
+
+    from .faults import FaultConfig
+    from .render import NullPolicy
 
 
 @dataclass
@@ -62,6 +61,8 @@ class Simulation:
         ``httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://app")``, then
         pass the client and set ``headers``/path through its ``base_url``).
         """
+        import httpx
+
         sent_headers = {"Content-Type": "application/json", **(headers or {})}
         if isinstance(target, str):
             with httpx.Client() as client:
@@ -87,6 +88,11 @@ class Simulator:
         or the YAML text itself (any text with a line break). ``params`` override the
         scenario's params (as ``--set``); ``faults`` injects delivery faults (as the ``run``
         options do), listed in ``Simulation.faults``."""
+        from .faults import FaultInjector, Manifest
+        from .run import run_scenario
+        from .scenario import load_scenario, parse_scenario
+        from .sinks import MemorySink
+
         overrides = {name: str(value) for name, value in (params or {}).items()}
         if isinstance(scenario, Path) or "\n" not in scenario:
             model, located = load_scenario(scenario, overrides)

@@ -80,3 +80,15 @@ def test_faults_through_the_api_come_with_their_manifest(canvas_sim: Simulator) 
     for row in faulty.faults:
         assert clean.events[row["index"]]["metadata"]["event_name"] == row["event_name"]
     assert canvas_sim.run("quickstart").faults == []
+
+
+def test_the_plugin_loads_the_simulator_only_when_used() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, simulator.pytest_plugin; "
+        "print(sorted(m for m in ('simulator.engine', 'faker', 'httpx') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
