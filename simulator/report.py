@@ -7,6 +7,7 @@ import contextlib
 import signal
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -70,9 +71,15 @@ def live_progress(*, enabled: bool) -> Iterator[Callable[[int], None] | None]:
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("building the courses and their people")
+        first: list[tuple[int, float]] = []  # (events, time) of the first update
 
         def update(count: int) -> None:
-            progress.update(task, description=f"simulating: {count:,} events")
+            now = time.monotonic()
+            if not first:
+                first.append((count, now))
+            seen, since = first[0]
+            rate = f" ({(count - seen) / (now - since):,.0f}/s)" if now > since else ""
+            progress.update(task, description=f"simulating: {count:,} events{rate}")
 
         yield update
 
