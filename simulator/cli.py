@@ -90,9 +90,12 @@ def _check_writable(path: Path, option: str) -> None:
 
     if path.is_dir():
         raise click.BadParameter(f"{path} is a directory", param_hint=f"'{option}'")
-    folder = path.parent
+    folder = path.absolute().parent
+    while not folder.exists() and folder != folder.parent:  # created by the run itself
+        folder = folder.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        if not folder.is_dir():
+            raise NotADirectoryError(f"{folder} is not a directory")
         with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", suffix=".check"):
             pass
     except OSError as exc:
@@ -165,7 +168,11 @@ def _header(value: str) -> tuple[str, str]:
     """``'Name: value'``; ``$VAR`` / ``${VAR}`` in the value come from the environment."""
     name, sep, raw = value.partition(":")
     if not sep or not name.strip():
-        raise click.BadParameter(f"expected 'Name: value', got {value!r}", param_hint="--header")
+        raise click.BadParameter(
+            "expected 'Name: value', with a colon after the name (the value given is not "
+            "shown: it may hold a secret)",
+            param_hint="--header",
+        )
     try:
         expanded = string.Template(raw.strip()).substitute(os.environ)
     except KeyError as exc:
@@ -438,11 +445,6 @@ def run(
         raise click.UsageError("--delay-share goes with --delay MIN-MAX")
     if state_out is not None:
         _check_writable(state_out, "--state-out")
-    if plan.stats_json is not None and not plan.delivering:
-        raise click.UsageError(
-            "--stats-json describes a delivery: give a --to http(s):// URL, or pace the run "
-            "(--rate, --ramp, --speed, --duration, --max-events)"
-        )
     scenario_model, located = load_scenario(scenario, _settings(settings))
     sinks = plan.sinks()
     fault_config = FaultConfig(
@@ -462,7 +464,9 @@ def run(
         manifest_path = faults_manifest or (
             first_file.with_name(first_file.name + ".faults.jsonl") if first_file else None
         )
-        injector = FaultInjector(fault_config, Manifest(manifest_path or "faults.jsonl"))
+        manifest_path = manifest_path or Path("faults.jsonl")
+        _check_writable(manifest_path, "--faults-manifest")
+        injector = FaultInjector(fault_config, Manifest(manifest_path))
     try:
         if not plan.delivering:
             with live_progress(enabled=not plan.quiet) as progress:
@@ -613,7 +617,17 @@ class _Delivery:
             self.urls or self.schedule.paced or self.max_events or self.duration_s
         )
         if self.stats_json is not None:
+            if not self.delivering:
+                raise click.UsageError(
+                    "--stats-json describes a delivery: give a --to http(s):// URL, or pace "
+                    "it (--rate, --ramp, --speed, --duration, --max-events)"
+                )
             _check_writable(self.stats_json, "--stats-json")
+        for path in self.paths:
+            if path != "-":
+                _check_writable(Path(path), "--to")
+        if self.urls:
+            _check_writable(self.dead_letter, "--dead-letter")
         signer = None
         if options["sign_key"]:
             key = load_private_key(options["sign_key"])
@@ -819,8 +833,8 @@ def receive(
     "kids",
     multiple=True,
     metavar="ID",
-    help="Key ids of the previous, current and next keys (default: the previous, "
-    "current and next month, e.g. 2024-08, 2024-09, 2024-10).",
+    help="Key ids of the previous, current and next keys, given three times (default: the "
+    "previous, current and next month, e.g. 2024-08, 2024-09, 2024-10).",
 )
 @click.option("--force", is_flag=True, help="Replace keys already in the directory.")
 @_clean_errors
@@ -1057,7 +1071,8 @@ def validate(files: tuple[str, ...], lenient: bool, max_problems: int) -> None:
 )
 @_clean_errors
 def schemas(directory: Path) -> None:
-    """Export the JSON Schemas (draft 2020-12) of every event type the simulator emits.
+    """Export the JSON Schemas (draft 2020-12) of every event type the simulator emits, and
+    of the other Canvas events that `validate` knows.
 
     One <event_name>.schema.json per type, describing the whole payload (metadata and body:
     types, nullability, global and local id forms, enumerations), plus _common.schema.json with

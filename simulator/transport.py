@@ -2,7 +2,7 @@
 
 httpx stays the client API (requests, responses, respx in unit tests); this transport replaces
 its default connection pool, which measured several times slower here under concurrency (see
-``benchmarks/http_transports.py``). It speaks plain HTTP/1.1 with Content-Length or chunked
+``python benchmarks/bench.py delivery``). It speaks plain HTTP/1.1 with Content-Length or chunked
 responses, over TCP or TLS (verified by default).
 """
 

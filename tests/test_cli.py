@@ -448,9 +448,8 @@ def test_failed_target_leaves_no_partial_file_for_other_targets(tmp_path: Path) 
     code, stderr, exception = result.exit_code, result.stderr, type(result.exception)
     del result
     gc.collect()
-    assert (code, exception) == (1, SystemExit)
-    assert stderr.startswith("error: cannot write ")
-    assert "is_a_dir" in stderr
+    assert (code, exception) == (2, SystemExit)  # found before any work
+    assert "Invalid value for '--to': " in stderr and "is_a_dir is a directory" in stderr
     assert sorted(p.name for p in out_dir.iterdir()) == ["is_a_dir"]
 
 
@@ -478,6 +477,12 @@ def test_unknown_null_policy_is_a_usage_error() -> None:
         (["--to", "OUT/a.jsonl", "--stats-json", "OUT/s.json"], ["--stats-json describes"]),
         (["--state-out", "OUT/taken/state.json"], ["'--state-out'", "cannot write"]),
         (["--state-out", "OUT"], ["'--state-out'", "is a directory"]),
+        (["--to", "OUT/taken/events.jsonl"], ["'--to'", "taken is not a directory"]),
+        (
+            ["--to", "OUT/a.jsonl", "--drop", "0.1", "--faults-manifest", "OUT/taken/f.jsonl"],
+            ["'--faults-manifest'", "cannot write"],
+        ),
+        (["--header", "Authorization Bearer s3cr3t"], ["'Name: value'", "not shown"]),
     ],
 )
 def test_option_mistakes_are_usage_errors_before_any_work(
@@ -492,6 +497,7 @@ def test_option_mistakes_are_usage_errors_before_any_work(
     assert "Traceback" not in result.output
     for fragment in fragments:
         assert fragment in result.stderr, result.stderr
+    assert "s3cr3t" not in result.output  # header values are never printed
     assert sorted(p.name for p in out.iterdir()) == ["taken"]  # nothing written
 
 

@@ -10,7 +10,10 @@ from pathlib import Path
 import orjson
 import pytest
 
+from simulator.delivery import HttpTarget, RetryPolicy
+from simulator.errors import SimulatorError
 from simulator.replay import ReplayError, check_files, read_events
+from simulator.run import DeliveryOptions, replay_files
 from tests.test_http import ROOT, Server, cli, server_factory  # noqa: F401 (a fixture)
 
 GOLDEN = ROOT / "tests" / "golden" / "quickstart.jsonl"
@@ -179,9 +182,18 @@ def test_an_unwritable_dead_letter_file_stops_the_replay_with_an_error(tmp_path:
             "--dead-letter", unwritable, "-q"),
         cwd=tmp_path, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
-    assert result.returncode == 1
-    assert "error: cannot write dead letters" in result.stderr
+    # The command line refuses it before sending anything...
+    assert result.returncode == 2
+    assert "Invalid value for '--dead-letter': cannot write" in result.stderr
     assert "Traceback" not in result.stderr
+    # ...and when writing fails during delivery (the library, no check first), the replay
+    # stops with that error instead of losing the events.
+    options = DeliveryOptions(
+        targets=[HttpTarget(url=down, concurrency=2, retry=RetryPolicy(retries=0))],
+        dead_letter=unwritable,
+    )
+    with pytest.raises(SimulatorError, match="cannot write dead letters"):
+        replay_files([events], [], options)
 
 
 def test_a_pipe_is_refused_before_anything_is_read(tmp_path: Path) -> None:
@@ -206,3 +218,10 @@ def test_an_only_that_matches_nothing_is_an_error(tmp_path: Path) -> None:
 def test_a_read_error_is_a_message_not_a_traceback() -> None:
     with pytest.raises(ReplayError, match=r"cannot read /proc/self/mem: "):
         check_files([Path("/proc/self/mem")])
+
+
+def test_stats_json_needs_a_url_or_pacing(tmp_path: Path) -> None:
+    result = replay(GOLDEN, "--to", tmp_path / "r.jsonl", "--stats-json", tmp_path / "s.json",
+                    cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 2 and "--stats-json describes a delivery" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
