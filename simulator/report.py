@@ -61,25 +61,47 @@ def print_summary(result: RunResult, console: Console | None = None) -> None:
     console.print(scores)
 
 
+PLAIN_STATUS_EVERY_S = 10.0  # without a terminal: one status line this often
+
+
 @contextmanager
-def live_progress(*, enabled: bool) -> Iterator[Callable[[int], None] | None]:
-    """A live event counter on stderr when it is a terminal; nothing otherwise."""
-    console = Console(stderr=True)
-    if not enabled or not console.is_terminal:
+def live_progress(
+    *, enabled: bool, plain_every_s: float = PLAIN_STATUS_EVERY_S
+) -> Iterator[Callable[[int], None] | None]:
+    """A live event counter and rate on stderr when it is a terminal; when it is not (a log,
+    CI), the same as a plain line every ``plain_every_s`` seconds. The caller reports counts
+    through the function yielded (None when disabled)."""
+    if not enabled:
         yield None
+        return
+    console = Console(stderr=True)
+    first: list[tuple[int, float]] = []  # (events, time) of the first report
+
+    def describe(count: int) -> str:
+        now = time.monotonic()
+        if not first:
+            first.append((count, now))
+        seen, since = first[0]
+        rate = f" ({(count - seen) / (now - since):,.0f}/s)" if now > since else ""
+        return f"simulating: {count:,} events{rate}"
+
+    if not console.is_terminal:
+        printed = [time.monotonic()]
+
+        def plain(count: int) -> None:
+            line = describe(count)
+            if time.monotonic() - printed[0] >= plain_every_s:
+                printed[0] = time.monotonic()
+                print(line, file=sys.stderr, flush=True)
+
+        yield plain
         return
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("building the courses and their people")
-        first: list[tuple[int, float]] = []  # (events, time) of the first update
 
         def update(count: int) -> None:
-            now = time.monotonic()
-            if not first:
-                first.append((count, now))
-            seen, since = first[0]
-            rate = f" ({(count - seen) / (now - since):,.0f}/s)" if now > since else ""
-            progress.update(task, description=f"simulating: {count:,} events{rate}")
+            progress.update(task, description=describe(count))
 
         yield update
 
@@ -171,9 +193,6 @@ class _Status:
 
     def __rich__(self) -> str:
         return self._describe()
-
-
-PLAIN_STATUS_EVERY_S = 10.0
 
 
 @contextmanager

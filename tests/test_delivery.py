@@ -383,3 +383,24 @@ def test_without_a_terminal_delivery_status_is_a_plain_line_now_and_then(
     with live_delivery(stats, enabled=False, plain_every_s=0.02):  # --quiet
         time.sleep(0.1)
     assert capsys.readouterr().err == ""
+
+
+def test_without_a_terminal_generation_progress_is_a_plain_line_now_and_then(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from simulator.report import live_progress
+
+    with live_progress(enabled=True, plain_every_s=0.0) as progress:
+        assert progress is not None
+        progress(1000)
+        time.sleep(0.01)
+        progress(2000)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == "simulating: 1,000 events"
+    assert lines[1].startswith("simulating: 2,000 events (") and lines[1].endswith("/s)")
+    with live_progress(enabled=True, plain_every_s=60.0) as progress:  # not due yet
+        assert progress is not None
+        progress(1000)
+    assert capsys.readouterr().err == ""
+    with live_progress(enabled=False) as progress:  # --quiet
+        assert progress is None
