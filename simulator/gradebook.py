@@ -10,6 +10,9 @@ Format (``canvas-sim run --state-out``), ids as the events carry them (global st
                        "unposted_final_score", "override_score"},
             "submissions": {<assignment key>: {"submission_id", "workflow_state", "attempt",
                 "score", "grade", "excused", "posted", "custom_status"}}}]}]}
+
+``submissions`` holds every submission Canvas keeps, including the ``unsubmitted`` placeholders of
+work never handed in, which no event names.
 """
 
 from __future__ import annotations
