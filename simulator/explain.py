@@ -30,7 +30,7 @@ def find_student(engines: list[CourseEngine], key: str, course: str | None) -> l
     the run (people exist from the start; enrollments come with the steps)."""
     found = [engine for engine in engines if key in engine.world.users]
     if not found:
-        keys = sorted({k for engine in engines for k, role in engine.world.roles.items()})
+        keys = sorted({k for engine in engines for k in engine.world.users})
         shown = ", ".join(keys[:12]) + (", ..." if len(keys) > 12 else "")
         raise ExplainError(f"no one with the key {key!r} in the scenario (people: {shown})")
     if course is not None:
