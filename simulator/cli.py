@@ -153,6 +153,16 @@ def _refuse_url_options(options: dict[str, Any]) -> None:
         raise click.UsageError(f"{', '.join(given)}: only for HTTP targets (--to http(s)://...)")
 
 
+# --set of the commands that only simulate (check, explain); run's has a longer help.
+_SET_PARAMS = click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a parameter the scenario declares under params. Repeatable.",
+)
+
+
 def _settings(values: tuple[str, ...]) -> dict[str, str]:
     """``--set name=value`` pairs."""
     settings = {}
@@ -911,13 +921,7 @@ def schema(out: Path | None) -> None:
     help="The course (its code) when the student is in several; by default all of them (up to 10).",
 )
 @click.option("--seed", type=int, help="Seed for every random choice (default: the scenario's).")
-@click.option(
-    "--set",
-    "settings",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a parameter the scenario declares under params. Repeatable.",
-)
+@_SET_PARAMS
 @click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
 @_clean_errors
 def explain(
@@ -965,13 +969,7 @@ def explain(
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--seed", type=int, help="Seed for the dry run (default: the scenario's).")
-@click.option(
-    "--set",
-    "settings",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a parameter the scenario declares under params. Repeatable.",
-)
+@_SET_PARAMS
 @click.option(
     "--no-dry-run", is_flag=True, help="Only validate; do not simulate to count the events."
 )
