@@ -470,7 +470,7 @@ def run(
     )
     injector = None
     if fault_config.active:
-        first_file = next((Path(p) for p in plan.paths if p != "-"), None)
+        first_file = plan.files[0] if plan.files else None
         manifest_path = faults_manifest or (
             first_file.with_name(first_file.name + ".faults.jsonl") if first_file else None
         )
@@ -616,6 +616,7 @@ class _Delivery:
             raise click.BadParameter(f"{target} is given twice", param_hint="'--to'")
         self.urls = [t for t in targets if _is_url(t)]
         self.paths = [t for t in targets if t not in self.urls] or ([] if self.urls else ["-"])
+        self.files = [Path(path) for path in self.paths if path != "-"]  # not stdout
         if not self.urls:
             _refuse_url_options(options)
         self.schedule = Schedule(rate=rate, ramp=ramp_points, speed=speed)
@@ -633,9 +634,8 @@ class _Delivery:
                     "it (--rate, --ramp, --speed, --duration, --max-events)"
                 )
             _check_writable(self.stats_json, "--stats-json")
-        for path in self.paths:
-            if path != "-":
-                _check_writable(Path(path), "--to")
+        for file in self.files:
+            _check_writable(file, "--to")
         if self.urls:
             _check_writable(self.dead_letter, "--dead-letter")
         signer = None
@@ -697,9 +697,9 @@ class _Delivery:
     def interrupted(self, code: int = 130, *, announced: bool = False) -> NoReturn:
         """Say what an interrupted run kept (output files are kept only when it completes);
         ``announced``: the delivery summary already said it was interrupted."""
-        files = [path for path in self.paths if path != "-"]
-        kept = f"not kept: {', '.join(files)} (a file is kept only when the run completes)"
-        if files:
+        names = ", ".join(map(str, self.files))
+        kept = f"not kept: {names} (a file is kept only when the run completes)"
+        if self.files:
             click.echo(kept if announced else f"interrupted; {kept}", err=True)
         elif not announced:
             click.echo("interrupted", err=True)
