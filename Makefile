@@ -18,11 +18,11 @@ run: $(STAMP)
 test: lint typecheck unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check simulator tests benchmarks
-	$(BIN)/ruff format --check simulator tests benchmarks
+	$(BIN)/ruff check canvas_sim tests benchmarks
+	$(BIN)/ruff format --check canvas_sim tests benchmarks
 
 typecheck: $(STAMP)
-	$(BIN)/mypy simulator
+	$(BIN)/mypy canvas_sim
 
 unit: $(STAMP)
 	$(BIN)/pytest -q

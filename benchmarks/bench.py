@@ -37,14 +37,14 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from large_course import large_course  # noqa: E402
 
-from simulator.cli import GC_THRESHOLDS  # noqa: E402
-from simulator.delivery import HttpTarget  # noqa: E402
-from simulator.engine import Engine  # noqa: E402
-from simulator.replay import check_files, read_events  # noqa: E402
-from simulator.run import DeliveryOptions, deliver_scenario, replay_files, run_scenario  # noqa: E402
-from simulator.scenario import Scenario, load_scenario, parse_scenario  # noqa: E402
-from simulator.sinks import JsonlFileSink  # noqa: E402
-from simulator.yamlsource import Located  # noqa: E402
+from canvas_sim.cli import GC_THRESHOLDS  # noqa: E402
+from canvas_sim.delivery import HttpTarget  # noqa: E402
+from canvas_sim.engine import Engine  # noqa: E402
+from canvas_sim.replay import check_files, read_events  # noqa: E402
+from canvas_sim.run import DeliveryOptions, deliver_scenario, replay_files, run_scenario  # noqa: E402
+from canvas_sim.scenario import Scenario, load_scenario, parse_scenario  # noqa: E402
+from canvas_sim.sinks import JsonlFileSink  # noqa: E402
+from canvas_sim.yamlsource import Located  # noqa: E402
 
 ROWS: list[tuple[str, str, str, str]] = []
 
@@ -120,7 +120,7 @@ def generation_of(tmp: Path, name: str, scenario: Scenario, located: Located) ->
 
 def start_receiver() -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "receive", "--port", "0", "-q"],
+        [sys.executable, "-m", "canvas_sim", "receive", "--port", "0", "-q"],
         cwd=ROOT,
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
@@ -153,7 +153,7 @@ async def post_all(bodies: Sequence[bytes], url: str, concurrency: int, kind: st
             await asyncio.gather(*(worker_aiohttp() for _ in range(concurrency)))
         return time.perf_counter() - started
     if kind == "lean":
-        from simulator.transport import LeanTransport, origin_of
+        from canvas_sim.transport import LeanTransport, origin_of
 
         transport = LeanTransport()
         target = httpx.URL(url)
@@ -282,7 +282,7 @@ def replay_rate(
 
 
 def _lines(scenario: object, located: object, count: int) -> list[bytes]:
-    from simulator.sinks import MemorySink
+    from canvas_sim.sinks import MemorySink
 
     sink = MemorySink()
     run_scenario(scenario, located, [sink])  # type: ignore[arg-type]
@@ -296,12 +296,12 @@ import sys
 sys.path.insert(0, {root!r}); sys.path.insert(0, {bench!r})
 from large_course import large_course
 import gc
-from simulator.cli import GC_THRESHOLDS
-from simulator.delivery import HttpTarget  # noqa: E402
-from simulator.engine import Engine  # noqa: E402
-from simulator.run import DeliveryOptions, deliver_scenario
-from simulator.scenario import parse_scenario
-from simulator.sinks import JsonlFileSink
+from canvas_sim.cli import GC_THRESHOLDS
+from canvas_sim.delivery import HttpTarget  # noqa: E402
+from canvas_sim.engine import Engine  # noqa: E402
+from canvas_sim.run import DeliveryOptions, deliver_scenario
+from canvas_sim.scenario import parse_scenario
+from canvas_sim.sinks import JsonlFileSink
 gc.set_threshold(*GC_THRESHOLDS)  # as `canvas-sim` runs
 scenario, located = parse_scenario(large_course(students=2000, cycles=200), "large.yaml")
 options = DeliveryOptions(max_events={events}, dead_letter={dead!r})
@@ -351,8 +351,8 @@ def startup(tmp: Path) -> None:
     empty = tmp / "empty.yaml"
     empty.write_text("start: 2024-09-02T08:00:00Z\ncourse: {students: 0}\n")
     python = best_of(5, lambda: _time([sys.executable, "-c", "pass"]))
-    helped = best_of(5, lambda: _time([sys.executable, "-m", "simulator", "--help"]))
-    ran = best_of(5, lambda: _time([sys.executable, "-m", "simulator", "run", str(empty), "-q"]))
+    helped = best_of(5, lambda: _time([sys.executable, "-m", "canvas_sim", "--help"]))
+    ran = best_of(5, lambda: _time([sys.executable, "-m", "canvas_sim", "run", str(empty), "-q"]))
     row("`canvas-sim --help`, s", f"{helped:.3f}", f"{python:.3f}", f"{helped / python:.1f}x")
     row("`canvas-sim run` empty scenario, s", f"{ran:.3f}", f"{python:.3f}", f"{ran / python:.1f}x")
 

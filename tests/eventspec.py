@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from simulator.run import run_scenario
-from simulator.scenario import parse_scenario
-from simulator.sinks import MemorySink
+from canvas_sim.run import run_scenario
+from canvas_sim.scenario import parse_scenario
+from canvas_sim.sinks import MemorySink
 
 REPO = Path(__file__).parent.parent
 GLOBAL_BASE = 10**13

@@ -1,6 +1,6 @@
 """Tests of the ``canvas-sim`` command line.
 
-A few cases run the real program in a subprocess (``python -m simulator``); the rest use click's
+A few cases run the real program in a subprocess (``python -m canvas_sim``); the rest use click's
 CliRunner. Error cases check the whole contract: exit code 2, ``file:line:`` on stderr, no
 traceback, and nothing (not even a temporary file) left in the target directory.
 """
@@ -22,8 +22,8 @@ import pytest
 from click.testing import CliRunner, Result
 from eventspec import SEEDED
 
-from simulator import __version__
-from simulator.cli import main
+from canvas_sim import __version__
+from canvas_sim.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 QUICKSTART = REPO / "scenarios" / "quickstart.yaml"
@@ -58,7 +58,7 @@ def invoke(*args: str | Path) -> Result:
 def cli(*args: str | Path, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     """The real program, in a subprocess."""
     return subprocess.run(
-        [sys.executable, "-m", "simulator", *map(str, args)],
+        [sys.executable, "-m", "canvas_sim", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -513,7 +513,7 @@ def test_summary_counts_the_events_written_when_duration_cuts_the_run(tmp_path: 
 def test_ctrl_c_says_the_output_file_was_not_kept(tmp_path: Path) -> None:
     out = tmp_path / "load.jsonl"
     process = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "run", REPO / "scenarios" / "load.yaml", "--to", out],
+        [sys.executable, "-m", "canvas_sim", "run", REPO / "scenarios" / "load.yaml", "--to", out],
         stderr=subprocess.PIPE,
         text=True,
     )

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from simulator.clock import body_time, body_time_ms, event_time
+from canvas_sim.clock import body_time, body_time_ms, event_time
 
 ZONES = [
     "America/Chicago",  # DST in whole hours; before 1883 an offset of -5:50:36

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from simulator.cli import main
-from simulator.errors import ScenarioError
-from simulator.run import RunResult, run_scenario
-from simulator.scenario import load_scenario, parse_scenario
-from simulator.sinks import MemorySink
-from simulator.validate import validate_lines
+from canvas_sim.cli import main
+from canvas_sim.errors import ScenarioError
+from canvas_sim.run import RunResult, run_scenario
+from canvas_sim.scenario import load_scenario, parse_scenario
+from canvas_sim.sinks import MemorySink
+from canvas_sim.validate import validate_lines
 
 START = "start: 2024-09-02T08:00:00-06:00\n"
 

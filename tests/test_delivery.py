@@ -15,7 +15,7 @@ import orjson
 import pytest
 import respx
 
-from simulator.delivery import (
+from canvas_sim.delivery import (
     DeadLetters,
     DeliveryStats,
     HttpSender,
@@ -26,7 +26,7 @@ from simulator.delivery import (
     deliver,
     retry_after_seconds,
 )
-from simulator.pacing import Schedule, parse_ramp
+from canvas_sim.pacing import Schedule, parse_ramp
 
 URL = "https://consumer.test/canvas/events"
 
@@ -283,7 +283,7 @@ def test_a_stop_dead_letters_what_is_in_flight_and_queued(tmp_path: Path) -> Non
 
 
 def test_deadlines_time_out_slow_requests_only_and_leave_the_task_usable() -> None:
-    from simulator.delivery import _Deadlines
+    from canvas_sim.delivery import _Deadlines
 
     async def scenario() -> list[str]:
         deadlines = _Deadlines(0.08)
@@ -310,7 +310,7 @@ def test_deadlines_time_out_slow_requests_only_and_leave_the_task_usable() -> No
 
 
 def test_an_outside_cancel_is_not_reported_as_a_timeout() -> None:
-    from simulator.delivery import _Deadlines
+    from canvas_sim.delivery import _Deadlines
 
     async def scenario() -> str:
         deadlines = _Deadlines(10)
@@ -370,7 +370,7 @@ def test_the_reason_of_a_failed_answer(answer: bytes, reason: str) -> None:
 def test_without_a_terminal_delivery_status_is_a_plain_line_now_and_then(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from simulator.report import live_delivery
+    from canvas_sim.report import live_delivery
 
     stats = DeliveryStats(generated=7, retries=3)
     stats.last_error = "connection failed: ConnectionRefusedError(111, 'Connect call failed')"
@@ -388,7 +388,7 @@ def test_without_a_terminal_delivery_status_is_a_plain_line_now_and_then(
 def test_without_a_terminal_generation_progress_is_a_plain_line_now_and_then(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from simulator.report import live_progress
+    from canvas_sim.report import live_progress
 
     with live_progress(enabled=True, plain_every_s=0.0) as progress:
         assert progress is not None

@@ -12,9 +12,9 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
-from simulator.cli import main
-from simulator.scenario import json_schema
-from simulator.yamlsource import load_yaml
+from canvas_sim.cli import main
+from canvas_sim.scenario import json_schema
+from canvas_sim.yamlsource import load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -101,9 +101,9 @@ def test_end_state_matches_the_last_values_in_the_stream(tmp_path: Path, child: 
     out, state = tmp_path / "events.jsonl", tmp_path / "state.json"
     quickstart = ROOT / "scenarios" / "quickstart.yaml"
     if child:  # generation in a forked child, as HTTP runs do: the end state travels back
-        from simulator.run import DeliveryOptions, deliver_scenario
-        from simulator.scenario import load_scenario
-        from simulator.sinks import JsonlFileSink
+        from canvas_sim.run import DeliveryOptions, deliver_scenario
+        from canvas_sim.scenario import load_scenario
+        from canvas_sim.sinks import JsonlFileSink
 
         scenario, located = load_scenario(quickstart)
         options = DeliveryOptions(producer_process=True, dead_letter=tmp_path / "dead.jsonl")
@@ -141,9 +141,9 @@ def test_end_state_matches_the_last_values_in_the_stream(tmp_path: Path, child: 
 
 
 def _end_state_matches(text: str) -> None:
-    from simulator.run import run_scenario
-    from simulator.scenario import parse_scenario
-    from simulator.sinks import MemorySink
+    from canvas_sim.run import run_scenario
+    from canvas_sim.scenario import parse_scenario
+    from canvas_sim.sinks import MemorySink
 
     scenario, located = parse_scenario(text, "random.yaml")
     sink = MemorySink()

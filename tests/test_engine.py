@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from simulator.engine import Engine
-from simulator.errors import ScenarioError
-from simulator.run import run_scenario
-from simulator.scenario import parse_scenario
-from simulator.sinks import MemorySink
+from canvas_sim.engine import Engine
+from canvas_sim.errors import ScenarioError
+from canvas_sim.run import run_scenario
+from canvas_sim.scenario import parse_scenario
+from canvas_sim.sinks import MemorySink
 
 COURSE = """
 start: 2024-09-02T08:00:00-06:00

@@ -10,11 +10,11 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
-from simulator.cli import main
-from simulator.engine import Engine
-from simulator.explain import ExplainError, enrolled, explain_student, find_student
-from simulator.gradebook import gradebook
-from simulator.scenario import load_scenario, parse_scenario
+from canvas_sim.cli import main
+from canvas_sim.engine import Engine
+from canvas_sim.explain import ExplainError, enrolled, explain_student, find_student
+from canvas_sim.gradebook import gradebook
+from canvas_sim.scenario import load_scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,7 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
-from simulator.cli import main
+from canvas_sim.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICKSTART = str(ROOT / "scenarios" / "quickstart.yaml")

@@ -13,9 +13,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from simulator.run import run_scenario
-from simulator.scenario import load_scenario
-from simulator.sinks import MemorySink
+from canvas_sim.run import run_scenario
+from canvas_sim.scenario import load_scenario
+from canvas_sim.sinks import MemorySink
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden" / "quickstart.jsonl"

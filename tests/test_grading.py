@@ -1,4 +1,4 @@
-"""Tests for simulator.grading: hand-computed tables and hypothesis properties.
+"""Tests for canvas_sim.grading: hand-computed tables and hypothesis properties.
 
 Every expected value in the tables was worked out by hand; the arithmetic is in the comment
 next to the case.
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.grading import (
+from canvas_sim.grading import (
     DEFAULT_GRADING_SCHEME,
     GRADING_TYPES,
     AssignmentInput,

@@ -18,8 +18,8 @@ import pytest
 from joserfc import jwt as jose_jwt
 from joserfc.jwk import KeySet, RSAKey
 
-from simulator.receiver import FLUSH_AFTER_S, Receiver, ReceiverConfig
-from simulator.signing import (
+from canvas_sim.receiver import FLUSH_AFTER_S, Receiver, ReceiverConfig
+from canvas_sim.signing import (
     Signer,
     generate_key,
     jwks,
@@ -35,7 +35,7 @@ QUICKSTART_EVENTS = (ROOT / "tests" / "golden" / "quickstart.jsonl").read_bytes(
 
 
 def cli(*args: object) -> list[str]:
-    return [sys.executable, "-m", "simulator", *map(str, args)]
+    return [sys.executable, "-m", "canvas_sim", *map(str, args)]
 
 
 class Server:

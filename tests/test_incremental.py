@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from simulator.engine import CourseEngine
-from simulator.run import run_scenario
-from simulator.scenario import load_scenario, parse_scenario
-from simulator.sinks import MemorySink
+from canvas_sim.engine import CourseEngine
+from canvas_sim.run import run_scenario
+from canvas_sim.scenario import load_scenario, parse_scenario
+from canvas_sim.sinks import MemorySink
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = {"load": {"courses": "2"}, "regrade-storm": {"students": "30"}}

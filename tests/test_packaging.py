@@ -85,33 +85,33 @@ def installed(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Path:
 def test_wheel_contains_templates_and_scenarios(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
-        assert "simulator/templates/grade_change.json.j2" in names
-        assert "simulator/scenarios/quickstart.yaml" in names
+        assert "canvas_sim/templates/grade_change.json.j2" in names
+        assert "canvas_sim/scenarios/quickstart.yaml" in names
         for folder in ("templates", "scenarios"):
             files = shipped_files(folder)
             assert files, folder
             for path in files:
-                name = f"simulator/{folder}/{path.relative_to(REPO / folder).as_posix()}"
+                name = f"canvas_sim/{folder}/{path.relative_to(REPO / folder).as_posix()}"
                 assert name in names, f"{name} is not in the wheel"
                 assert archive.read(name) == path.read_bytes(), f"{name} differs from the repo"
-        assert "simulator/cli.py" in names
-        assert "simulator/sinks/jsonl.py" in names
+        assert "canvas_sim/cli.py" in names
+        assert "canvas_sim/sinks/jsonl.py" in names
         entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
-        assert "canvas-sim = simulator.cli:main" in archive.read(entry_points).decode()
+        assert "canvas-sim = canvas_sim.cli:main" in archive.read(entry_points).decode()
 
 
 def test_wheel_has_no_stray_files(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
     top = {name.split("/", 1)[0] for name in names}
-    assert {t for t in top if not t.endswith(".dist-info")} == {"simulator"}
+    assert {t for t in top if not t.endswith(".dist-info")} == {"canvas_sim"}
     assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".partial"))]
-    assert not [n for n in names if n.startswith(("tests/", "simulator/tests/"))]
+    assert not [n for n in names if n.startswith(("tests/", "canvas_sim/tests/"))]
 
 
 def installed_package(venv: Path, cwd: Path) -> Path:
     done = run(
-        [venv / "bin" / "python", "-c", "import simulator, pathlib; print(simulator.__file__)"],
+        [venv / "bin" / "python", "-c", "import canvas_sim, pathlib; print(canvas_sim.__file__)"],
         cwd=cwd,
     )
     return Path(done.stdout.strip()).parent
@@ -146,7 +146,7 @@ def test_installed_cli_runs_shipped_scenario_anywhere(installed: Path, tmp_path:
         [
             sys.executable,
             "-m",
-            "simulator",
+            "canvas_sim",
             "run",
             REPO / "scenarios" / "quickstart.yaml",
             "--seed",
@@ -184,4 +184,4 @@ def test_every_command_works_from_a_plain_install(installed: Path, tmp_path: Pat
 
 def test_the_package_says_it_is_typed(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
-        assert "simulator/py.typed" in archive.namelist()
+        assert "canvas_sim/py.typed" in archive.namelist()

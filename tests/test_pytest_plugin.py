@@ -8,9 +8,9 @@ import httpx
 import pytest
 from example_consumer import ScoreKeeper
 
-from simulator.errors import ScenarioError
-from simulator.faults import FaultConfig
-from simulator.pytest_plugin import Simulator
+from canvas_sim.errors import ScenarioError
+from canvas_sim.faults import FaultConfig
+from canvas_sim.pytest_plugin import Simulator
 
 QUICKSTART = Path(__file__).resolve().parent.parent / "scenarios" / "quickstart.yaml"
 
@@ -87,8 +87,32 @@ def test_the_plugin_loads_the_simulator_only_when_used() -> None:
     import sys
 
     code = (
-        "import sys, simulator.pytest_plugin; "
-        "print(sorted(m for m in ('simulator.engine', 'faker', 'httpx') if m in sys.modules))"
+        "import sys, canvas_sim.pytest_plugin; "
+        "print(sorted(m for m in ('canvas_sim.engine', 'faker', 'httpx') if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_consumer_project_with_its_own_simulator_module_runs_pytest(tmp_path: Path) -> None:
+    """The plugin is imported into every test run, so its package name must not shadow (or be
+    shadowed by) a consumer's own module: a project with ``simulator.py`` still runs pytest."""
+    import subprocess
+    import sys
+
+    (tmp_path / "simulator.py").write_text("NAME = 'the consumer own simulator'\n")
+    (tmp_path / "test_consumer.py").write_text(
+        "import simulator\n\n"
+        "def test_own_module_and_fixture(canvas_sim):\n"
+        "    assert simulator.NAME == 'the consumer own simulator'\n"
+        "    sim = canvas_sim.run('quickstart', seed=1)\n"
+        "    assert sim.of_type('grade_change')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from simulator.run import run_scenario
-from simulator.scenario import load_scenario
-from simulator.sinks import MemorySink
+from canvas_sim.run import run_scenario
+from canvas_sim.scenario import load_scenario
+from canvas_sim.sinks import MemorySink
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -250,7 +250,7 @@ def test_random_scenarios_carry_the_scores_their_events_imply() -> None:
     from hypothesis import HealthCheck, assume, given, settings
     from test_chains import Generated, scenarios
 
-    from simulator.scenario import parse_scenario
+    from canvas_sim.scenario import parse_scenario
 
     @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
     @given(scenarios())

@@ -1,4 +1,4 @@
-"""Unit tests of simulator.render.Renderer: JSON safety, the sandbox, errors, caching, nulls."""
+"""Unit tests of canvas_sim.render.Renderer: JSON safety, the sandbox, errors, caching, nulls."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jinja2.sandbox import SandboxedEnvironment
 
-from simulator.errors import SimulatorError, TemplateError
-from simulator.events import CATALOGUE
-from simulator.render import TEMPLATE_SUFFIX, Renderer, builtin_template_dir
+from canvas_sim.errors import SimulatorError, TemplateError
+from canvas_sim.events import CATALOGUE
+from canvas_sim.render import TEMPLATE_SUFFIX, Renderer, builtin_template_dir
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -388,7 +388,7 @@ def test_render_shape(nulls: Any, job: bool, body: dict[str, Any]) -> None:
 
 def test_field_list_templates_take_the_direct_path_with_identical_output() -> None:
     """Built-in templates are plain field lists: the direct builder must equal Jinja2's output."""
-    from simulator.render import builtin_template_dir, simple_fields
+    from canvas_sim.render import builtin_template_dir, simple_fields
 
     golden = Path(__file__).resolve().parent / "golden" / "quickstart.jsonl"
     quickstart = golden.read_bytes().splitlines()
@@ -417,7 +417,7 @@ def test_field_list_templates_take_the_direct_path_with_identical_output() -> No
     ],
 )
 def test_anything_beyond_a_field_list_runs_in_jinja(source: str) -> None:
-    from simulator.render import simple_fields
+    from canvas_sim.render import simple_fields
 
     assert simple_fields(source) is None
 
@@ -460,8 +460,8 @@ def test_keys_that_are_other_fields_are_copied(tmp_path: Path) -> None:
 
 def test_the_engines_fields_are_in_the_templates_order() -> None:
     """Every event type takes the no-copy path (a builder out of order would be slower)."""
-    from simulator.engine import Engine
-    from simulator.scenario import load_scenario
+    from canvas_sim.engine import Engine
+    from canvas_sim.scenario import load_scenario
 
     renderer = Renderer()
     seen = set()

@@ -10,10 +10,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from simulator.delivery import HttpTarget, RetryPolicy
-from simulator.errors import SimulatorError
-from simulator.replay import ReplayError, check_files, read_events
-from simulator.run import DeliveryOptions, replay_files
+from canvas_sim.delivery import HttpTarget, RetryPolicy
+from canvas_sim.errors import SimulatorError
+from canvas_sim.replay import ReplayError, check_files, read_events
+from canvas_sim.run import DeliveryOptions, replay_files
 from tests.test_http import ROOT, Server, cli, server_factory  # noqa: F401 (a fixture)
 
 GOLDEN = ROOT / "tests" / "golden" / "quickstart.jsonl"

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from simulator.errors import ScenarioError
-from simulator.scenario import (
+from canvas_sim.errors import ScenarioError
+from canvas_sim.scenario import (
     STEP_MODELS,
     GradeStep,
     Normal,

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from eventspec import SEEDED
 
-from simulator.events import CATALOGUE
-from simulator.run import run_scenario
-from simulator.scenario import load_scenario, parse_scenario
-from simulator.sinks import MemorySink
-from simulator.validate import validate_lines
+from canvas_sim.events import CATALOGUE
+from canvas_sim.run import run_scenario
+from canvas_sim.scenario import load_scenario, parse_scenario
+from canvas_sim.sinks import MemorySink
+from canvas_sim.validate import validate_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from simulator.delivery import (
+from canvas_sim.delivery import (
     DeadLetters,
     DeliveryStats,
     HttpSender,
@@ -108,7 +108,7 @@ def test_insecure_skips_verification(tmp_path: Path) -> None:
 
 
 def test_verification_uses_the_system_trust_store() -> None:
-    from simulator.transport import LeanTransport
+    from canvas_sim.transport import LeanTransport
 
     context = LeanTransport()._ssl_context()
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname

@@ -1,4 +1,4 @@
-"""simulator.validate and simulator.schemas: the simulator's output passes, broken payloads and
+"""canvas_sim.validate and canvas_sim.schemas: the simulator's output passes, broken payloads and
 broken streams do not, and Canvas's own doc examples pass leniently (except a known doc error).
 """
 
@@ -18,12 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
-from simulator.render import NullPolicy
-from simulator.run import run_scenario
-from simulator.scenario import parse_scenario
-from simulator.schemas import common_schema, load_schemas, registry
-from simulator.sinks import MemorySink
-from simulator.validate import (
+from canvas_sim.render import NullPolicy
+from canvas_sim.run import run_scenario
+from canvas_sim.scenario import parse_scenario
+from canvas_sim.schemas import common_schema, load_schemas, registry
+from canvas_sim.sinks import MemorySink
+from canvas_sim.validate import (
     Problem,
     Report,
     StreamValidator,
@@ -153,7 +153,7 @@ def found(report: Report) -> list[tuple[int, str]]:
 def test_one_valid_draft_2020_12_schema_per_event_type() -> None:
     schemas = load_schemas()
     assert set(schemas) == EMITTED | SOON
-    files = {path.name for path in (ROOT / "simulator" / "schemas").glob("*.json")}
+    files = {path.name for path in (ROOT / "canvas_sim" / "schemas").glob("*.json")}
     assert files == {f"{name}.schema.json" for name in schemas} | {"_common.schema.json"}
     Draft202012Validator.check_schema(common_schema())
     for name, schema in schemas.items():

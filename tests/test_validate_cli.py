@@ -9,7 +9,7 @@ import jsonschema
 import orjson
 from click.testing import CliRunner
 
-from simulator.cli import main
+from canvas_sim.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "quickstart.jsonl"
@@ -73,7 +73,7 @@ def test_no_files_and_a_terminal_for_stdin_is_a_usage_error() -> None:
     controller, terminal = pty.openpty()
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "simulator", "validate"],
+            [sys.executable, "-m", "canvas_sim", "validate"],
             stdin=terminal,
             capture_output=True,
             text=True,

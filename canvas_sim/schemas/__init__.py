@@ -8,7 +8,7 @@ forms, timestamps, the request-driven and job-driven metadata shapes) are in
 
 Body properties marked ``"x-not-in-docs": true`` are keys current Canvas sends beyond its docs
 (``grade_change.assignment_name``, ``submission_*.posted_at``): required here, tolerated when
-missing by the lenient mode of :mod:`simulator.validate`.
+missing by the lenient mode of :mod:`canvas_sim.validate`.
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ class RunResult:
     destinations: list[str] = field(default_factory=list)
     delivery: DeliveryStats | None = None
     dead_letter_path: Path | None = None
-    gradebook: dict[str, Any] | None = None  # the end state (see simulator.gradebook)
+    gradebook: dict[str, Any] | None = None  # the end state (see canvas_sim.gradebook)
 
     @property
     def total(self) -> int:
@@ -217,9 +217,9 @@ def replay_files(
     *,
     only: frozenset[str] = frozenset(),
 ) -> RunResult:
-    """Deliver the events of JSONL files again (see :mod:`simulator.replay`), in file order.
+    """Deliver the events of JSONL files again (see :mod:`canvas_sim.replay`), in file order.
 
-    Check the files first (:func:`simulator.replay.check_files`): a bad line met here stops the
+    Check the files first (:func:`canvas_sim.replay.check_files`): a bad line met here stops the
     replay midway.
     """
     destinations = [s.description for s in sinks] + [t.url for t in options.targets]

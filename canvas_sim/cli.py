@@ -1078,7 +1078,7 @@ def schemas(directory: Path) -> None:
     """
     from importlib.resources import files
 
-    source = files("simulator.schemas")
+    source = files("canvas_sim.schemas")
     try:
         directory.mkdir(parents=True, exist_ok=True)
         names = sorted(e.name for e in source.iterdir() if e.name.endswith(".schema.json"))

@@ -1,7 +1,7 @@
 """Check a stream of Canvas Live Events (JSONL) against the schemas and against itself.
 
 Independent of the generator: it reads only the events (never the engine, world, catalogue or
-grade calculator) and the JSON Schemas in :mod:`simulator.schemas`, so it can judge the
+grade calculator) and the JSON Schemas in :mod:`canvas_sim.schemas`, so it can judge the
 simulator's output as well as payloads captured from a real Canvas.
 
 Public API::
@@ -28,7 +28,7 @@ Public API::
 
     StreamValidator(**same keywords)   # the engine of both: .feed(line) one at a time, .report
 
-    python -m simulator.validate [--lenient] [--max-problems N] [FILE ...]
+    python -m canvas_sim.validate [--lenient] [--max-problems N] [FILE ...]
         # prints the problems; exit 0 when clean, 1 on problems, 2 when a file cannot be read
 
 Problem kinds:
@@ -819,9 +819,9 @@ def validate_file(
 
 
 def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> int:
-    """``python -m simulator.validate``: 0 when every file is clean, 1 on problems, 2 on errors."""
+    """``python -m canvas_sim.validate``: 0 when every file is clean, 1 on problems, 2 on errors."""
     parser = argparse.ArgumentParser(
-        prog="python -m simulator.validate",
+        prog="python -m canvas_sim.validate",
         description="Check Canvas Live Events JSONL against the schemas and its old/new chains.",
     )
     parser.add_argument("files", nargs="*", default=["-"], help="JSONL files ('-': stdin)")

@@ -9,7 +9,7 @@ Installed with the package (entry point ``pytest11``), it provides the ``canvas_
             assert my_app.score_of(student["user_id"]) == student["scores"]["current_score"]
 
 ``run`` returns a :class:`Simulation`: the events (parsed), the raw JSON lines, and the end state
-(the gradebook a consumer should have derived; see ``simulator.gradebook``).
+(the gradebook a consumer should have derived; see ``canvas_sim.gradebook``).
 """
 
 from __future__ import annotations
