@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import fastapi
+import flask
 import httpx
-import pytest
+from fastapi.testclient import TestClient
 
 from canvas_sim.pytest_plugin import Simulator
-
-flask = pytest.importorskip("flask")
-fastapi = pytest.importorskip("fastapi")
-from fastapi.testclient import TestClient  # noqa: E402
 
 
 def _flask_app(received: list[dict[str, Any]]) -> Any:
