@@ -120,7 +120,7 @@ def test_every_module_imports() -> None:
     names = [info.name for info in pkgutil.walk_packages([str(PACKAGE)], "canvas_sim.")]
     assert set(names) | {"canvas_sim"} == set(module_files(PACKAGE))
     for name in names:
-        if name != "canvas_sim.__main__":  # importing it runs the command line
+        if not name.endswith(".__main__"):  # importing one runs its command line
             importlib.import_module(name)
 
 
