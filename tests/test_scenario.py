@@ -9,13 +9,13 @@ import pytest
 from canvas_sim.errors import ScenarioError
 from canvas_sim.scenario import (
     STEP_MODELS,
-    GradeStep,
     Normal,
-    SubmitStep,
     Uniform,
     load_scenario,
     parse_scenario,
 )
+
+GradeStep, SubmitStep = STEP_MODELS["grade"], STEP_MODELS["submit"]
 
 HEAD = "start: 2024-09-02T08:00:00Z\n"
 
