@@ -115,6 +115,7 @@ def test_every_step_type_parses() -> None:
         "create_group": "{key: g2, weight: 10, assignments: [{key: a3}]}",
         "conclude": "{students: [s1]}",
         "drop": "{students: all}",
+        "reopen": "{students: [s1]}",
         "post_grades": "{assignment: a}",
         "hide_grades": "{assignment: a}",
         "override_grade": "{students: [s1], score: null}",
