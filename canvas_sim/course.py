@@ -3,20 +3,25 @@ setup events, and its steps scheduled in time (each kind's work is in its step m
 
 from __future__ import annotations
 
+import random
 from functools import partial
 from typing import Any
 
 from . import events as ev
 from .build import CourseCopy
 from .clock import event_time
+from .coursework import Coursework
 from .durations import datetime_to_ms
 from .grading import GroupInput
 from .kernel import PRIORITY_ACTION, PRIORITY_SETUP, PRIORITY_STEP, Clock, Kernel
 from .randoms import randbelow, randint
 from .scenario import Scenario, step_action
 from .services.people import People
+from .services.progress import Progress
 from .services.requests import Requests
 from .services.scores import Scores
+from .services.sessions import Sessions
+from .services.views import Views
 from .steps.announce import announce_group
 from .steps.base import Step, StepKind, Targets
 from .steps.checks import References, check_common
@@ -52,6 +57,19 @@ class CourseEngine:
         self.requests = Requests(self.world, self.draw.wire_rng, copy.server_ip)
         self.people = People(self.world, self.rng)
         self.scores = Scores(self.world, self.clock, self.requests, self._bits, scenario.job_delay)
+        # Course activity (sessions, page views, modules, content) draws from a stream of its
+        # own, so that it never changes the people, scores or times of the gradebook steps.
+        self.activity_rng = random.Random(f"{self.draw.seed}/activity/{self.course.id}")
+        self.coursework = Coursework(folder_id=self.world.ids.next("folders"))
+        self.sessions = Sessions(self.requests, self.clock, self.activity_rng)
+        self.requests.before_browser = self.sessions.resume
+        self.progress = Progress(
+            self.world, self.coursework, self.clock, self.requests, self.activity_rng.getrandbits
+        )
+        self.scores.on_grade = self.progress.graded
+        self.views = Views(
+            self.world, self.coursework, self.clock, self.requests, self.sessions, self.progress
+        )
         # With several courses, errors name the course they happened in.
         where = f" (in course {self.course.name!r})" if several else ""
         self._steps = [

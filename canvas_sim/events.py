@@ -53,6 +53,38 @@ CATALOGUE: dict[str, str] = {
     "submission_custom_grade_status": "set_status: a custom status is applied or removed",
     "submission_comment_created": "comment: a student or teacher comments on a submission",
     "quiz_submitted": "take_quiz: a student turns in a classic quiz",
+    "asset_accessed": "browse: a person opens a course page, list, file or module item; "
+    "create_page / update_page (level participate)",
+    "logged_in": "browse: a session starts after the person's last one expired or ended",
+    "logged_out": "browse: a session ends by signing out",
+    "module_created": "create_module: a teacher creates a module",
+    "module_updated": "create_module (requirements saved, published); update_module: renamed, "
+    "published, unpublished, deleted",
+    "module_item_created": "create_module: each item added to the module",
+    "module_item_updated": "create_module (items published with the module); update_module with "
+    "item: published, unpublished, deleted",
+    "course_progress": "a job two minutes after a student last met a module requirement (a "
+    "browse view, submit, take_quiz, a grade reaching min_score, mark_done), debounced",
+    "course_completed": "as course_progress, when the student has completed every module",
+    "course_updated": "update_syllabus: the course is saved with a new syllabus",
+    "syllabus_updated": "update_syllabus: the syllabus text changes",
+    "wiki_page_created": "create_page: a teacher writes a page",
+    "wiki_page_updated": "update_page: a page's title or body changes",
+    "wiki_page_deleted": "update_page with deleted: a page is deleted",
+    "attachment_created": "upload_file: a teacher uploads a file to the course",
+    "attachment_updated": "update_file: a file is renamed or its lock dates change",
+    "attachment_deleted": "update_file with deleted: a file is deleted",
+    "quiz_created": "create_quiz: a teacher makes a practice quiz or survey",
+    "quiz_updated": "update_quiz: a classic quiz's settings change",
+}
+
+# Keys some events leave out (not null: absent), per event type.
+OPTIONAL_FIELDS: dict[str, frozenset[str]] = {
+    "asset_accessed": frozenset(
+        ("filename", "display_name", "url", "domain", "enrollment_id", "section_id")
+    ),
+    "wiki_page_updated": frozenset(("old_title", "old_body")),
+    "attachment_updated": frozenset(("old_display_name",)),
 }
 
 

@@ -24,6 +24,7 @@ class Request(NamedTuple):
     developer_key_id: str | None = None
     context: str | None = "Course"  # context_* keys: the course, the root "Account", or none
     course: Course | None = None  # the course of a "Course" context
+    login: bool = False  # a sign-in: user keys after producer, no time_zone (logged_in)
 
     @property
     def zone(self) -> ZoneInfo | None:
@@ -38,6 +39,7 @@ class Job(NamedTuple):
     tag: str
     course: Course
     zone: None = None  # body timestamps of jobs are UTC ('Z')
+    context: bool = True  # False: no context_* keys (jobs that merge no context)
 
 
 Origin = Request | Job
@@ -104,7 +106,7 @@ class MetadataBuilder:
         else:
             meta = dict(self._root)
         actor = request.actor
-        if actor is not None:
+        if actor is not None and not request.login:
             meta["user_login"] = actor.login
             meta["user_account_id"] = self._user_account_id
             meta["user_sis_id"] = actor.sis_id
@@ -123,9 +125,25 @@ class MetadataBuilder:
         meta["url"] = request.url
         meta["referrer"] = request.referrer
         meta["producer"] = "canvas"
+        if request.login and actor is not None:  # the new login's keys, appended at sign-in
+            meta["user_id"] = self._account.gid(actor.id)
+            meta["user_login"] = actor.login
+            meta["user_account_id"] = self._user_account_id
+            meta["user_sis_id"] = actor.sis_id
         return meta
 
     def _job(self, job: Job, event_name: str, time_ms: int) -> dict[str, Any]:
+        if not job.context:
+            return {
+                "job_id": job.job_id,
+                "job_tag": job.tag,
+                "producer": "canvas",
+                "root_account_id": self._root["root_account_id"],
+                "root_account_uuid": self._root["root_account_uuid"],
+                "root_account_lti_guid": self._root["root_account_lti_guid"],
+                "event_name": event_name,
+                "event_time": event_time(time_ms),
+            }
         return {
             **self._course_context(job.course),
             "job_id": job.job_id,

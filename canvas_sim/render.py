@@ -11,6 +11,7 @@ import orjson
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import TemplateError
+from .events import OPTIONAL_FIELDS
 from .resources import shipped_dir
 
 NullPolicy = Literal["keep", "omit", "omit-requests"]
@@ -94,20 +95,46 @@ class Renderer:
         """The event body as a dict, rendered through its template.
 
         When ``fields`` already has the template's keys in its order, the body is ``fields``
-        itself (no copy): do not change the one returned.
+        itself (no copy): do not change the one returned. Some event types leave keys out
+        (``OPTIONAL_FIELDS``: ``asset_accessed`` has ``filename`` only for files); their
+        absence is no error and the body has no such key.
         """
         pairs = self._builder(event_name)
         if pairs is not None:
-            if tuple(fields) == self._same_names[event_name]:
+            same = self._same_names[event_name]
+            if tuple(fields) == same:
+                return self._apply_nulls(fields, job)
+            optional = OPTIONAL_FIELDS.get(event_name)
+            if (
+                optional is not None
+                and same is not None
+                and tuple(k for k in same if k in fields) == tuple(fields)
+                and optional.issuperset(k for k in same if k not in fields)
+            ):
                 return self._apply_nulls(fields, job)
             try:
                 body = {key: fields[name] for key, name in pairs}
             except KeyError as exc:
-                raise TemplateError(
-                    f"{self.template(event_name).filename}: {exc.args[0]!r} is undefined"
-                ) from None
+                if optional is None or exc.args[0] not in optional:
+                    raise TemplateError(
+                        f"{self.template(event_name).filename}: {exc.args[0]!r} is undefined"
+                    ) from None
+                body = self._without_optional(event_name, pairs, fields, optional)
             return self._apply_nulls(body, job)
         return self._apply_nulls(self._render_text(event_name, fields), job)
+
+    def _without_optional(
+        self,
+        event_name: str,
+        pairs: tuple[tuple[str, str], ...],
+        fields: dict[str, Any],
+        optional: frozenset[str],
+    ) -> dict[str, Any]:
+        """The body of an event that leaves some optional keys out (any other is an error)."""
+        for _, name in pairs:
+            if name not in fields and name not in optional:
+                raise TemplateError(f"{self.template(event_name).filename}: {name!r} is undefined")
+        return {key: fields[name] for key, name in pairs if name in fields}
 
     def _apply_nulls(self, body: dict[str, Any], job: bool) -> dict[str, Any]:
         if self._nulls == "omit" or (self._nulls == "omit-requests" and not job):

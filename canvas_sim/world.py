@@ -171,6 +171,10 @@ class IdSequences:
     def __init__(self, starts: dict[str, int]) -> None:
         self._next = dict(starts)
 
+    def add(self, starts: dict[str, int]) -> None:
+        """More tables, each from its first id."""
+        self._next.update(starts)
+
     def next(self, table: str) -> int:
         value = self._next[table]
         self._next[table] = value + 1
@@ -195,6 +199,9 @@ TABLES = (
     "developer_keys",
     "line_items",
 )
+# Tables of course activity: their first ids come from a stream of their own (build), so that
+# adding them changed no id of the tables above.
+ACTIVITY_TABLES = ("context_modules", "content_tags", "wiki_pages", "folders")
 
 
 @dataclass(slots=True)

@@ -144,7 +144,7 @@ def test_builtin_templates_map_each_field_to_its_key(event: str) -> None:
     """Every shipped template: ``"field": {{ field | tojson }}`` for each of its fields."""
     source = (builtin_template_dir() / f"{event}{TEMPLATE_SUFFIX}").read_text(encoding="utf-8")
     variables = jinja2.meta.find_undeclared_variables(SandboxedEnvironment().parse(source))
-    assert variables
+    assert variables or event == "logged_out"  # its body is always empty
     fields = {name: f"value of {name}" for name in sorted(variables)}
     assert Renderer().body(event, fields) == fields
     assert Renderer(nulls="omit").body(event, dict.fromkeys(fields)) == {}
@@ -400,7 +400,7 @@ def test_field_list_templates_take_the_direct_path_with_identical_output() -> No
     for path in sorted(builtin_template_dir().glob("*.json.j2")):
         name = path.name.removesuffix(".json.j2")
         pairs = simple_fields(path.read_text(encoding="utf-8"))
-        assert pairs, f"{path.name} is no longer a plain field list"
+        assert pairs or name == "logged_out", f"{path.name} is no longer a plain field list"
         fields = bodies.get(name) or {key: f"v-{key}" for key, _ in pairs}
         slow = json.loads(fast.template(name).render(fields))
         assert fast.body(name, fields) == slow

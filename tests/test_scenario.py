@@ -121,6 +121,17 @@ def test_every_step_type_parses() -> None:
         "override_grade": "{students: [s1], score: null}",
         "set_status": "{assignment: a, status: Incomplete}",
         "comment": "{assignment: a, author: student, text: hi, attachments: 1}",
+        "browse": "{students: 50%, sessions: 2, pages: {uniform: [1, 3]}, logout: 5%}",
+        "create_module": "{key: m, items: [{assignment: a, requirement: submit}, {page: p}]}",
+        "update_module": "{module: m, item: 1, published: false}",
+        "mark_done": "{module: m, item: 2, students: [s1]}",
+        "create_page": "{key: p, title: Intro}",
+        "update_page": "{page: p, body: '<p>new</p>'}",
+        "upload_file": "{key: f, name: notes.pdf}",
+        "update_file": "{file: f, deleted: true}",
+        "create_quiz": "{key: pq, quiz_type: survey}",
+        "update_quiz": "{quiz: pq, time_limit: 5}",
+        "update_syllabus": "{body: '<p>Syllabus</p>'}",
     }
     assert set(bodies) == set(STEP_MODELS)
     steps = "".join(f"  - {name}: {body}\n" for name, body in bodies.items())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 from ..metadata import Job, Request
 from ..randoms import rfc_uuid
@@ -25,6 +26,7 @@ class Requests:
         self.course = world.course
         self._wire = wire_rng  # request ids come from the wire stream
         self._server_ip = server_ip
+        self.before_browser: Callable[[User], None] | None = None  # the sessions service
 
     def role(self, user: User) -> str:
         """The role a request of ``user`` carries: the enrollment's type, else the person's."""
@@ -79,6 +81,8 @@ class Requests:
                 self.world.account.gid(self.world.developer_key_id),
                 course=self.course,
             )
+        if self.before_browser is not None:
+            self.before_browser(actor)
         return Request(
             actor,
             self.role(actor),
@@ -93,9 +97,28 @@ class Requests:
             course=self.course,
         )
 
-    def job(self, tag: str) -> Job:
+    def sign_in_out(self, actor: User, method: str, path: str, referrer: str | None) -> Request:
+        """The browser request of a sign-in (``login``: the new session's keys after producer)
+        or a sign-out: no context, no role."""
+        return Request(
+            actor,
+            None,
+            method,
+            self.url(path),
+            referrer,
+            rfc_uuid(self._wire),
+            actor.session_id,
+            actor.user_agent,
+            actor.client_ip,
+            context=None,
+            course=self.course,
+            login=method == "POST",
+        )
+
+    def job(self, tag: str, *, context: bool = True) -> Job:
         """A background job of the course (its id from the jobs sequence)."""
-        return Job(self.world.account.gid(self.world.ids.next("jobs")), tag, self.course)
+        job_id = self.world.account.gid(self.world.ids.next("jobs"))
+        return Job(job_id, tag, self.course, context=context)
 
     def grading(self, grader: User, via: str, sub: Submission) -> Request:
         """A grader's save of a submission from SpeedGrader, the gradebook, the API or a tool."""

@@ -52,6 +52,7 @@ class Scores:
         self._inputs: dict[int, dict[int, GroupInput]] = {}
         # Per student and assignment, the same for one assignment; dropped alongside.
         self._assignment_inputs: dict[int, dict[int, AssignmentInput]] = {}
+        self.on_grade: Callable[[Submission], None] | None = None  # module requirements' hook
 
     def set_grade(self, sub: Submission, score: Decimal | None) -> None:
         """The submission's score and its grade string (pass/fail scores become all or 0)."""
@@ -62,6 +63,8 @@ class Scores:
         sub.grade = grade_string(
             score, assignment.points_possible, assignment.grading_type, self.course.grading_scheme
         )
+        if self.on_grade is not None:
+            self.on_grade(sub)
 
     def add_placeholders(self, assignment: Assignment) -> None:
         """Silent unsubmitted submissions for every student of a published assignment."""

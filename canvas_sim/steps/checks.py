@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..specs import AssignmentSpec
 from ..world import CustomStatus, User
@@ -20,6 +20,21 @@ class References:
     personas: list[str]
     statuses: dict[str, CustomStatus]
     has_teacher: bool
+    declared: dict[str, list[str]] = field(default_factory=dict)  # kind -> keys steps created
+
+    def declare(self, step: Step, kind: str, key: str, *where: str | int) -> None:
+        """A key a step creates (a module, a page...): new for its kind."""
+        keys = self.declared.setdefault(kind, [])
+        if key in keys:
+            raise step.error(f"{kind} {key!r} already exists", step.action, *where)
+        keys.append(key)
+
+    def known(self, step: Step, kind: str, key: str, *where: str | int) -> None:
+        """A located error when no earlier step created ``key``."""
+        keys = self.declared.get(kind, [])
+        if key not in keys:
+            message = f"unknown {kind} {key!r} (created so far: {', '.join(keys) or 'none'})"
+            raise step.error(message, step.action, *where)
 
     def unknown_group(self, step: Step, key: str, *field: str | int) -> None:
         """A located error when ``key`` names no group of the course."""

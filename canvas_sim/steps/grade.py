@@ -68,4 +68,11 @@ def grade(ctx: CourseEngine, step: Step, params: GradeParams, user: User | None)
     apply_grade(ctx, sub, grader, params.via, score=score, excused=False)
 
 
-KIND = StepKind("grade", GradeParams, grade, emits=GRADING_EMITS, times=_times, gap_s=(20, 120))
+KIND = StepKind(
+    "grade",
+    GradeParams,
+    grade,
+    emits=(*GRADING_EMITS, "course_progress", "course_completed"),
+    times=_times,
+    gap_s=(20, 120),
+)

@@ -6,15 +6,20 @@ from typing import Any
 
 from . import (
     accept_invitation,
+    browse,
     comment,
     conclude,
     create_assignment,
     create_group,
+    create_module,
+    create_page,
+    create_quiz,
     drop,
     enroll,
     excuse,
     grade,
     hide_grades,
+    mark_done,
     override_grade,
     post_grades,
     reopen,
@@ -22,7 +27,13 @@ from . import (
     submit,
     take_quiz,
     update_assignment,
+    update_file,
     update_group,
+    update_module,
+    update_page,
+    update_quiz,
+    update_syllabus,
+    upload_file,
 )
 from .base import StepKind
 
@@ -47,5 +58,16 @@ STEP_KINDS: dict[str, StepKind[Any]] = {
         override_grade.KIND,
         set_status.KIND,
         comment.KIND,
+        browse.KIND,
+        create_module.KIND,
+        update_module.KIND,
+        mark_done.KIND,
+        create_page.KIND,
+        update_page.KIND,
+        upload_file.KIND,
+        update_file.KIND,
+        create_quiz.KIND,
+        update_quiz.KIND,
+        update_syllabus.KIND,
     )
 }

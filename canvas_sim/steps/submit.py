@@ -131,13 +131,14 @@ def submit(ctx: CourseEngine, step: Step, params: SubmitParams, user: User | Non
     ctx.clock.emit(
         "submission_created", request, ev.submission_fields(ctx.world, sub, now, request.zone)
     )
+    ctx.progress.submitted(user, assignment)
 
 
 KIND = StepKind(
     "submit",
     SubmitParams,
     submit,
-    emits=("submission_created",),
+    emits=("submission_created", "course_progress", "course_completed"),
     check=_check,
     times=_times,
     gap_s=(30, 900),

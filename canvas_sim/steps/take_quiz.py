@@ -71,6 +71,7 @@ def take_quiz(ctx: CourseEngine, step: Step, params: TakeQuizParams, user: User 
     if audit.changed(sub):
         emit("grade_change", request, ev.grade_change_fields(world, sub, audit.old, None))
         ctx.scores.schedule_recompute(course.enrollments[user.id])
+    ctx.progress.submitted(user, assignment)
 
 
 KIND = StepKind(
@@ -83,6 +84,8 @@ KIND = StepKind(
         "submission_updated",
         "grade_change",
         "course_grade_change",
+        "course_progress",
+        "course_completed",
     ),
     check=_check,
     gap_s=(30, 900),
