@@ -4,9 +4,10 @@
     python benchmarks/bench.py generation delivery   # some sections
 
 Sections:
-  generation  JSONL generation on one core (the load scenario at 60 courses, and one course of
-              2000 students) vs building the same payload dicts in plain Python and
-              serialising them with orjson to the same kind of file (the limit baseline)
+  generation  JSONL generation on one core (the load scenario at 60 courses, one course of
+              2000 students, and the campus-day scenario: mostly asset_accessed) vs building
+              the same payload dicts in plain Python and serialising them with orjson to the
+              same kind of file (the limit baseline)
   delivery    one event per POST to the local receiver: the simulator's pipeline (generating as
               it sends, and `canvas-sim replay` of a file of the same events) vs a bare client
               loop posting the same pre-rendered bodies; and httpx's default transport,
@@ -71,6 +72,8 @@ def generation(tmp: Path) -> None:
     generation_of(tmp, f"load scenario, {LOAD_COURSES} courses", load, load_located)
     large, large_located = parse_scenario(large_course(students=2000, cycles=4), "large.yaml")
     generation_of(tmp, "one course, 2000 students", large, large_located)
+    campus, campus_located = load_scenario(ROOT / "scenarios" / "campus-day.yaml")
+    generation_of(tmp, "campus-day scenario, 40 courses", campus, campus_located)
 
 
 def generation_of(tmp: Path, name: str, scenario: Scenario, located: Located) -> None:

@@ -1,12 +1,17 @@
 """A small Canvas Live Events consumer, the subject of docs/testing-consumers.md.
 
-A WSGI app that receives one event per POST and keeps each student's course scores from
-course_grade_change, newest event wins (events can arrive out of order), ids kept as strings.
+A WSGI app that receives one event per POST and routes it by ``metadata.event_name``: each
+student's course scores from course_grade_change (newest event wins: events can arrive out of
+order), page views per course and person from asset_accessed, each person's current session
+from logged_in, and module progress from course_progress / course_completed (counts never go
+backwards, so the highest wins). Other types are counted and otherwise ignored. Ids are kept
+as strings.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -17,6 +22,17 @@ class ScoreKeeper:
     def __init__(self) -> None:
         self.scores: dict[tuple[str, str], dict[str, Any]] = {}  # (course, user) -> latest
         self.seen: set[bytes] = set()  # Canvas events have no id: dedupe on content
+        self.views: Counter[tuple[str, str]] = Counter()  # (course, user) page views, global ids
+        self.sessions: dict[str, str] = {}  # user -> session id of their latest sign-in
+        self.progress: dict[tuple[str, str], dict[str, Any]] = {}  # (course, user), local ids
+        self.ignored: Counter[str] = Counter()  # event types this consumer does not use
+        self.routes: dict[str, Callable[[dict[str, Any]], None]] = {
+            "course_grade_change": self._keep,
+            "asset_accessed": self._view,
+            "logged_in": self._sign_in,
+            "course_progress": self._progress,
+            "course_completed": self._progress,
+        }
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         size = int(environ.get("CONTENT_LENGTH") or 0)
@@ -29,8 +45,11 @@ class ScoreKeeper:
             return [b"not a Canvas event"]
         if raw not in self.seen:
             self.seen.add(raw)
-            if name == "course_grade_change":
-                self._keep(event)
+            route = self.routes.get(name)
+            if route is None:
+                self.ignored[name] += 1
+            else:
+                route(event)
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"ok"]
 
@@ -40,3 +59,19 @@ class ScoreKeeper:
         current = self.scores.get(key)
         if current is None or body["updated_at"] >= current["updated_at"]:
             self.scores[key] = body
+
+    def _view(self, event: dict[str, Any]) -> None:
+        meta = event["metadata"]
+        self.views[(meta["context_id"], meta["user_id"])] += 1
+
+    def _sign_in(self, event: dict[str, Any]) -> None:
+        meta = event["metadata"]
+        self.sessions[meta["user_id"]] = meta["session_id"]
+
+    def _progress(self, event: dict[str, Any]) -> None:
+        body = event["body"]
+        key = (body["course"]["id"], body["user"]["id"])  # local ids in this event
+        current = self.progress.get(key)
+        done = body["progress"]["requirement_completed_count"]
+        if current is None or done >= current["progress"]["requirement_completed_count"]:
+            self.progress[key] = body

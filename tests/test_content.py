@@ -50,7 +50,8 @@ steps:
   - update_module: {module: week1, name: Week one}
   - over: 1d
     browse: {open: {page: 1, file: 1, quiz: 1, module_item: 2}}
-  - update_page: {page: notes, deleted: true}
+  - at: 2d
+    update_page: {page: notes, deleted: true}
   - update_file: {file: slides, deleted: true}
   - update_module: {module: week1, deleted: true}
 """

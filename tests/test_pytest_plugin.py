@@ -56,6 +56,30 @@ def test_a_consumer_derives_the_end_state(canvas_sim: Simulator) -> None:
         assert kept["final_score"] == student["scores"]["final_score"]
 
 
+def test_a_consumer_routes_activity_events(canvas_sim: Simulator) -> None:
+    """Page views, sign-ins and module progress reach their handlers; in any order."""
+    sim = canvas_sim.run("campus-day", params={"courses": 1, "students": 8})
+    consumer = ScoreKeeper()
+    client = httpx.Client(transport=httpx.WSGITransport(app=consumer), base_url="http://app/events")
+    shuffled = list(reversed(sim.lines))  # the newest first: the worst order
+    for line in shuffled:
+        assert client.post("", content=line).status_code == 200
+    views = sim.of_type("asset_accessed")
+    assert sum(consumer.views.values()) == len(views) > 0
+    progress = sim.of_type("course_progress", "course_completed")
+    assert progress
+    for event in progress:
+        body = event["body"]
+        kept = consumer.progress[(body["course"]["id"], body["user"]["id"])]
+        assert (
+            kept["progress"]["requirement_completed_count"]
+            >= body["progress"]["requirement_completed_count"]
+        )
+    signed_in = {e["metadata"]["user_id"] for e in sim.of_type("logged_in")}
+    assert set(consumer.sessions) == signed_in
+    assert consumer.ignored["submission_created"] == len(sim.of_type("submission_created"))
+
+
 def test_a_shipped_scenario_by_name_with_params(canvas_sim: Simulator) -> None:
     by_name = canvas_sim.run("quickstart", seed=42)
     assert by_name.lines == canvas_sim.run(QUICKSTART, seed=42).lines

@@ -52,6 +52,26 @@ PROMISES: dict[str, list[str]] = {
         "submission_custom_grade_status",
         "grade_override",
     ],
+    "campus-day": [
+        "asset_accessed:asset_type=wiki_page",
+        "asset_accessed:asset_type=attachment",
+        "asset_accessed:asset_type=quizzes:quiz",
+        "asset_accessed:asset_subtype=speed_grader",
+        "asset_accessed:level=participate",
+        "logged_in",
+        "logged_out",
+        "course_progress",
+        "course_completed",
+        "module_item_updated",
+        "wiki_page_updated",
+        "syllabus_updated",
+        "quiz_created",
+        "attachment_created",
+        "submission_created",
+        "quiz_submitted",
+        "grade_change",
+        "submission_comment_created",
+    ],
     "load": [
         "course_created",
         "submission_created:late=True",
@@ -63,7 +83,7 @@ PROMISES: dict[str, list[str]] = {
     ],
 }
 # Large scenarios run small in the test suite (their full size is a benchmark's business).
-SMALL = {"load": {"courses": "3"}}
+SMALL = {"load": {"courses": "3"}, "campus-day": {"courses": "2"}}
 
 
 def run(path: Path) -> list[dict[str, Any]]:
@@ -103,6 +123,18 @@ def test_the_example_in_the_scenario_docs_runs() -> None:
     result = run_scenario(scenario, located, [sink])
     assert result.events["grade_override"] == 1 and result.events["course_grade_change"] > 10
     assert validate_lines(sink.lines).ok
+
+
+def test_campus_day_is_a_day_of_mostly_page_views() -> None:
+    """The assumed mix (docs): page views dominate, sign-outs are rarer than sign-ins, progress
+    is reported once per several views, and everything happens on the scenario's date."""
+    events = run(ROOT / "scenarios" / "campus-day.yaml")
+    kinds = Counter(e["metadata"]["event_name"] for e in events)
+    assert kinds["asset_accessed"] / len(events) >= 0.7
+    assert kinds["logged_out"] * 3 < kinds["logged_in"]
+    assert kinds["course_progress"] * 3 < kinds["asset_accessed"]
+    days = {e["metadata"]["event_time"][:10] for e in events}
+    assert days <= {"2024-10-16", "2024-10-17"}  # Denver's day ends at 06:00 UTC
 
 
 def test_load_is_hundreds_of_courses_and_tens_of_thousands_of_students_by_default() -> None:

@@ -1,7 +1,8 @@
 """``browse``: people use the course: sessions by time of day and weekday, a run of page views
 in each (what they open, drawn from a mix, assignments due soon more often), signing in when
 their session has expired and sometimes out: asset_accessed, logged_in, logged_out, and course
-progress when a view completes a must_view requirement."""
+progress when a view completes a must_view requirement. It runs in the background over its
+window: the steps after it start while people browse."""
 
 from __future__ import annotations
 
@@ -97,8 +98,8 @@ class BrowseParams(Model):
         return value
 
 
-def _targets(ctx: CourseEngine, step: Step, params: BrowseParams) -> Targets:
-    people: Targets = list(ctx.people.select_students(params.students))
+def _people(ctx: CourseEngine, params: BrowseParams) -> list[User]:
+    people = list(ctx.people.select_students(params.students))
     if params.teachers:
         people += [
             user for key, user in ctx.world.users.items() if ctx.world.roles[key] != "student"
@@ -106,19 +107,25 @@ def _targets(ctx: CourseEngine, step: Step, params: BrowseParams) -> Targets:
     return people
 
 
-def _times(
+def _at_start(
     ctx: CourseEngine, step: Step, params: BrowseParams, start: int, targets: Targets
 ) -> Timed:
+    """The step acts once, at its start, and ends there: the steps after it run while people
+    browse."""
+    return [(None, start)]
+
+
+def sessions(ctx: CourseEngine, step: Step, params: BrowseParams) -> list[tuple[User, int]]:
     """Each person's session starts within the step's window ('over', a day by default)."""
     rng = ctx.activity_rng
+    start = ctx.clock.now
     end = start + (step.timing.over or DAY_MS)
-    timed: Timed = []
-    for user in targets:
-        assert user is not None
+    timed: list[tuple[User, int]] = []
+    for user in _people(ctx, params):
         for day in _local_days(user, start, end):
             factor = params.weekdays[day.weekday()] * count(rng, params.sessions)
-            sessions = int(factor) + (rng.random() < factor - int(factor))
-            for _ in range(sessions):
+            number = int(factor) + (rng.random() < factor - int(factor))
+            for _ in range(number):
                 hour = rng.choices(range(24), params.hours)[0]
                 at = _ms(day + timedelta(hours=hour)) + rng.randrange(3_600_000)
                 if start <= at < end:
@@ -260,8 +267,9 @@ def share_of(percent: str) -> float:
 
 
 def browse(ctx: CourseEngine, step: Step, params: BrowseParams, user: User | None) -> None:
-    assert user is not None
-    Visit(ctx, params, user).start()
+    """Every session of the window, queued now."""
+    for person, at in sessions(ctx, step, params):
+        ctx.clock.push(at, PRIORITY_ACTION, Visit(ctx, params, person).start)
 
 
 KIND = StepKind(
@@ -269,7 +277,7 @@ KIND = StepKind(
     BrowseParams,
     browse,
     emits=("asset_accessed", "logged_in", "logged_out", "course_progress", "course_completed"),
-    targets=_targets,
-    times=_times,
+    times=_at_start,
+    whole=True,
     empty_ok=True,
 )
