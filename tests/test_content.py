@@ -175,3 +175,29 @@ def test_omitting_nulls_drops_the_keys_canvas_leaves_out() -> None:
     )
     progress = named(events, "course_progress") + named(events, "course_completed")
     assert progress and all("completed_at" in p["body"]["progress"] for p in progress)
+
+
+def test_the_validator_follows_page_file_and_syllabus_changes() -> None:
+    """old_* equals the value before; an update without old_* keeps the value."""
+    import orjson
+
+    _, lines = run_yaml(CONTENT)
+    broken = []
+    for line in lines:
+        event = orjson.loads(line)
+        name, body = event["metadata"]["event_name"], event["body"]
+        if name == "wiki_page_updated" and "old_title" in body:
+            body["old_title"] = "Not what it was"
+        elif name == "attachment_updated":
+            body["display_name"] = "Renamed silently.pdf"
+            del body["old_display_name"]
+        elif name == "syllabus_updated" and body["old_syllabus_body"]:
+            body["old_syllabus_body"] = "<p>Another</p>"
+        broken.append(orjson.dumps(event))
+    problems = validate_lines(broken).problems
+    assert [p.kind for p in problems] == ["chain"] * 3, problems
+    assert {p.event for p in problems} == {
+        "wiki_page_updated",
+        "attachment_updated",
+        "syllabus_updated",
+    }

@@ -45,3 +45,28 @@ def test_same_seed_same_bytes_and_other_seed_other_people() -> None:
     other = quickstart_lines(seed=6)
     assert other != quickstart_lines(seed=5)
     assert b'"user_name":"' in other
+
+
+ACTIVITY = GOLDEN.parent / "activity.jsonl"
+
+
+def test_course_activity_matches_its_golden_file() -> None:
+    """tests/golden/activity.yaml makes every course activity event type appear (pages, files,
+    quizzes, syllabus, modules, browsing, sessions, progress). Checked by hand once, student
+    28022: the essay (week 6 completes with one item) reported 1 of 5 two minutes later, with
+    next_requirement_url on sequential week 7's first item; opening that file through its item
+    raised it to 2 with the URL moving to the next item; mark_done, then a quiz score of 8 (min
+    5) gave course_completed 4 of 5 with completed_at at the quiz's second; opening the week 6
+    page later reported course_completed again, 5 of 5, same completed_at. The unpublished
+    item is never opened. To accept an intended change, regenerate with UPDATE_GOLDEN=1."""
+    scenario, located = load_scenario(GOLDEN.parent / "activity.yaml")
+    sink = MemorySink()
+    run_scenario(scenario, located, [sink])
+    produced = b"".join(line + b"\n" for line in sink.lines)
+    if os.environ.get("UPDATE_GOLDEN"):
+        ACTIVITY.write_bytes(produced)
+    expected = ACTIVITY.read_bytes()
+    for number, (got, want) in enumerate(
+        zip(produced.splitlines(), expected.splitlines(), strict=True), start=1
+    ):
+        assert got == want, f"line {number} differs from {ACTIVITY.name}"

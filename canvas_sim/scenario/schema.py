@@ -57,19 +57,22 @@ _KEY_PATTERN = r"^[A-Za-z0-9_.\-]+$"
 _KEY_OR_PLACEHOLDER = r"^([A-Za-z0-9_.\-]|\$\{[A-Za-z_][A-Za-z0-9_]*\})+$"
 
 
+_PERCENT_PATTERN = r"^\d+(\.\d+)?%$"
 _WHOLE_PLACEHOLDER = {"type": "string", "pattern": r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$"}
 _KEPT_OUTSIDE = ("title", "description", "default")
 
 
 def _allow_placeholders(node: Any) -> None:
     """The file may hold ``${name}`` placeholders (resolved before validation): in keys, and
-    as a whole number or flag (``count: ${courses}``), so editors accept what the loader does."""
+    as a whole number or flag (``count: ${courses}``) or a percentage
+    (``students: ${share}``), so editors accept what the loader does."""
     if isinstance(node, dict):
         if node.get("pattern") == _KEY_PATTERN:
             node["pattern"] = _KEY_OR_PLACEHOLDER
         for value in node.values():
             _allow_placeholders(value)
-        if node.get("type") in ("integer", "number", "boolean"):
+        percent = node.get("type") == "string" and node.get("pattern") == _PERCENT_PATTERN
+        if node.get("type") in ("integer", "number", "boolean") or percent:
             inner = {k: v for k, v in node.items() if k not in _KEPT_OUTSIDE}
             for key in inner:
                 del node[key]

@@ -56,6 +56,10 @@ class Sessions:
         now = self._clock.now
         return session is not None and session.open and now - session.last_seen <= timeout_ms
 
+    def browses(self, user: User) -> bool:
+        """Whether the person has used the site through ``browse`` (signed in at least once)."""
+        return user.id in self._sessions
+
     def resume(self, user: User) -> None:
         """Before a browser request of someone who has browsed: signed in again if their
         session has ended or expired (people who never browse keep their one session)."""

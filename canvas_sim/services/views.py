@@ -93,6 +93,12 @@ class Views:
             self._progress.viewed(user, target)
         return path
 
+    def handed_in(self, user: User, target: Assignment, request: Request, level: str) -> None:
+        """The access a submission's request logs (``submit``; a quiz ``participate``), for
+        people who browse (the gradebook scenarios' output stays as it was)."""
+        if self._sessions.browses(user):
+            self.content(user, target, level=level, request=request)
+
     def external_item(self, user: User, item: ModuleItem, referrer: str | None) -> str:
         """An external URL module item, rendered in place (content_tag, external_urls)."""
         path = f"{self._base}/modules/items/{item.id}"

@@ -10,7 +10,7 @@ import random
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from ..coursework import File, ModuleItem, Page, Quiz
 from ..kernel import PRIORITY_ACTION
@@ -88,11 +88,15 @@ class BrowseParams(Model):
 
     @field_validator("open", "teacher_open")
     @classmethod
-    def _known_kinds(cls, value: dict[str, float]) -> dict[str, float]:
+    def _known_kinds(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
         unknown = sorted(set(value) - set(LIST_KINDS) - set(CONTENT_KINDS))
         if unknown:
             kinds = ", ".join((*LIST_KINDS, *CONTENT_KINDS))
             raise ValueError(f"unknown page kind {unknown[0]!r} (known: {kinds})")
+        wrong = "speed_grader" if info.field_name == "open" else "grades"
+        if value.get(wrong):
+            whose = "students" if info.field_name == "open" else "teachers"
+            raise ValueError(f"{wrong!r} is not a page {whose} open")
         if not any(value.values()):
             raise ValueError("at least one page kind needs a weight above 0")
         return value

@@ -37,20 +37,27 @@ def item_fields(ctx: CourseEngine, item: ModuleItem) -> dict[str, Any]:
 def save_module(ctx: CourseEngine, teacher: User, module: Module, *, new: bool = False) -> None:
     """The teacher's create (POST) or update (PUT) of a module through the API."""
     base = f"/api/v1/courses/{ctx.course.id}/modules"
-    path = base if new else f"{base}/{module.id}"
-    request = ctx.requests.request(
-        teacher, "POST" if new else "PUT", path, f"/courses/{ctx.course.id}/modules"
-    )
-    name = "module_created" if new else "module_updated"
-    ctx.clock.emit(name, request, module_fields(ctx, module))
+    _save(ctx, teacher, "module", base, module.id, new, module_fields(ctx, module))
 
 
 def save_item(ctx: CourseEngine, teacher: User, item: ModuleItem, *, new: bool = False) -> None:
     """The teacher's create or update of a module item."""
     base = f"/api/v1/courses/{ctx.course.id}/modules/{item.module.id}/items"
-    path = base if new else f"{base}/{item.id}"
+    _save(ctx, teacher, "module_item", base, item.id, new, item_fields(ctx, item))
+
+
+def _save(
+    ctx: CourseEngine,
+    teacher: User,
+    kind: str,
+    base: str,
+    record_id: int,
+    new: bool,
+    fields: dict[str, Any],
+) -> None:
+    """POST to ``base`` (``<kind>_created``) or PUT to its record (``<kind>_updated``)."""
+    path = base if new else f"{base}/{record_id}"
     request = ctx.requests.request(
         teacher, "POST" if new else "PUT", path, f"/courses/{ctx.course.id}/modules"
     )
-    name = "module_item_created" if new else "module_item_updated"
-    ctx.clock.emit(name, request, item_fields(ctx, item))
+    ctx.clock.emit(f"{kind}_{'created' if new else 'updated'}", request, fields)

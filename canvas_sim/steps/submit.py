@@ -131,6 +131,7 @@ def submit(ctx: CourseEngine, step: Step, params: SubmitParams, user: User | Non
     ctx.clock.emit(
         "submission_created", request, ev.submission_fields(ctx.world, sub, now, request.zone)
     )
+    ctx.views.handed_in(user, assignment, request, "submit")
     ctx.progress.submitted(user, assignment)
 
 
@@ -138,7 +139,7 @@ KIND = StepKind(
     "submit",
     SubmitParams,
     submit,
-    emits=("submission_created", "course_progress", "course_completed"),
+    emits=("submission_created", "asset_accessed", "course_progress", "course_completed"),
     check=_check,
     times=_times,
     gap_s=(30, 900),

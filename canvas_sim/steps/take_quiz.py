@@ -66,6 +66,7 @@ def take_quiz(ctx: CourseEngine, step: Step, params: TakeQuizParams, user: User 
     ctx.scores.touch(sub)
     emit = ctx.clock.emit
     emit("quiz_submitted", request, ev.quiz_submitted_fields(world, sub))
+    ctx.views.handed_in(user, assignment, request, "participate")
     name = "submission_created" if params.needs_review else "submission_updated"
     emit(name, request, ev.submission_fields(world, sub, now, request.zone))
     if audit.changed(sub):
@@ -84,6 +85,7 @@ KIND = StepKind(
         "submission_updated",
         "grade_change",
         "course_grade_change",
+        "asset_accessed",
         "course_progress",
         "course_completed",
     ),

@@ -50,7 +50,29 @@ CHAINS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...], str]] = {
         ),
         "score",
     ),
+    "syllabus_updated": (
+        ("course_id",),
+        (("old_syllabus_body", "syllabus_body"),),
+        "course",
+    ),
 }
+# Chains whose old_* key comes only when that value changed (absent: it did not): chain name ->
+# (key field, [(old field, new field)], what the record is, the event that starts the record).
+CHANGE_CHAINS: dict[str, tuple[str, tuple[tuple[str, str], ...], str, str]] = {
+    "wiki_page_updated": (
+        "wiki_page_id",
+        (("old_title", "title"), ("old_body", "body")),
+        "page",
+        "wiki_page_created",
+    ),
+    "attachment_updated": (
+        "attachment_id",
+        (("old_display_name", "display_name"),),
+        "file",
+        "attachment_created",
+    ),
+}
+CHANGE_STARTERS = {chain[3]: name for name, chain in CHANGE_CHAINS.items()}
 ATTEMPT_EVENTS = frozenset({"submission_created", "submission_updated"})
 
 
@@ -66,6 +88,10 @@ class CanvasChecker:
             name: {} for name in CHAINS
         }
         self._attempts: dict[str, tuple[int, int]] = {}
+        # change chain -> record id -> (values, line)
+        self._changes: dict[str, dict[str, tuple[tuple[Any, ...], int]]] = {
+            name: {} for name in CHANGE_CHAINS
+        }
 
     def check(self, event: dict[str, Any], line: int, duplicate_of: int | None) -> None:
         """Check one payload at 1-based ``line`` (a JSON object)."""
@@ -110,7 +136,34 @@ class CanvasChecker:
                 recorder.tolerated(line, name, finding.note, finding.message)
         self._check_chains(spec.name, name, body, line)
 
+    def _check_changes(self, kind: str, name: str, body: dict[str, Any], line: int) -> None:
+        """An update's old_* equals the value before it; without old_*, the value is unchanged."""
+        chain_name = CHANGE_STARTERS.get(kind, kind)
+        chain = CHANGE_CHAINS.get(chain_name)
+        if chain is None:
+            return
+        key_field, pairs, record, _ = chain
+        key = body.get(key_field)
+        if not isinstance(key, str):
+            return
+        state = self._changes[chain_name]
+        previous = state.get(key)
+        if previous is not None and kind == chain_name:
+            values, before = previous
+            for (old, new), was in zip(pairs, values, strict=True):
+                field, value = (old, body[old]) if old in body else (new, body.get(new))
+                if new in body and not json_equal(value, was):
+                    self._recorder.problem(
+                        line,
+                        name,
+                        "chain",
+                        f"$.body.{field}: {show(value)}, but {record} {key} had {new} "
+                        f"{show(was)} (line {before})",
+                    )
+        state[key] = (tuple(body.get(new) for _, new in pairs), line)
+
     def _check_chains(self, kind: str, name: str, body: dict[str, Any], line: int) -> None:
+        self._check_changes(kind, name, body, line)
         chain = CHAINS.get(kind)
         if chain is not None:
             key_fields, pairs, record = chain
