@@ -82,6 +82,9 @@ def group(form: Form, metadata: dict[str, Any], body: dict[str, Any]) -> dict[st
     shard = shard_of(metadata)
     if form.group == "none":
         return None
+    if form.group == "membership":
+        course = global_id(body.get("course_id"), shard)
+        return None if course is None else _course_group(course)
     if form.group == "section":
         course = global_id(body.get("course_id"), shard)
         section = section_urn(course, body.get("course_section_id"), shard)

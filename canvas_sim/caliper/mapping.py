@@ -16,8 +16,9 @@ from typing import Literal
 Actor = Literal["request", "grader"]
 # group: "context" = the metadata's Course context; "section" = the body's course section
 # (enrollments); "body" = the metadata's context, else the body's Course context (files);
-# "none" = never (logins, courses, account associations).
-Group = Literal["context", "section", "body", "none"]
+# "none" = never (logins, courses, account associations); "membership" = no group, but a
+# membership of the body's course (syllabus_updated, the one such example).
+Group = Literal["context", "section", "body", "none", "membership"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,16 @@ FORMS: dict[str, Form] = {
     "attachment_deleted": Form("Event", "Deleted", "Document", group="body"),
     "asset_accessed": Form("NavigationEvent", "NavigatedTo", "*"),
     "user_account_association_created": Form("Event", "Created", "Entity", group="none"),
+    # Activity events (CALIPER.md section 4, last paragraph; bodies in CANVAS_ACTIVITY_EVENTS.md).
+    "wiki_page_created": Form("Event", "Created", "Page"),
+    "wiki_page_updated": Form("Event", "Modified", "Page"),
+    "wiki_page_deleted": Form("Event", "Deleted", "Page"),
+    "discussion_topic_created": Form("ThreadEvent", "Created", "Thread"),
+    "discussion_entry_created": Form("MessageEvent", "Posted", "Message"),
+    "syllabus_updated": Form("Event", "Modified", "Document", group="membership"),
+    "group_category_created": Form("Event", "Created", "Entity"),
+    "group_created": Form("Event", "Created", "Group"),
+    "group_membership_created": Form("Event", "Created", "Membership", group="none"),
 }
 
 # Canvas events the simulator emits that Canvas has no Caliper form for (CALIPER.md section 4).

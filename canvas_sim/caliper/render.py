@@ -139,6 +139,9 @@ class CaliperRenderer:
         parts = self._parts(name, metadata, body)
         actor = parts.get("actor") or frame.actor(form, metadata, body)
         group = parts.get("group", frame.group(form, metadata, body))
+        membership = None if group is None else frame.membership(form, metadata, actor, group)
+        if form.group == "membership":
+            group = None
         built: dict[str, Any] = {
             "actor": actor,
             "action": form.action,
@@ -146,7 +149,7 @@ class CaliperRenderer:
             "referrer": metadata.get("referrer"),
             "edApp": frame.ed_app(metadata),
             "group": group,
-            "membership": None if group is None else frame.membership(form, metadata, actor, group),
+            "membership": membership,
             "session": frame.session(metadata),
             "extensions": frame.extensions(metadata),
         }
