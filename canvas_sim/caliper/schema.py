@@ -20,11 +20,19 @@ ENVELOPE = "_envelope.schema.json"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
+# An entity id: a Canvas URN, or an application's http(s)://<host>/ (www.canvaslms.com for jobs)
+ENTITY_ID = r"^(urn:instructure:canvas:.+|https?://[^/]+/|www\.canvaslms\.com)$"
+
+
 def _entity(**properties: Any) -> dict[str, Any]:
     return {
         "type": "object",
         "required": ["id", "type"],
-        "properties": {"id": {"type": "string"}, "type": {"type": "string"}, **properties},
+        "properties": {
+            "id": {"type": "string", "pattern": ENTITY_ID},
+            "type": {"type": "string"},
+            **properties,
+        },
     }
 
 
