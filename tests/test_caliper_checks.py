@@ -56,8 +56,17 @@ def test_the_docs_hold_71_envelopes_of_32_event_types() -> None:
 def test_every_doc_example_passes(name: str, envelope: dict[str, Any]) -> None:
     assert check_envelope(envelope, name) == []
     stream = CaliperStream()
-    stream.feed(orjson.dumps(envelope), event_name=name)
-    assert stream.report.ok, stream.report.problems
+    stream.feed(orjson.dumps(envelope))
+    assert stream.report.problems == []
+    assert stream.report.events == {
+        " ".join(
+            (
+                envelope["data"][0]["type"],
+                envelope["data"][0]["action"],
+                envelope["data"][0]["object"]["type"],
+            )
+        ): 1
+    }
 
 
 def _validator(name: str) -> jsonschema.Draft202012Validator:
@@ -169,9 +178,13 @@ def test_the_stream_flags_a_reused_event_id_and_counts_duplicate_deliveries() ->
     stream = CaliperStream(lenient=True)
     for envelope in (first, first, second):
         stream.feed(orjson.dumps(envelope))
-    assert stream.report.duplicates == 1
-    assert [(p.line, p.kind) for p in stream.report.problems] == [(3, "caliper")]
-    assert "also the id of line 1" in stream.report.problems[0].message
+    assert stream.report.notes == {"duplicate": 1}
+    assert [(line, kind) for line, kind, _ in stream.report.problems] == [(3, "caliper")]
+    assert "also the id of line 1" in stream.report.problems[0][2]
+    strict = CaliperStream()
+    strict.feed(orjson.dumps(first))
+    strict.feed(orjson.dumps(first))
+    assert [(line, kind) for line, kind, _ in strict.report.problems] == [(2, "duplicate")]
 
 
 def test_format_detection() -> None:

@@ -1,56 +1,52 @@
-"""A Caliper stream as a whole: each envelope checked, event ids unique, and which format a
-stream is in (for ``canvas-sim validate``)."""
+"""A Caliper stream as a whole: each envelope checked, event ids unique; which format a payload
+is in (for ``canvas-sim validate``, which dispatches each payload to its format's checker)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
 from .checks import check_envelope
 
 
+def is_caliper(payload: dict[str, Any]) -> bool:
+    """A Caliper envelope (``dataVersion``, ``data`` or ``sensor``) rather than a Canvas event."""
+    return "metadata" not in payload and bool({"dataVersion", "data", "sensor"} & payload.keys())
+
+
 def detect_format(line: bytes | str) -> str | None:
-    """``"caliper"`` (an envelope: ``dataVersion`` or ``data``), ``"canvas"`` (``metadata``), or
-    None when the line is neither."""
+    """``"caliper"``, ``"canvas"`` (``metadata`` or ``body``), or None for anything else."""
     try:
         payload = orjson.loads(line)
     except orjson.JSONDecodeError:
         return None
-    if isinstance(payload, dict):
-        if "dataVersion" in payload or "data" in payload or "sensor" in payload:
-            return "caliper"
-        if "metadata" in payload or "body" in payload:
-            return "canvas"
-    return None
+    if not isinstance(payload, dict):
+        return None
+    if is_caliper(payload):
+        return "caliper"
+    return "canvas" if "metadata" in payload or "body" in payload else None
 
 
-@dataclass
-class Finding:
-    """One problem of a Caliper stream, at a 1-based line."""
-
-    line: int
-    kind: str  # json, caliper, duplicate
-    message: str
-    event: str | None = None  # "<type> <action>" when known
-
-
-@dataclass
-class StreamReport:
-    events: Counter[str] = field(default_factory=Counter)  # "<type> <action> <object.type>"
-    problems: list[Finding] = field(default_factory=list)
-    lines: int = 0
-    dropped: int = 0
-    duplicates: int = 0  # whole-envelope duplicates (Canvas may deliver an event twice)
+class Findings(Protocol):
+    """Where a checker reports (the validator's recorder): problems by line, notes when
+    lenient, events counted in ``report.events``."""
 
     @property
-    def ok(self) -> bool:
-        return not self.problems and not self.dropped
+    def report(self) -> Any: ...
+
+    def problem(self, line: int, event: str | None, kind: str, message: str) -> None: ...
+
+    def tolerated(self, line: int, event: str | None, note: str, message: str) -> None: ...
 
 
-def _label(event: Any) -> str | None:
+def label(payload: dict[str, Any]) -> str | None:
+    """``"<type> <action> <object type>"`` of an envelope's event: how Caliper consumers tell
+    events apart (nothing in the payload names the Canvas event)."""
+    data = payload.get("data")
+    event = data[0] if isinstance(data, list) and data else None
     if not isinstance(event, dict):
         return None
     shown = event.get("object")
@@ -58,56 +54,64 @@ def _label(event: Any) -> str | None:
     return " ".join(str(part) for part in (event.get("type"), event.get("action"), object_type))
 
 
-class CaliperStream:
-    """Feed it lines in order; :attr:`report` holds the result. An exact duplicate envelope is
-    a duplicate delivery (a problem, or only counted when ``lenient``); the same event id on a
+class CaliperChecker:
+    """Checks the envelopes of a stream in order. An exact duplicate envelope is a duplicate
+    delivery (reported as the recorder reports duplicates); an event id seen before on a
     different envelope is always a problem."""
 
-    def __init__(self, *, lenient: bool = False, max_problems: int = 1000) -> None:
-        self.lenient = lenient
-        self.max_problems = max_problems
-        self.report = StreamReport()
-        self._ids: dict[str, tuple[int, int]] = {}  # event id -> (line, envelope hash)
+    def __init__(self, findings: Findings) -> None:
+        self.findings = findings
+        self._ids: dict[str, int] = {}  # event id -> first line
 
-    def _problem(self, finding: Finding) -> None:
-        if len(self.report.problems) < self.max_problems:
-            self.report.problems.append(finding)
-        else:
-            self.report.dropped += 1
-
-    def feed(
-        self, raw: bytes | str, line: int | None = None, event_name: str | None = None
-    ) -> None:
-        """Check one line; ``event_name`` (the SQS attribute) adds the check of its form."""
-        self.report.lines += 1
-        number = self.report.lines if line is None else line
-        text = raw.strip()
-        if not text:
+    def check(self, payload: dict[str, Any], line: int, duplicate_of: int | None) -> None:
+        name = label(payload)
+        if name is not None:
+            self.findings.report.events[name] += 1
+        if duplicate_of is not None:
+            message = f"an exact duplicate of line {duplicate_of}"
+            self.findings.tolerated(line, name, "duplicate", message)
             return
-        try:
-            envelope = orjson.loads(text)
-        except orjson.JSONDecodeError as exc:
-            self._problem(Finding(number, "json", f"not JSON: {exc}"))
-            return
-        data = envelope.get("data") if isinstance(envelope, dict) else None
-        event = data[0] if isinstance(data, list) and data else None
-        label = _label(event)
-        if label is not None:
-            self.report.events[label] += 1
-        event_id = event.get("id") if isinstance(event, dict) else None
+        data = payload.get("data")
+        event_id = data[0].get("id") if isinstance(data, list) and data else None
         if isinstance(event_id, str):
-            digest = hash(text)
-            seen = self._ids.get(event_id)
-            if seen is not None and seen[1] == digest:
-                self.report.duplicates += 1
-                if not self.lenient:
-                    message = f"an exact duplicate of line {seen[0]}"
-                    self._problem(Finding(number, "duplicate", message, label))
-                return
-            if seen is not None:
-                message = f"$.data[0].id: {event_id} is also the id of line {seen[0]}'s event"
-                self._problem(Finding(number, "caliper", message, label))
-            else:
-                self._ids[event_id] = (number, digest)
-        for path, message in check_envelope(envelope, event_name):
-            self._problem(Finding(number, "caliper", f"{path}: {message}", label))
+            first = self._ids.setdefault(event_id, line)
+            if first != line:
+                message = f"$.data[0].id: {event_id} is also the id of line {first}'s event"
+                self.findings.problem(line, name, "caliper", message)
+        for path, message in check_envelope(payload):
+            self.findings.problem(line, name, "caliper", f"{path}: {message}")
+
+
+@dataclass
+class StreamReport:
+    events: Counter[str] = field(default_factory=Counter)
+    problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, kind, message)
+    notes: Counter[str] = field(default_factory=Counter)
+
+
+class CaliperStream:
+    """A Caliper stream checked on its own: :meth:`feed` lines, read :attr:`report`."""
+
+    def __init__(self, *, lenient: bool = False) -> None:
+        self.lenient = lenient
+        self.report = StreamReport()
+        self._checker = CaliperChecker(self)
+        self._lines: dict[int, int] = {}  # line hash -> first line
+        self._count = 0
+
+    def problem(self, line: int, event: str | None, kind: str, message: str) -> None:
+        self.report.problems.append((line, kind, message))
+
+    def tolerated(self, line: int, event: str | None, note: str, message: str) -> None:
+        if self.lenient:
+            self.report.notes[note] += 1
+        else:
+            self.problem(line, event, note, message)
+
+    def feed(self, raw: bytes) -> None:
+        self._count += 1
+        digest = hash(raw.strip())
+        first = self._lines.setdefault(digest, self._count)
+        payload = orjson.loads(raw)
+        duplicate = None if first == self._count else first
+        self._checker.check(payload, self._count, duplicate)
