@@ -75,11 +75,11 @@ class Simulation:
         """POST every event, one per request with ``Content-Type: application/json``.
 
         ``target`` is a URL, or a client with ``post``: a FastAPI/Starlette ``TestClient``, or an
-        ``httpx.Client`` (for example wrapping a WSGI app such as Flask:
+        ``httpx.Client`` (for example around a WSGI app such as Flask:
         ``httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://app")``).
-        ``path`` is where the events go on it: a path such as
-        ``"/events"`` (joined to the client's ``base_url``) or a full URL. Without ``path``
-        events go to ``target`` itself (the URL, or the client's ``base_url``).
+        ``path`` is where the events go on it: a path such as ``"/events"`` (joined to the
+        client's ``base_url``) or a full URL. Without ``path`` events go to ``target`` itself
+        (the URL, or the client's ``base_url``).
         """
         import httpx
 
