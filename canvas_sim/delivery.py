@@ -120,6 +120,9 @@ class HttpTarget:
     signer: Signer | None = None
     jwt_quoted: bool = False
     verify_tls: bool = True
+    # The target's payload format: Canvas line -> its bytes (None: nothing to send), e.g. a
+    # Caliper envelope; the event keeps its Canvas name (SQS sends it as event_name).
+    convert: Callable[[bytes], bytes | None] | None = None
 
 
 @dataclass
@@ -442,7 +445,13 @@ async def deliver(
                 sink.send(event.line)
             for index, pool in enumerate(pools):
                 batch = batches[index]
-                batch.append(event)
+                convert = pool.sender.target.convert
+                if convert is None:
+                    batch.append(event)
+                elif (line := convert(event.line)) is not None:
+                    batch.append(Rendered(event.name, event.time_ms, line))
+                else:
+                    continue
                 if len(batch) >= pool.sender.target.batch:
                     batches[index] = []
                     await pool.put(batch)

@@ -17,7 +17,8 @@ from referencing import Registry, Resource
 
 from canvas_sim.caliper.checks import check_envelope
 from canvas_sim.caliper.schema import BASE, ENVELOPE, schemas
-from canvas_sim.caliper.stream import CaliperStream, detect_format
+from canvas_sim.caliper.stream import is_caliper
+from canvas_sim.validate import validate_lines
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 EXAMPLES_FILE = SHARED / "caliper_docs_examples.json"
@@ -55,10 +56,9 @@ def test_the_docs_hold_71_envelopes_of_32_event_types() -> None:
 @pytest.mark.parametrize(("name", "envelope"), EXAMPLES, ids=IDS)
 def test_every_doc_example_passes(name: str, envelope: dict[str, Any]) -> None:
     assert check_envelope(envelope, name) == []
-    stream = CaliperStream()
-    stream.feed(orjson.dumps(envelope))
-    assert stream.report.problems == []
-    assert stream.report.events == {
+    report = validate_lines([orjson.dumps(envelope)])  # the format is recognised by itself
+    assert report.problems == []
+    assert report.events == {
         " ".join(
             (
                 envelope["data"][0]["type"],
@@ -175,23 +175,27 @@ def test_a_named_event_must_have_its_form() -> None:
 def test_the_stream_flags_a_reused_event_id_and_counts_duplicate_deliveries() -> None:
     # assignment_created and quiz_created reuse one event id in Canvas's docs (CALIPER.md 6)
     first, second = dict(EXAMPLES)["assignment_created"], dict(EXAMPLES)["quiz_created"]
-    stream = CaliperStream(lenient=True)
-    for envelope in (first, first, second):
-        stream.feed(orjson.dumps(envelope))
-    assert stream.report.notes == {"duplicate": 1}
-    assert [(line, kind) for line, kind, _ in stream.report.problems] == [(3, "caliper")]
-    assert "also the id of line 1" in stream.report.problems[0][2]
-    strict = CaliperStream()
-    strict.feed(orjson.dumps(first))
-    strict.feed(orjson.dumps(first))
-    assert [(line, kind) for line, kind, _ in strict.report.problems] == [(2, "duplicate")]
+    lines = [orjson.dumps(envelope) for envelope in (first, first, second)]
+    report = validate_lines(lines, lenient=True)
+    assert report.lenient_notes == {"duplicate": 1}
+    assert [(p.line, p.kind) for p in report.problems] == [(3, "caliper")]
+    assert "also the id of line 1" in report.problems[0].message
+    strict = validate_lines(lines[:2])
+    assert [(p.line, p.kind) for p in strict.problems] == [(2, "duplicate")]
 
 
-def test_format_detection() -> None:
-    assert detect_format(orjson.dumps(EXAMPLES[0][1])) == "caliper"
-    assert detect_format(b'{"metadata": {"event_name": "x"}, "body": {}}') == "canvas"
-    assert detect_format(b"[1]") is None
-    assert detect_format(b"not json") is None
+def test_a_stream_of_either_format_is_recognised() -> None:
+    assert is_caliper(EXAMPLES[0][1])
+    assert not is_caliper({"metadata": {"event_name": "x"}, "body": {}})
+    canvas = (Path(__file__).parent / "golden" / "quickstart.jsonl").read_bytes().splitlines()
+    report = validate_lines(canvas[:20])
+    assert report.ok and "course_created" in report.events
+    broken = copy.deepcopy(EXAMPLES[0][1])
+    del broken["data"][0]["actor"]
+    report = validate_lines([orjson.dumps(broken)])
+    assert [(p.kind, p.message.split(":")[0]) for p in report.problems] == [
+        ("caliper", "$.data[0].actor")
+    ]
 
 
 def test_the_envelope_schema_is_named_and_written_for_every_form() -> None:

@@ -69,10 +69,7 @@ class CaliperSink:
         self.inner = inner
         self.caliper = caliper
         self.description = f"{inner.description} (Caliper)"
-
-    @property
-    def sent(self) -> int:
-        return self.inner.sent
+        self.sent = 0
 
     def open(self) -> None:
         self.inner.open()
@@ -81,6 +78,7 @@ class CaliperSink:
         envelope = self.caliper.convert(line)
         if envelope is not None:
             self.inner.send(envelope)
+            self.sent += 1
 
     def close(self, *, ok: bool) -> None:
         self.inner.close(ok=ok)

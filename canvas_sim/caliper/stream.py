@@ -1,13 +1,9 @@
-"""A Caliper stream as a whole: each envelope checked, event ids unique; which format a payload
-is in (for ``canvas-sim validate``, which dispatches each payload to its format's checker)."""
+"""A Caliper stream as a whole, for ``canvas-sim validate`` (which hands each payload to the
+checker of the format that claims it): each envelope checked, event ids unique."""
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any, Protocol
-
-import orjson
 
 from .checks import check_envelope
 
@@ -15,19 +11,6 @@ from .checks import check_envelope
 def is_caliper(payload: dict[str, Any]) -> bool:
     """A Caliper envelope (``dataVersion``, ``data`` or ``sensor``) rather than a Canvas event."""
     return "metadata" not in payload and bool({"dataVersion", "data", "sensor"} & payload.keys())
-
-
-def detect_format(line: bytes | str) -> str | None:
-    """``"caliper"``, ``"canvas"`` (``metadata`` or ``body``), or None for anything else."""
-    try:
-        payload = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return None
-    if not isinstance(payload, dict):
-        return None
-    if is_caliper(payload):
-        return "caliper"
-    return "canvas" if "metadata" in payload or "body" in payload else None
 
 
 class Findings(Protocol):
@@ -80,38 +63,3 @@ class CaliperChecker:
                 self.findings.problem(line, name, "caliper", message)
         for path, message in check_envelope(payload):
             self.findings.problem(line, name, "caliper", f"{path}: {message}")
-
-
-@dataclass
-class StreamReport:
-    events: Counter[str] = field(default_factory=Counter)
-    problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, kind, message)
-    notes: Counter[str] = field(default_factory=Counter)
-
-
-class CaliperStream:
-    """A Caliper stream checked on its own: :meth:`feed` lines, read :attr:`report`."""
-
-    def __init__(self, *, lenient: bool = False) -> None:
-        self.lenient = lenient
-        self.report = StreamReport()
-        self._checker = CaliperChecker(self)
-        self._lines: dict[int, int] = {}  # line hash -> first line
-        self._count = 0
-
-    def problem(self, line: int, event: str | None, kind: str, message: str) -> None:
-        self.report.problems.append((line, kind, message))
-
-    def tolerated(self, line: int, event: str | None, note: str, message: str) -> None:
-        if self.lenient:
-            self.report.notes[note] += 1
-        else:
-            self.problem(line, event, note, message)
-
-    def feed(self, raw: bytes) -> None:
-        self._count += 1
-        digest = hash(raw.strip())
-        first = self._lines.setdefault(digest, self._count)
-        payload = orjson.loads(raw)
-        duplicate = None if first == self._count else first
-        self._checker.check(payload, self._count, duplicate)
