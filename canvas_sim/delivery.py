@@ -120,9 +120,9 @@ class HttpTarget:
     signer: Signer | None = None
     jwt_quoted: bool = False
     verify_tls: bool = True
-    # The target's payload format: Canvas line -> its bytes (None: nothing to send), e.g. a
-    # Caliper envelope; the event keeps its Canvas name (SQS sends it as event_name).
-    convert: Callable[[bytes], bytes | None] | None = None
+    # The target's payload format: a Canvas-format event -> the event to send (None: nothing),
+    # e.g. its Caliper envelope under its Canvas name (which SQS sends as event_name).
+    convert: Callable[[Rendered], Rendered | None] | None = None
 
 
 @dataclass
@@ -446,12 +446,10 @@ async def deliver(
             for index, pool in enumerate(pools):
                 batch = batches[index]
                 convert = pool.sender.target.convert
-                if convert is None:
-                    batch.append(event)
-                elif (line := convert(event.line)) is not None:
-                    batch.append(Rendered(event.name, event.time_ms, line))
-                else:
+                sent = event if convert is None else convert(event)
+                if sent is None:
                     continue
+                batch.append(sent)
                 if len(batch) >= pool.sender.target.batch:
                     batches[index] = []
                     await pool.put(batch)

@@ -211,3 +211,19 @@ def test_a_broken_user_template_is_named(tmp_path: Path) -> None:
 def test_every_form_has_a_shipped_template() -> None:
     shipped = ROOT / "templates" / "caliper"
     assert {path.name.removesuffix(".json.j2") for path in shipped.glob("*.json.j2")} == set(FORMS)
+
+
+def test_a_converted_event_keeps_its_canvas_name_for_sqs() -> None:
+    from canvas_sim.delivery import Rendered
+
+    lines = (ROOT / "tests" / "golden" / "quickstart.jsonl").read_bytes().splitlines()
+    form = CaliperFormat()
+    names = [orjson.loads(line)["metadata"]["event_name"] for line in lines]
+    grade = names.index("grade_change")
+    converted = form.convert_event(Rendered("grade_change", 7, lines[grade]))
+    assert converted is not None
+    assert (converted.name, converted.time_ms) == ("grade_change", 7)
+    assert orjson.loads(converted.line)["data"][0]["type"] == "GradeEvent"
+    scores = names.index("course_grade_change")
+    assert form.convert_event(Rendered("course_grade_change", 8, lines[scores])) is None
+    assert form.skipped == {"course_grade_change": 1}

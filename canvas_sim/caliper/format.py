@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Literal, NamedTuple
 
+from ..delivery import Rendered
 from ..sinks import Sink
 from .render import CaliperRenderer
 
@@ -51,6 +52,12 @@ class CaliperFormat:
         envelope = self.renderer.line(line)
         self._last = (line, envelope)
         return envelope
+
+    def convert_event(self, event: Rendered) -> Rendered | None:
+        """A Canvas-format event as its Caliper envelope, keeping the event's Canvas name (an
+        SQS target sends it as the ``event_name`` message attribute) and time."""
+        envelope = self.convert(event.line)
+        return None if envelope is None else Rendered(event.name, event.time_ms, envelope)
 
     @property
     def skipped(self) -> Counter[str]:

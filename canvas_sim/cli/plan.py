@@ -131,7 +131,7 @@ class DeliveryPlan:
                 signer=signer,
                 jwt_quoted=options["jwt_quoted"],
                 verify_tls=not options["insecure"],
-                convert=self.caliper.convert if url in self.caliper_targets else None,
+                convert=self.caliper.convert_event if url in self.caliper_targets else None,
             )
             for url in self.urls
         ]
