@@ -14,10 +14,9 @@ from typing import Any
 
 import jinja2
 import orjson
-from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import TemplateError
-from ..render import TEMPLATE_SUFFIX, builtin_template_dir
+from ..render import TEMPLATE_SUFFIX, template_environment
 from . import frame
 from .ids import (
     CONTEXT,
@@ -58,12 +57,6 @@ def prune(value: Any) -> Any:
     return value
 
 
-def _tojson(value: Any) -> str:
-    if isinstance(value, jinja2.Undefined):
-        value._fail_with_undefined_error()
-    return orjson.dumps(value).decode()
-
-
 class CaliperRenderer:
     """Renders Canvas events as Caliper envelopes; counts the events without a Caliper form.
 
@@ -72,19 +65,7 @@ class CaliperRenderer:
     """
 
     def __init__(self, template_dir: str | Path | None = None) -> None:
-        loaders: list[jinja2.BaseLoader] = []
-        if template_dir is not None:
-            if not Path(template_dir).is_dir():
-                raise TemplateError(f"{template_dir}: no such template directory")
-            loaders.append(jinja2.FileSystemLoader(str(Path(template_dir) / SUBDIR)))
-        loaders.append(jinja2.FileSystemLoader(str(builtin_template_dir() / SUBDIR)))
-        self._env = SandboxedEnvironment(
-            loader=jinja2.ChoiceLoader(loaders),
-            undefined=jinja2.StrictUndefined,
-            autoescape=False,
-            auto_reload=False,
-        )
-        self._env.filters["tojson"] = _tojson
+        self._env = template_environment(template_dir, SUBDIR)
         self._env.filters["utc"] = utc_ms
         self._templates: dict[str, jinja2.Template] = {}
         self.skipped: Counter[str] = Counter()  # events without a Caliper form, by name
