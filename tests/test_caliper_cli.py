@@ -149,3 +149,38 @@ def test_a_user_caliper_template_applies_on_the_command_line(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     first = orjson.loads(out.read_bytes().splitlines()[0])
     assert first["data"][0]["object"]["name"] == "renamed"
+
+
+def test_caliper_dead_letters_are_replayed_as_they_are(
+    collector: tuple[str, list[bytes]], tmp_path: Path
+) -> None:
+    import socket
+
+    with socket.socket() as free:  # a port nobody listens on: every POST fails at once
+        free.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{free.getsockname()[1]}/"
+    dead = tmp_path / "dead.jsonl"
+    args = ["--retries", "0", "--dead-letter", str(dead), "-q"]
+    failed = run_cli("run", "quickstart", "--format", "caliper", "--to", closed, *args)
+    assert failed.returncode == 1, failed.stderr
+    url, bodies = collector
+    again = tmp_path / "again.jsonl"
+    replayed = run_cli(
+        "replay", str(dead), "--to", url, "--format", "caliper", "--dead-letter", str(again)
+    )
+    assert replayed.returncode == 0, replayed.stderr
+    assert "205 events to replay" in replayed.stderr
+    golden = (GOLDEN / "quickstart.caliper.jsonl").read_bytes().splitlines()
+    assert sorted(bodies) == sorted(golden)
+    only = tmp_path / "grades.jsonl"
+    done = run_cli(
+        "replay",
+        str(GOLDEN / "quickstart.caliper.jsonl"),
+        "--only",
+        "GradeEvent Graded Attempt",
+        "--to",
+        str(only),
+        "-q",
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(only.read_bytes().splitlines()) == 74

@@ -162,6 +162,9 @@ class CaliperRenderer:
         return orjson.dumps(envelope)
 
     def line(self, canvas_line: bytes) -> bytes | None:
-        """A Canvas-format JSON line -> its Caliper envelope (None: no Caliper form)."""
+        """A Canvas-format JSON line -> its Caliper envelope (None: no Caliper form); a line
+        that is a Caliper envelope already (a Caliper file replayed) is returned as it is."""
         payload = orjson.loads(canvas_line)
+        if "metadata" not in payload and "data" in payload:
+            return canvas_line
         return self.envelope(payload["metadata"], payload["body"])
