@@ -14,6 +14,7 @@ JOB_APP = "www.canvaslms.com"  # edApp.id of job-driven events (CALIPER.md 2.3),
 ROLES = {"TeacherEnrollment": "Instructor", "StudentEnrollment": "Learner"}
 _RUBY_TIME = re.compile(r"^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) ([+-]\d\d)(\d\d)$")
 _DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
+_CALIPER_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
 def shard_of(metadata: dict[str, Any]) -> int:
@@ -52,6 +53,8 @@ def utc_ms(value: Any) -> str | None:
     if value is None:
         return None
     text = str(value)
+    if _CALIPER_TIME.match(text):
+        return text  # already UTC with milliseconds (every metadata.event_time)
     ruby = _RUBY_TIME.match(text)
     if ruby:
         text = f"{ruby[1]}T{ruby[2]}{ruby[3]}:{ruby[4]}"
@@ -63,8 +66,15 @@ def utc_ms(value: Any) -> str | None:
         return text  # not a time: left for the checker to name
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return _format(moment.astimezone(UTC))
+
+
+def _format(moment: datetime) -> str:
+    """A UTC datetime as ``YYYY-MM-DDTHH:mm:ss.SSSZ``."""
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:"
+        f"{moment.minute:02d}:{moment.second:02d}.{moment.microsecond // 1000:03d}Z"
+    )
 
 
 def event_uuid(content: bytes) -> str:
@@ -85,5 +95,4 @@ def send_delay_ms(content: bytes) -> int:
 
 def add_ms(time: str, delay_ms: int) -> str:
     """``time`` (Caliper form) plus ``delay_ms``, in Caliper form."""
-    moment = datetime.fromisoformat(time) + timedelta(milliseconds=delay_ms)
-    return utc_ms(moment.isoformat()) or time
+    return _format(datetime.fromisoformat(time) + timedelta(milliseconds=delay_ms))

@@ -50,10 +50,15 @@ def prune(value: Any) -> Any:
     """``value`` without null values (at any depth) and without the objects that held only
     nulls; None when nothing is left of an object."""
     if isinstance(value, dict):
-        kept = {key: pruned for key, item in value.items() if (pruned := prune(item)) is not None}
+        kept = {}
+        for key, item in value.items():
+            if isinstance(item, dict | list):
+                item = prune(item)
+            if item is not None:
+                kept[key] = item
         return kept if kept or not value else None
     if isinstance(value, list):
-        return [pruned for item in value if (pruned := prune(item)) is not None]
+        return [kept for item in value if (kept := prune(item)) is not None]
     return value
 
 
