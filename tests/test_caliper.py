@@ -184,7 +184,7 @@ def _canvas_event(name: str) -> tuple[dict[str, Any], dict[str, Any]]:
 def test_a_user_template_overrides_the_shipped_one(tmp_path: Path) -> None:
     (tmp_path / "caliper").mkdir()
     (tmp_path / "caliper" / "grade_change.json.j2").write_text(
-        '{"object": {"id": {{ urn("submission", body.submission_id) | tojson }}, '
+        '{"object": {"id": {{ body.submission_id | urn("submission") | tojson }}, '
         '"type": "Attempt", "extensions": {"com.instructure.canvas": {"seen": {{ body.nope '
         "| tojson }}}}}}"
     )

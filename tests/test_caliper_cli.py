@@ -128,7 +128,7 @@ def test_schemas_writes_the_caliper_ones(tmp_path: Path) -> None:
 def test_a_user_caliper_template_applies_on_the_command_line(tmp_path: Path) -> None:
     (tmp_path / "tpl" / "caliper").mkdir(parents=True)
     (tmp_path / "tpl" / "caliper" / "course_created.json.j2").write_text(
-        '{"object": {"id": {{ urn("course", body.course_id) | tojson }}, "type": "CourseOffering",'
+        '{"object": {"id": {{ body.course_id | urn("course") | tojson }}, "type": "CourseOffering",'
         ' "name": "renamed"}}'
     )
     out = tmp_path / "c.jsonl"

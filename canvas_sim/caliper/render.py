@@ -14,6 +14,7 @@ from typing import Any
 
 import jinja2
 import orjson
+from jinja2.runtime import Context
 
 from ..errors import TemplateError
 from ..render import TEMPLATE_SUFFIX, template_environment
@@ -62,6 +63,24 @@ def prune(value: Any) -> Any:
     return value
 
 
+@jinja2.pass_context
+def _urn_filter(context: Context, value: Any, kind: str) -> str | None:
+    """``{{ body.submission_id | urn("submission") }}``: the id's URN (global)."""
+    return _urn(kind, value, context["shard"])
+
+
+@jinja2.pass_context
+def _gid(context: Context, value: Any) -> str | None:
+    """``{{ body.assignment_override_id | gid }}``: the id in its global form."""
+    return global_id(value, context["shard"])
+
+
+@jinja2.pass_context
+def _section(context: Context, course: Any, section: Any) -> str | None:
+    """``{{ body.course_id | section_urn(body.course_section_id) }}``."""
+    return section_urn(course, section, context["shard"])
+
+
 class CaliperRenderer:
     """Renders Canvas events as Caliper envelopes; counts the events without a Caliper form.
 
@@ -71,7 +90,7 @@ class CaliperRenderer:
 
     def __init__(self, template_dir: str | Path | None = None) -> None:
         self._env = template_environment(template_dir, SUBDIR)
-        self._env.filters["utc"] = utc_ms
+        self._env.filters.update(utc=utc_ms, urn=_urn_filter, gid=_gid, section_urn=_section)
         self._templates: dict[str, jinja2.Template] = {}
         self.skipped: Counter[str] = Counter()  # events without a Caliper form, by name
         self.rendered: Counter[str] = Counter()
@@ -99,9 +118,7 @@ class CaliperRenderer:
             "meta": Fields(metadata),
             "body": Fields(body),
             "app": frame.ed_app(metadata),
-            "urn": lambda kind, value: _urn(kind, value, shard),
-            "section_urn": lambda course, section: section_urn(course, section, shard),
-            "gid": lambda value: global_id(value, shard),
+            "shard": shard,
         }
         try:
             parts = orjson.loads(template.render(context))
