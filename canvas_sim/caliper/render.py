@@ -47,20 +47,26 @@ class Fields(dict[str, Any]):
         return None
 
 
-def prune(value: Any) -> Any:
+def prune(value: dict[str, Any]) -> dict[str, Any] | None:
     """``value`` without null values (at any depth) and without the objects that held only
-    nulls; None when nothing is left of an object."""
-    if isinstance(value, dict):
-        kept = {}
-        for key, item in value.items():
-            if isinstance(item, dict | list):
-                item = prune(item)
-            if item is not None:
-                kept[key] = item
-        return kept if kept or not value else None
-    if isinstance(value, list):
-        return [kept for item in value if (kept := prune(item)) is not None]
-    return value
+    nulls; None when nothing is left of it."""
+    kept = {}
+    for key, item in value.items():
+        if item is None:
+            continue
+        kind = type(item)
+        if kind is dict:
+            item = prune(item)
+            if item is None:
+                continue
+        elif kind is list:
+            item = [inner for inner in map(_prune_item, item) if inner is not None]
+        kept[key] = item
+    return kept if kept or not value else None
+
+
+def _prune_item(item: Any) -> Any:
+    return prune(item) if type(item) is dict else item
 
 
 @jinja2.pass_context
@@ -160,7 +166,8 @@ class CaliperRenderer:
         event: dict[str, Any] = {"@context": CONTEXT, "id": "", "type": form.type}
         event.update((key, built.get(key)) for key in _ORDER)
         event.update((key, value) for key, value in built.items() if key not in event)
-        pruned: dict[str, Any] = prune(event)
+        pruned = prune(event)
+        assert pruned is not None  # it has its @context
         self.rendered[name] += 1
         return pruned
 
