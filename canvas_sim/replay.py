@@ -16,7 +16,6 @@ from typing import Any
 
 import orjson
 
-from .caliper.stream import is_caliper, label
 from .delivery import Rendered
 from .errors import SimulatorError
 
@@ -67,7 +66,7 @@ def _event(line: bytes) -> Rendered:
     if isinstance(value, dict) and "metadata" not in value and "event" in value:
         value = value["event"]  # a dead letter
         line = orjson.dumps(value)
-    if isinstance(value, dict) and is_caliper(value):
+    if isinstance(value, dict) and "metadata" not in value and "data" in value:
         return _caliper_event(value, line)
     if not isinstance(value, dict) or not isinstance(value.get("body"), dict):
         raise ReplayError(EXPECTED)
@@ -87,6 +86,8 @@ def _event(line: bytes) -> Rendered:
 def _caliper_event(envelope: dict[str, Any], line: bytes) -> Rendered:
     """A Caliper envelope (a Caliper run's output or dead letter), named by its event's
     ``<type> <action> <object type>`` since nothing in it names the Canvas event."""
+    from .caliper.stream import label  # only for Caliper files: Canvas runs never load it
+
     name = label(envelope)
     data = envelope.get("data")
     time_ms = _time_ms(data[0].get("eventTime")) if name and isinstance(data, list) else None

@@ -48,10 +48,13 @@ def parse_header(value: str) -> tuple[str, str]:
 def caliper_targets(options: dict[str, Any]) -> tuple[tuple[str, ...], frozenset[str]]:
     """The --to values without their format prefix, and those that get Caliper envelopes
     (a caliper: prefix, or no prefix with --format caliper)."""
+    given: tuple[str, ...] = options["targets"]
+    default = options.get("payload_format", "canvas")
+    if default == "canvas" and not any(t.startswith(("caliper:", "canvas:")) for t in given):
+        return given, frozenset()  # the Canvas format only: nothing more to import
     from ..caliper.format import split_target
 
-    targets = [split_target(value) for value in options["targets"]]
-    default = options.get("payload_format", "canvas")
+    targets = [split_target(value) for value in given]
     caliper = frozenset(t.where for t in targets if (t.format or default) == "caliper")
     return tuple(t.where for t in targets), caliper
 
@@ -147,10 +150,13 @@ class DeliveryPlan:
         return self._caliper
 
     def sinks(self) -> list[Sink]:
-        from ..caliper.format import CaliperSink
         from ..sinks import open_sink
 
         sinks = [open_sink(path) for path in self.paths]
+        if not self.caliper_targets:
+            return sinks
+        from ..caliper.format import CaliperSink
+
         return [
             CaliperSink(sink, self.caliper) if path in self.caliper_targets else sink
             for path, sink in zip(self.paths, sinks, strict=True)
