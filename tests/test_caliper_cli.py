@@ -39,7 +39,7 @@ def test_one_run_writes_both_forms_of_the_same_actions(tmp_path: Path) -> None:
 
 
 def test_format_caliper_to_stdout_and_replay_of_the_canvas_file(tmp_path: Path) -> None:
-    done = run_cli("run", "quickstart", "--format", "caliper", "--to", "-", "-q")
+    done = run_cli("run", "quickstart", "--format", "caliper", "-q")  # stdout by default
     assert done.returncode == 0, done.stderr
     assert done.stdout.encode() == (GOLDEN / "quickstart.caliper.jsonl").read_bytes()
     out = tmp_path / "replayed.jsonl"

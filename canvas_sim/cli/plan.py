@@ -54,7 +54,7 @@ def caliper_targets(options: dict[str, Any]) -> tuple[tuple[str, ...], frozenset
         return given, frozenset()  # the Canvas format only: nothing more to import
     from ..caliper.format import split_target
 
-    targets = [split_target(value) for value in given]
+    targets = [split_target(value) for value in given or ("-",)]  # stdout by default
     caliper = frozenset(t.where for t in targets if (t.format or default) == "caliper")
     return tuple(t.where for t in targets), caliper
 
