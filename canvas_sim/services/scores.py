@@ -1,5 +1,4 @@
-"""The live grade book of one course: grade strings, each student's score calculator input
-(cached), placeholders, and course score recomputes as debounced jobs."""
+"""The live grade book of one course: grades, calculator inputs, debounced recomputes."""
 
 from __future__ import annotations
 
