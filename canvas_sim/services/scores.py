@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from .. import events as ev
+from ..grades import grade_string
 from ..grading import (
     AssignmentInput,
     CourseScores,
@@ -14,7 +15,6 @@ from ..grading import (
     GroupMemo,
     SubmissionGrade,
     course_scores,
-    grade_string,
 )
 from ..kernel import Clock, Debounced
 from ..metadata import Job
