@@ -55,11 +55,4 @@ def test_course_activity_matches_its_golden_file() -> None:
     scenario, located = load_scenario(GOLDEN.parent / "activity.yaml")
     sink = MemorySink()
     run_scenario(scenario, located, [sink])
-    produced = b"".join(line + b"\n" for line in sink.lines)
-    if os.environ.get("UPDATE_GOLDEN"):
-        ACTIVITY.write_bytes(produced)
-    expected = ACTIVITY.read_bytes()
-    for number, (got, want) in enumerate(
-        zip(produced.splitlines(), expected.splitlines(), strict=True), start=1
-    ):
-        assert got == want, f"line {number} differs from {ACTIVITY.name}"
+    assert_matches_golden(b"".join(line + b"\n" for line in sink.lines), ACTIVITY)
