@@ -201,3 +201,26 @@ def test_the_validator_follows_page_file_and_syllabus_changes() -> None:
         "attachment_updated",
         "syllabus_updated",
     }
+
+
+def test_names_a_step_does_not_know_are_located_errors() -> None:
+    import pytest
+
+    from canvas_sim.errors import ScenarioError
+
+    head = CONTENT.split("steps:")[0] + "steps:\n  - enroll: {users: all}\n"
+    cases = {
+        "  - create_module: {key: m, items: [{page: nope}]}\n": "unknown page 'nope'",
+        "  - update_module: {module: nope, published: false}\n": "unknown module 'nope'",
+        "  - create_page: {key: p}\n  - create_page: {key: p}\n": "page 'p' already exists",
+        "  - create_module: {key: m, items: [{url: 'https://x.test'}]}\n": "needs a title",
+        "  - create_module: {key: m, items: [{assignment: hw1, requirement: min_score}]}\n": (
+            "min_score goes with requirement: min_score"
+        ),
+        "  - update_quiz: {assignment: hw1, time_limit: 5}\n": "'hw1' is not a quiz",
+        "  - browse: {open: {speed_grader: 1}}\n": "'speed_grader' is not a page students open",
+    }
+    for steps, message in cases.items():
+        with pytest.raises(ScenarioError, match=message) as caught:
+            run_yaml(head + steps)
+        assert "test.yaml:" in str(caught.value)  # located in the file
