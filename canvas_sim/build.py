@@ -5,8 +5,10 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from bisect import bisect
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -54,6 +56,36 @@ OTHER_ZONES = ("America/Chicago", "America/New_York", "America/Los_Angeles", "Am
 TEXT_POOL_SIZE = 64
 
 
+class WeightedNames:
+    """Faker's weighted first and last names with the cumulative weights computed once.
+
+    ``faker.first_name()`` goes through ``random.choices``, which sums the weights of every name
+    on each call; this draws the same names (one ``random()`` each, the same bisection).
+    """
+
+    def __init__(self, faker: Faker) -> None:
+        method: Any = faker.first_name
+        provider = method.__self__  # the person provider
+        self._generator = provider.generator
+        self._first = self._table(provider.first_names)
+        self._last = self._table(provider.last_names)
+
+    @staticmethod
+    def _table(names: dict[str, float]) -> tuple[tuple[str, ...], list[float], float]:
+        cumulative = list(accumulate(names.values()))
+        return tuple(names), cumulative, cumulative[-1] + 0.0
+
+    def _draw(self, table: tuple[tuple[str, ...], list[float], float]) -> str:
+        names, cumulative, total = table
+        return names[bisect(cumulative, self._generator.random.random() * total, 0, len(names) - 1)]
+
+    def first(self) -> str:
+        return self._draw(self._first)
+
+    def last(self) -> str:
+        return self._draw(self._last)
+
+
 class Draw:
     """The seeded sources of every random choice: one Random, one Faker instance."""
 
@@ -65,6 +97,7 @@ class Draw:
         self.wire_rng = random.Random(f"{seed}/wire")
         self.faker = Faker("en_US")
         self.faker.seed_instance(seed)
+        self.names = WeightedNames(self.faker)
         self.sentences = [self.faker.sentence(nb_words=12) for _ in range(TEXT_POOL_SIZE)]
         self.paragraphs = [self.faker.paragraph(nb_sentences=4) for _ in range(TEXT_POOL_SIZE)]
         self.words = sorted(
@@ -86,6 +119,7 @@ class Draw:
         # One Faker for all (they are slow to make), re-seeded for each copy's people.
         self.faker.seed_instance(f"{self.seed}/course/{ordinal}")
         copy.faker, copy.sentences, copy.paragraphs = self.faker, self.sentences, self.paragraphs
+        copy.names = self.names
         copy.words = self.words
         return copy
 
@@ -280,7 +314,7 @@ def _gradebook(
 
 def _person(world: World, draw: Draw, spec: PersonSpec, role: str) -> User:
     rng, faker = draw.rng, draw.faker
-    first, last = faker.first_name(), faker.last_name()
+    first, last = draw.names.first(), draw.names.last()
     name = spec.name or f"{first} {last}"
     parts = name.split()
     sortable = f"{parts[-1]}, {' '.join(parts[:-1])}" if len(parts) > 1 else name
