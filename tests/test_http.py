@@ -274,7 +274,10 @@ def test_sigint_stops_drains_and_reports(server_factory: type[Server], tmp_path:
         stderr=subprocess.PIPE,
         text=True,
     )  # fmt: skip
-    time.sleep(2.5)
+    deadline = time.monotonic() + 30  # starting can take a while on a busy machine
+    while server.stats()["events"] == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=30)
     assert process.returncode == 130, err
