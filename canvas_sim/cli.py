@@ -798,7 +798,7 @@ def receive(
     """
     from .durations import parse_duration_ms
     from .receiver import ReceiverConfig
-    from .report import serve_receiver
+    from .receiver.console import serve_receiver
     from .signing import Verifier
 
     low, _, high = latency.partition("-")

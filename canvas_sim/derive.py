@@ -45,6 +45,8 @@ class Deriver:
         self.courses: dict[str, dict[str, Any]] = {}  # local course id -> course record
         self.users: dict[str, dict[str, Any]] = {}  # local user id -> {name, sis_id}
         self.assignment_course: dict[str, str] = {}  # local assignment id -> local course id
+        self.enrollment_user: dict[str, str] = {}  # local enrollment id -> local user id
+        self.submission_owner: dict[str, tuple[str, str]] = {}  # -> (user id, assignment id)
         self._times: dict[tuple[str, ...], str] = {}
 
     # --- lookups the feed and the page share -------------------------------------------------
@@ -236,10 +238,11 @@ def _assignment_event(
 def _enrollment_event(
     d: Deriver, m: dict[str, Any], b: dict[str, Any], t: str, c: list[Change]
 ) -> None:
+    uid = local_id(b.get("user_id")) or "?"
+    d.enrollment_user[local_id(b.get("enrollment_id")) or "?"] = uid
     if b.get("type", "StudentEnrollment") != "StudentEnrollment":
         return
     course = d._event_course(m, b)
-    uid = local_id(b.get("user_id")) or "?"
     student = d._student(course, uid)
     student["enrolled"] = True
     d._set(student, {"enrollment_state": b.get("workflow_state")}, ("enr", course["id"], uid), t)
@@ -254,6 +257,7 @@ def _submission(d: Deriver, m: dict[str, Any], b: dict[str, Any]) -> tuple[Any, 
     aid = local_id(b.get("assignment_id")) or "?"
     d.assignment_course.setdefault(aid, course["id"])
     submissions = d._student(course, uid)["submissions"]
+    d.submission_owner[local_id(b.get("submission_id")) or "?"] = (uid, aid)
     sub = submissions.get(aid)
     if sub is None:
         # First named by a grade or a status: it existed as a silent placeholder until then.

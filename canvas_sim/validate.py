@@ -651,6 +651,19 @@ CHAINS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...], str]] = {
 ATTEMPT_EVENTS = frozenset({"submission_created", "submission_updated"})
 
 
+def first_schema_problem(event: dict[str, Any]) -> str | None:
+    """The first way one event breaks its JSON Schema (strictly, as ``validate`` without
+    ``--lenient``), or None: what ``canvas-sim receive --validate`` answers 400 with."""
+    name = event["metadata"]["event_name"]
+    spec = _catalogue().get(name)
+    if spec is None:
+        return f"$.metadata.event_name: {_show(name)} has no schema"
+    findings = _quick_findings(spec, event)
+    if findings is None:
+        findings = _findings(spec, event)
+    return findings[0].message if findings else None
+
+
 class StreamValidator:
     """Feed it lines in order (:meth:`feed`); :attr:`report` holds the result so far."""
 
