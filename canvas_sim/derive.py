@@ -122,16 +122,21 @@ class Deriver:
         cell: tuple[str, str, str] | None = None,
     ) -> None:
         """Set fields of ``record`` unless a later event set them; report the cell if it moved."""
-        before = dict(record) if cell is not None else None
+        old: dict[str, Any] = {}
+        times = self._times
         for name, value in values.items():
-            if self._newer((*key, name), when):
+            slot = (*key, name)
+            if times.get(slot, "") > when:
+                continue  # a later event set it: this one arrived late
+            times[slot] = when
+            before = record.get(name)
+            if before != value:
+                old[name] = before
                 record[name] = value
-        if cell is not None and changes is not None and before is not None:
-            old = {k: before.get(k) for k in values}
-            new = {k: record.get(k) for k in values}
-            if old != new:
-                course_id, user_id, column = cell
-                changes.append(Change(course_id, user_id, column, old, new))
+        if old and cell is not None and changes is not None:
+            course_id, user_id, column = cell
+            new = {name: record.get(name) for name in values}
+            changes.append(Change(course_id, user_id, column, {**new, **old}, new))
 
     # --- the state ----------------------------------------------------------------------------
 

@@ -1,9 +1,13 @@
 """What the receiver's page shows, kept as events arrive: feed, rates, gradebook, problems.
 
-The ingest path calls :meth:`Dashboard.accept` and :meth:`Dashboard.refused`; each page (and the
-terminal's ``--tail``) reads from it with a :class:`Cursor`, getting only what is new since its
-last read. Everything kept is bounded (the last rows, problems and changes), except the derived
-gradebook, which is the point.
+The ingest path calls :meth:`Dashboard.accept` (which only queues the event and counts it in
+its second) and :meth:`Dashboard.refused`. The rest (duplicates, the derived gradebook, feed
+rows, ``--tail``) is done by :meth:`Dashboard.digest`, which the receiver runs every DIGEST_EVERY_S
+for at most DIGEST_BUDGET_S: under load the page lags behind and the ingest path keeps most of
+its rate; beyond MAX_PENDING queued events the page skips the oldest ones and says so (the
+``--out`` file and the counts still have every event). Each page (and the terminal) reads with a
+:class:`Cursor`, getting only what is new since its last read. Everything kept is bounded (the
+last rows, problems and changes), except the derived gradebook, which is the point.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ SECONDS_KEPT = 600  # of per-second counts
 DEDUPE_WINDOW = 500_000  # events remembered (twice over) to spot a redelivery
 EXPECT_EVERY_S = 1.0  # how often the expected end state is compared, while events arrive
 RATE_WINDOW_S = 5
+DIGEST_EVERY_S = 0.1
+DIGEST_BUDGET_S = 0.01  # at most this much of every DIGEST_EVERY_S: a tenth of the CPU
+MAX_PENDING = 200_000
 
 
 @dataclass
@@ -59,6 +66,8 @@ class Dashboard:
     problem_counts: Counter[str] = field(default_factory=Counter)
     seconds: deque[list[int]] = field(default_factory=lambda: deque(maxlen=SECONDS_KEPT))
     listeners: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)
+    pending: deque[tuple[dict[str, Any], bytes]] = field(default_factory=deque)
+    skipped: int = 0  # events the page never showed: more than MAX_PENDING were waiting
     _seen: set[int] = field(default_factory=set)
     _older: set[int] = field(default_factory=set)
     _course_count: int = 0
@@ -80,9 +89,26 @@ class Dashboard:
         return now
 
     def accept(self, event: dict[str, Any], line: bytes) -> None:
-        """An accepted event (``line``: its compact JSON)."""
-        self.seq += 1
+        """An accepted event (``line``: its compact JSON): counted now, digested later."""
         self._tick()
+        self.pending.append((event, line))
+        if len(self.pending) > MAX_PENDING:
+            self.pending.popleft()
+            self.skipped += 1
+
+    def digest(self, budget_s: float | None = None) -> None:
+        """Take in the queued events, for at most ``budget_s`` seconds (None: all of them)."""
+        pending = self.pending
+        if not pending:
+            return
+        deadline = None if budget_s is None else time.perf_counter() + budget_s
+        while pending:
+            self._take(*pending.popleft())
+            if deadline is not None and time.perf_counter() >= deadline:
+                break
+
+    def _take(self, event: dict[str, Any], line: bytes) -> None:
+        self.seq += 1
         digest = hash(line)
         if digest in self._seen or digest in self._older:
             self._problem("duplicate", "the same event arrived again", line, event)
@@ -103,6 +129,7 @@ class Dashboard:
 
     def refused(self, kind: str, reason: str, raw: bytes) -> None:
         """A refused request: ``kind`` is ``refused``, ``signature`` or ``schema``."""
+        self.digest()  # keep the problem in its place in the stream
         self.seq += 1
         self._problem(kind, reason, raw, None)
 
@@ -158,12 +185,15 @@ class Dashboard:
 
     def update(self, cursor: Cursor, course: str | None) -> dict[str, Any]:
         """What a reader has not seen yet; moves its cursor."""
+        self.digest(DIGEST_BUDGET_S)
         message: dict[str, Any] = {
             "events": self.stats.events,
             "requests": self.stats.requests,
             "rate_now": self.rate_now(),
             "counts": dict(self.stats.accepted),
             "problem_counts": dict(self.problem_counts),
+            "lagging": len(self.pending),
+            "skipped": self.skipped,
         }
         message["rows"] = [
             self.row(seq, event)

@@ -25,7 +25,7 @@ import orjson
 
 from ..errors import SimulatorError
 from ..signing import Verifier
-from .dashboard import Dashboard
+from .dashboard import DIGEST_BUDGET_S, DIGEST_EVERY_S, Dashboard
 from .payload import Rejected, decode_payload, error_body
 
 MAX_HEADER_BYTES = 64 * 1024
@@ -102,6 +102,7 @@ class Receiver:
         self._flush_pending: asyncio.TimerHandle | None = None
         self._check: Any = None  # the schema check of --validate, loaded at start
         self._page: Any = None  # the dashboard's server (.page.PageServer), made at start
+        self._digest_timer: asyncio.TimerHandle | None = None
 
     async def start(self) -> asyncio.Server:
         from .page import PageServer
@@ -117,6 +118,7 @@ class Receiver:
             self._check = first_schema_problem
         self._page = PageServer(self)
         loop = asyncio.get_running_loop()
+        self._digest_timer = loop.call_later(DIGEST_EVERY_S, self._digest)
         try:
             self._server = await loop.create_server(
                 lambda: _Connection(self), self.config.host, self.config.port, reuse_address=True
@@ -132,7 +134,15 @@ class Receiver:
         assert self._server is not None
         return int(self._server.sockets[0].getsockname()[1])
 
+    def _digest(self) -> None:
+        """The dashboard's share of the CPU: a little, often, so ingest keeps its rate."""
+        self.dashboard.digest(DIGEST_BUDGET_S)
+        loop = asyncio.get_running_loop()
+        self._digest_timer = loop.call_later(DIGEST_EVERY_S, self._digest)
+
     async def stop(self) -> None:
+        if self._digest_timer is not None:
+            self._digest_timer.cancel()
         if self._server is not None:
             self._server.close()
         if self._page is not None:
