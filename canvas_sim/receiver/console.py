@@ -54,6 +54,8 @@ def serve_receiver(
                         view.update(_table(receiver))
 
                     await _every(stop, 0.25, refresh)
+                    receiver.dashboard.digest()  # what is still queued, for --tail
+                    refresh()
             else:
                 write = _tail(receiver, None)
                 last = [time.monotonic()]
@@ -66,6 +68,9 @@ def serve_receiver(
                         print(status_line(receiver), file=sys.stderr, flush=True)
 
                 await _every(stop, min(TAIL_FLUSH_S, plain_every_s), beat)
+                if write is not None:
+                    receiver.dashboard.digest()  # what is still queued
+                    write()
         finally:
             await receiver.stop()
         return receiver

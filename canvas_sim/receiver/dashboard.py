@@ -164,11 +164,14 @@ class Dashboard:
         }
 
     def expected_diff(self) -> dict[str, Any] | None:
-        """The comparison with ``expect``, redone at most every EXPECT_EVERY_S while events come."""
+        """The comparison with ``expect`` of what was digested: redone when events came, and
+        while more are queued (under load) at most every EXPECT_EVERY_S."""
         if self.expect is None:
             return None
         seq, at = self._expect_at
-        if self._expected is None or (seq != self.seq and time.time() - at >= EXPECT_EVERY_S):
+        if self._expected is None or (
+            seq != self.seq and (not self.pending or time.time() - at >= EXPECT_EVERY_S)
+        ):
             found = diff(self.deriver.state(), self.expect)
             self._expect_at = (self.seq, time.time())
             self._expected = {
