@@ -218,6 +218,7 @@ def test_the_receiver_digests_in_slices_and_never_loses_counts() -> None:
     dashboard = receiver.dashboard
     assert receiver.stats.events == len(lines) and len(dashboard.pending) == len(lines)
     dashboard.digest(0.0)  # a budget already spent: one event at least
+    assert all(isinstance(line, bytes) for line in dashboard.pending)
     assert 0 < dashboard.seq < len(lines)
     message = dashboard.update(Cursor(), None)  # reading digests within the budget too
     dashboard.digest()

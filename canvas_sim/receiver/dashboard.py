@@ -1,13 +1,15 @@
 """What the receiver's page shows, kept as events arrive: feed, rates, gradebook, problems.
 
-The ingest path calls :meth:`Dashboard.accept` (which only queues the event and counts it in
-its second) and :meth:`Dashboard.refused`. The rest (duplicates, the derived gradebook, feed
-rows, ``--tail``) is done by :meth:`Dashboard.digest`, which the receiver runs every DIGEST_EVERY_S
-for at most DIGEST_BUDGET_S: under load the page lags behind and the ingest path keeps most of
-its rate; beyond MAX_PENDING queued events the page skips the oldest ones and says so (the
-``--out`` file and the counts still have every event). Each page (and the terminal) reads with a
-:class:`Cursor`, getting only what is new since its last read. Everything kept is bounded (the
-last rows, problems and changes), except the derived gradebook, which is the point.
+The ingest path calls :meth:`Dashboard.accept` (which only queues the event's JSON bytes, which
+the garbage collector never walks, and counts it in its second) and :meth:`Dashboard.refused`.
+The rest (parsing again, duplicates, the derived gradebook, feed rows, ``--tail``) is done by
+:meth:`Dashboard.digest`, which the receiver runs every DIGEST_EVERY_S for at most
+DIGEST_BUDGET_S while requests come (IDLE_BUDGET_S when none came since): under load the page
+lags behind and the ingest path keeps its rate; beyond MAX_PENDING queued events the page skips
+the oldest ones and says so (the ``--out`` file and the counts still have every event). Each
+page (and the terminal) reads with a :class:`Cursor`, getting only what is new since its last
+read. Everything kept is bounded (the last rows, problems and changes), except the derived
+gradebook, which is the point.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from ..derive import Change, Deriver
 from ..statediff import diff
@@ -37,7 +41,8 @@ EXPECT_EVERY_S = 1.0  # how often the expected end state is compared, while even
 RATE_WINDOW_S = 5
 DIGEST_EVERY_S = 0.1
 DIGEST_BUDGET_S = 0.01  # at most this much of every DIGEST_EVERY_S: a tenth of the CPU
-MAX_PENDING = 200_000
+IDLE_BUDGET_S = 0.08  # when no request came since the last digest: catch up
+MAX_PENDING = 20_000
 
 
 @dataclass
@@ -66,7 +71,7 @@ class Dashboard:
     problem_counts: Counter[str] = field(default_factory=Counter)
     seconds: deque[list[int]] = field(default_factory=lambda: deque(maxlen=SECONDS_KEPT))
     listeners: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)
-    pending: deque[tuple[dict[str, Any], bytes]] = field(default_factory=deque)
+    pending: deque[bytes] = field(default_factory=deque)
     skipped: int = 0  # events the page never showed: more than MAX_PENDING were waiting
     _seen: set[int] = field(default_factory=set)
     _older: set[int] = field(default_factory=set)
@@ -88,10 +93,10 @@ class Dashboard:
             self.seconds.append([second, 1])
         return now
 
-    def accept(self, event: dict[str, Any], line: bytes) -> None:
-        """An accepted event (``line``: its compact JSON): counted now, digested later."""
+    def accept(self, line: bytes) -> None:
+        """An accepted event (``line``: its JSON): counted now, digested later."""
         self._tick()
-        self.pending.append((event, line))
+        self.pending.append(line)
         if len(self.pending) > MAX_PENDING:
             self.pending.popleft()
             self.skipped += 1
@@ -103,7 +108,8 @@ class Dashboard:
             return
         deadline = None if budget_s is None else time.perf_counter() + budget_s
         while pending:
-            self._take(*pending.popleft())
+            line = pending.popleft()
+            self._take(orjson.loads(line), line)
             if deadline is not None and time.perf_counter() >= deadline:
                 break
 
@@ -129,7 +135,6 @@ class Dashboard:
 
     def refused(self, kind: str, reason: str, raw: bytes) -> None:
         """A refused request: ``kind`` is ``refused``, ``signature`` or ``schema``."""
-        self.digest()  # keep the problem in its place in the stream
         self.seq += 1
         self._problem(kind, reason, raw, None)
 

@@ -25,7 +25,7 @@ import orjson
 
 from ..errors import SimulatorError
 from ..signing import Verifier
-from .dashboard import DIGEST_BUDGET_S, DIGEST_EVERY_S, Dashboard
+from .dashboard import DIGEST_BUDGET_S, DIGEST_EVERY_S, IDLE_BUDGET_S, Dashboard
 from .payload import Rejected, decode_payload, error_body
 
 MAX_HEADER_BYTES = 64 * 1024
@@ -103,6 +103,7 @@ class Receiver:
         self._check: Any = None  # the schema check of --validate, loaded at start
         self._page: Any = None  # the dashboard's server (.page.PageServer), made at start
         self._digest_timer: asyncio.TimerHandle | None = None
+        self._requests_seen = 0
 
     async def start(self) -> asyncio.Server:
         from .page import PageServer
@@ -136,7 +137,9 @@ class Receiver:
 
     def _digest(self) -> None:
         """The dashboard's share of the CPU: a little, often, so ingest keeps its rate."""
-        self.dashboard.digest(DIGEST_BUDGET_S)
+        busy = self.stats.requests != self._requests_seen
+        self._requests_seen = self.stats.requests
+        self.dashboard.digest(DIGEST_BUDGET_S if busy else IDLE_BUDGET_S)
         loop = asyncio.get_running_loop()
         self._digest_timer = loop.call_later(DIGEST_EVERY_S, self._digest)
 
@@ -202,13 +205,14 @@ class Receiver:
                 if problem is not None:
                     return self.refuse(400, f"schema: {problem}", "schema", body)
         self.stats.verified += verified
-        out, accept = self._out, self.dashboard.accept
+        out, accept, accepted = self._out, self.dashboard.accept, self.stats.accepted
+        single = len(events) == 1 and not verified  # the body is the event's JSON
         for event in events:
-            line = orjson.dumps(event)
-            self.stats.accepted[event["metadata"]["event_name"]] += 1
+            line = body if single and out is None else orjson.dumps(event)
+            accepted[event["metadata"]["event_name"]] += 1
             if out is not None:
                 out.write(line + b"\n")
-            accept(event, line)
+            accept(line)
         if out is not None and events:
             self._schedule_flush()
         return 200, b'{"ok":true}'
