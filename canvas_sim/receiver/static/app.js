@@ -45,6 +45,11 @@ function apply(m) {
   $("rate").textContent = fmt(m.rate_now);
   const problems = Object.values(m.problem_counts).reduce((a, b) => a + b, 0);
   $("problem-total").textContent = fmt(problems);
+  const behind = [];
+  if (m.lagging > 100) behind.push(`the page is ${fmt(m.lagging)} events behind`);
+  if (m.skipped) behind.push(`${fmt(m.skipped)} events skipped under load (counted, not shown)`);
+  $("lag").hidden = !behind.length;
+  $("lag").textContent = behind.join("; ");
   if (m.courses) setCourses(m.courses);
   if (m.grid !== undefined) drawGrid(m.grid);
   if (m.cells) for (const change of m.cells) changeCell(change);
