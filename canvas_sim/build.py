@@ -5,29 +5,22 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from faker import Faker
 
+from .content import add_group
 from .durations import datetime_to_ms
 from .grading import DEFAULT_GRADING_SCHEME
-from .scenario import (
-    AssignmentSpec,
-    CountRange,
-    CourseBlock,
-    GroupSpec,
-    PersonSpec,
-    Scenario,
-)
+from .randoms import canvas_uuid, hex_token
+from .specs import PersonSpec
+from .values import CountRange
 from .world import (
     TABLES,
     Account,
-    Assignment,
-    AssignmentGroup,
     Course,
     CustomStatus,
     IdSequences,
@@ -35,6 +28,9 @@ from .world import (
     World,
 )
 from .yamlsource import Located
+
+if TYPE_CHECKING:
+    from .scenario import CourseBlock, Scenario
 
 USER_AGENTS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -55,46 +51,7 @@ USER_AGENTS = (
     "Chrome/124.0.6367.82 Mobile Safari/537.36",
 )
 OTHER_ZONES = ("America/Chicago", "America/New_York", "America/Los_Angeles", "America/Phoenix")
-_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 TEXT_POOL_SIZE = 64
-
-
-def randbelow(getrandbits: Callable[[int], int], n: int) -> int:
-    """``Random.randrange(n)`` drawn through the generator's bound ``getrandbits``: CPython's
-    own algorithm (``_randbelow_with_getrandbits``), so the same numbers, without randrange's
-    and randint's layers of argument checks (the engine draws one or two per event)."""
-    if n <= 0:
-        raise ValueError(f"empty range for randbelow({n})")
-    bits = n.bit_length()
-    r = getrandbits(bits)
-    while r >= n:
-        r = getrandbits(bits)
-    return r
-
-
-def randint(getrandbits: Callable[[int], int], low: int, high: int) -> int:
-    """``Random.randint(low, high)``: the same numbers (see :func:`randbelow`)."""
-    return low + randbelow(getrandbits, high - low + 1)
-
-
-def canvas_uuid(rng: random.Random) -> str:
-    """A Canvas object uuid: 40 characters of [A-Za-z0-9]."""
-    return "".join(rng.choice(_ALNUM) for _ in range(40))
-
-
-_UUID4_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
-_UUID4_SET = (0x8000 << 48) | (0x4000 << 64)
-
-
-def rfc_uuid(rng: random.Random) -> str:
-    """An RFC 4122 version 4 uuid drawn from the seeded generator (as ``uuid.UUID`` would set
-    the variant and version bits, without building one)."""
-    h = f"{(rng.getrandbits(128) & _UUID4_CLEAR) | _UUID4_SET:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def hex_token(rng: random.Random, length: int) -> str:
-    return f"{rng.getrandbits(length * 4):0{length}x}"
 
 
 class Draw:
@@ -145,12 +102,6 @@ class CourseCopy:
     path: tuple[str | int, ...]  # where the course definition is in the file
     block: CourseBlock  # the definition it is a copy of
     server_ip: str = ""  # the Canvas server's address (LTI calls come from it)
-
-
-def text_of(rng: random.Random, words: list[str], count: int) -> str:
-    """A seeded sentence of ``count`` words from the pool (comments of a chosen length)."""
-    text = " ".join(rng.choice(words) for _ in range(max(count, 1)))
-    return text[:1].upper() + text[1:] + "."
 
 
 def build_courses(scenario: Scenario, draw: Draw, located: Located) -> list[CourseCopy]:
@@ -325,77 +276,6 @@ def _gradebook(
 ) -> None:
     for index, gspec in enumerate(block.groups):
         add_group(world, gspec, start, start, rng, located, (*path, "groups", index))
-
-
-def add_group(
-    world: World,
-    gspec: GroupSpec,
-    start: int,
-    now: int,
-    rng: random.Random,
-    located: Located,
-    path: tuple[str | int, ...],
-) -> AssignmentGroup:
-    """A new assignment group, last in the course, with its assignments (created ``now``)."""
-    course = world.course
-    group = AssignmentGroup(
-        id=world.ids.next("assignment_groups"),
-        key=gspec.key,
-        name=gspec.name or gspec.key.replace("_", " ").title(),
-        position=len(course.groups) + 1,
-        weight=gspec.weight,
-        drop_lowest=gspec.drop_lowest,
-        drop_highest=gspec.drop_highest,
-        never_drop=frozenset(),
-    )
-    course.groups.append(group)
-    for index, aspec in enumerate(gspec.assignments):
-        if aspec.key in course.assignments:
-            raise located.error(
-                f"assignment key {aspec.key!r} is used twice", (*path, "assignments", index)
-            )
-        add_assignment(world, group, aspec, start, now, rng)
-    unknown = [key for key in gspec.never_drop if key not in {a.key for a in group.assignments}]
-    if unknown:
-        raise located.error(
-            f"never_drop names {unknown[0]!r}, which is not an assignment of group {gspec.key!r}",
-            (*path, "never_drop"),
-        )
-    group.never_drop = frozenset(course.assignments[key].id for key in gspec.never_drop)
-    return group
-
-
-def add_assignment(
-    world: World,
-    group: AssignmentGroup,
-    aspec: AssignmentSpec,
-    start: int,
-    now: int,
-    rng: random.Random,
-) -> Assignment:
-    """A new assignment at the end of ``group``; a due offset counts from ``start``."""
-    due = aspec.due
-    due_ms = None if due is None else (start + due if isinstance(due, int) else datetime_to_ms(due))
-    assignment = Assignment(
-        id=world.ids.next("assignments"),
-        key=aspec.key,
-        title=aspec.title or aspec.key.replace("_", " ").title(),
-        group=group,
-        points_possible=aspec.points,
-        grading_type=aspec.grading_type,
-        submission_types=tuple(aspec.submission_types),
-        due_at=due_ms,
-        published=aspec.published,
-        post_manually=aspec.post_policy == "manual",
-        omit_from_final_grade=aspec.omit_from_final_grade,
-        lti_assignment_id=rfc_uuid(rng),
-        lti_resource_link_id=hex_token(rng, 40),
-        created_at=now,
-        quiz_id=world.ids.next("quizzes") if "online_quiz" in aspec.submission_types else None,
-    )
-    group.assignments.append(assignment)
-    world.course.assignments[aspec.key] = assignment
-    return assignment
 
 
 def _person(world: World, draw: Draw, spec: PersonSpec, role: str) -> User:

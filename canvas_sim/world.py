@@ -69,7 +69,6 @@ class Enrollment:
     created_at: int
     updated_at: int
     score: ScoreRow | None = None
-    recompute_pending: bool = False
 
     @property
     def is_student(self) -> bool:
