@@ -210,7 +210,7 @@ def test_tail_and_out_dash_cannot_share_stdout() -> None:
 def test_without_a_terminal_the_status_is_a_plain_line_now_and_then(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    stop = threading.Timer(1.2, os.kill, (os.getpid(), signal.SIGINT))
+    stop = threading.Timer(3.0, os.kill, (os.getpid(), signal.SIGINT))
     stop.start()
     serve_receiver(ReceiverConfig(port=0), live=True, plain_every_s=0.3)
     stop.join()
