@@ -77,7 +77,7 @@ class Dashboard:
     _older: set[int] = field(default_factory=set)
     _course_count: int = 0
     _expected: dict[str, Any] | None = None
-    _expect_at: tuple[int, float] = (-1, 0.0)  # (seq, time) of the last comparison
+    _expect_at: tuple[int, float, float] = (-1, 0.0, 0.0)  # the last comparison: seq, when, took
 
     def __post_init__(self) -> None:
         self.feed = Feed(self.deriver)
@@ -170,15 +170,16 @@ class Dashboard:
 
     def expected_diff(self) -> dict[str, Any] | None:
         """The comparison with ``expect`` of what was digested: redone when events came, and
-        while more are queued (under load) at most every EXPECT_EVERY_S."""
+        while more are queued (under load) at most every EXPECT_EVERY_S, or ten times as long
+        as the last comparison took (a large end state must not stall the ingest path)."""
         if self.expect is None:
             return None
-        seq, at = self._expect_at
-        if self._expected is None or (
-            seq != self.seq and (not self.pending or time.time() - at >= EXPECT_EVERY_S)
-        ):
+        seq, at, took = self._expect_at
+        wait = max(EXPECT_EVERY_S if self.pending else 0.0, 10 * took)
+        if self._expected is None or (seq != self.seq and time.monotonic() - at >= wait):
+            started = time.monotonic()
             found = diff(self.deriver.state(), self.expect)
-            self._expect_at = (self.seq, time.time())
+            self._expect_at = (self.seq, time.monotonic(), time.monotonic() - started)
             self._expected = {
                 "version": self.seq,
                 "count": len(found),
@@ -201,6 +202,7 @@ class Dashboard:
             "counts": dict(self.stats.accepted),
             "problem_counts": dict(self.problem_counts),
             "lagging": len(self.pending),
+            "seq": self.seq,
             "skipped": self.skipped,
         }
         message["rows"] = [
