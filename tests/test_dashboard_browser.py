@@ -85,6 +85,7 @@ def test_the_demo_on_the_page(browser_context: object, tmp_path: Path) -> None:
     from playwright.sync_api import BrowserContext, expect
 
     assert isinstance(browser_context, BrowserContext)
+    expect.set_options(timeout=15_000)  # a busy machine: what a person sees may take a while
     keys, events, state = tmp_path / "keys", tmp_path / "demo.jsonl", tmp_path / "state.json"
     made = subprocess.run(cli("keys", "--out", keys), capture_output=True, text=True)
     assert made.returncode == 0, made.stderr
@@ -107,6 +108,7 @@ def test_the_demo_on_the_page(browser_context: object, tmp_path: Path) -> None:
         assert match
         base = f"http://127.0.0.1:{match.group(1)}"
         page = browser_context.new_page()
+        page.set_default_timeout(15_000)
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(base + "/")
