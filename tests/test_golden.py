@@ -48,12 +48,13 @@ ACTIVITY = GOLDEN.parent / "activity.jsonl"
 def test_course_activity_matches_its_golden_file() -> None:
     """tests/golden/activity.yaml makes every course activity event type appear (pages, files,
     quizzes, syllabus, modules, browsing, sessions, progress). Checked by hand once, student
-    28022: the essay (week 6 completes with one item) reported 1 of 5 two minutes later, with
-    next_requirement_url on sequential week 7's first item; opening that file through its item
-    raised it to 2 with the URL moving to the next item; mark_done, then a quiz score of 8 (min
-    5) gave course_completed 4 of 5 with completed_at at the quiz's second; opening the week 6
-    page later reported course_completed again, 5 of 5, same completed_at. The unpublished
-    item is never opened. To accept an intended change, regenerate with UPDATE_GOLDEN=1."""
+    10004882: opening week 7's reading (its first item) reported 1 of 5 two minutes later with
+    next_requirement_url null (the first incomplete module, week 6, is not sequential); the
+    essay completed week 6 (one item is enough): 2 of 5, the URL on week 7's mark-done item;
+    mark_done: 3 of 5, the URL skipping the unpublished item to the quiz; a quiz score of 8
+    (min 5) gave course_completed 4 of 5 with completed_at at the quiz's second; opening the
+    week 6 page later reported course_completed again, 5 of 5, same completed_at. To accept an
+    intended change, regenerate with UPDATE_GOLDEN=1 and review the diff."""
     scenario, located = load_scenario(GOLDEN.parent / "activity.yaml")
     sink = MemorySink()
     run_scenario(scenario, located, [sink])
