@@ -20,7 +20,7 @@ from canvas_sim.sinks import MemorySink
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
-SMALL = {"load.yaml": {"courses": "5", "students_max": "45"}}
+SMALL = {"load.yaml": {"courses": "5", "students_max": "45"}, "campus-day.yaml": {"courses": "4"}}
 
 FAILING = """\
 start: 2024-09-02T08:00:00-06:00
