@@ -19,6 +19,7 @@ from .randoms import canvas_uuid, hex_token
 from .specs import PersonSpec
 from .values import CountRange
 from .world import (
+    SOCIAL_TABLES,
     TABLES,
     Account,
     Course,
@@ -110,6 +111,8 @@ def build_courses(scenario: Scenario, draw: Draw, located: Located) -> list[Cour
     start = datetime_to_ms(scenario.start)
     spec = scenario.account
     ids = IdSequences({table: rng.randrange(100, 9000) * 10 for table in TABLES})
+    social = random.Random(f"{draw.seed}/ids")
+    ids.add({table: social.randrange(100, 9000) * 10 for table in SOCIAL_TABLES})
     root_uuid = canvas_uuid(rng)
     account = Account(
         id=spec.id,

@@ -53,6 +53,10 @@ CATALOGUE: dict[str, str] = {
     "submission_custom_grade_status": "set_status: a custom status is applied or removed",
     "submission_comment_created": "comment: a student or teacher comments on a submission",
     "quiz_submitted": "take_quiz: a student turns in a classic quiz",
+    "discussion_topic_created": "create_topic: a discussion or announcement is posted",
+    "discussion_topic_updated": "update_topic: a topic is edited, published, locked or deleted",
+    "discussion_entry_created": "discuss: an entry or reply is posted",
+    "discussion_entry_submitted": "discuss via rest: the REST API's entry and reply endpoints",
 }
 
 

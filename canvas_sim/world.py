@@ -10,6 +10,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .records import Records
+
 GLOBAL_ID_BASE = 10**13
 
 
@@ -176,6 +178,11 @@ class IdSequences:
         self._next[table] = value + 1
         return value
 
+    def add(self, starts: dict[str, int]) -> None:
+        """More tables (those already known keep their place)."""
+        for table, start in starts.items():
+            self._next.setdefault(table, start)
+
 
 TABLES = (
     "users",
@@ -195,6 +202,35 @@ TABLES = (
     "developer_keys",
     "line_items",
 )
+# Tables of discussions, conversations, groups, outcomes and admin records: their first ids
+# come from a stream of their own, so the tables above keep the numbers they always had.
+SOCIAL_TABLES = (
+    "discussion_topics",
+    "discussion_entries",
+    "conversations",
+    "conversation_messages",
+    "group_categories",
+    "groups",
+    "group_memberships",
+    "rubrics",
+    "rubric_assessments",
+    "learning_outcomes",
+    "learning_outcome_groups",
+    "learning_outcome_links",
+    "learning_outcome_results",
+    "outcome_proficiencies",
+    "outcome_proficiency_ratings",
+    "outcome_calculation_methods",
+    "user_account_associations",
+    "account_notifications",
+    "sis_batches",
+    "content_migrations",
+    "master_templates",
+    "master_migrations",
+    "lti_resource_links",
+    "context_external_tools",
+    "accounts",
+)
 
 
 @dataclass(slots=True)
@@ -209,3 +245,4 @@ class World:
     personas: dict[str, Any] = field(default_factory=dict)  # student key -> PersonaSpec
     admin: User | None = None
     developer_key_id: int = 0
+    records: Records = field(default_factory=Records)  # discussions, conversations, groups...

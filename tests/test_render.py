@@ -465,7 +465,7 @@ def test_the_engines_fields_are_in_the_templates_order() -> None:
 
     renderer = Renderer()
     seen = set()
-    for name in ("edge-cases", "quickstart", "quiz-day", "regrade-storm", "semester"):
+    for name in ("edge-cases", "quickstart", "quiz-day", "regrade-storm", "semester", "term"):
         scenario, located = load_scenario(REPO / "scenarios" / f"{name}.yaml")
         for event in Engine(scenario, located).events():
             assert renderer.body(event.name, event.fields) is event.fields, event.name

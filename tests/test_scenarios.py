@@ -52,6 +52,14 @@ PROMISES: dict[str, list[str]] = {
         "submission_custom_grade_status",
         "grade_override",
     ],
+    "term": [
+        "discussion_topic_created:is_announcement=True",
+        "discussion_topic_updated:workflow_state=locked",
+        "discussion_topic_updated:workflow_state=deleted",
+        "discussion_entry_created",
+        "discussion_entry_submitted",
+        "submission_created:submission_type=discussion_topic",
+    ],
     "load": [
         "course_created",
         "submission_created:late=True",

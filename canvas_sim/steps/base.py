@@ -5,10 +5,12 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from ..durations import datetime_to_ms
 from ..errors import ScenarioError
 from ..values import CountRange, Timing
 from ..world import User
@@ -73,3 +75,10 @@ def assign_given(target: object, **changes: Any) -> None:
     for name, value in changes.items():
         if value is not None:
             setattr(target, name, value)
+
+
+def when_ms(start_ms: int, value: datetime | int | None) -> int | None:
+    """A time a step gives: a timestamp, or an offset from the course's start."""
+    if value is None:
+        return None
+    return start_ms + value if isinstance(value, int) else datetime_to_ms(value)

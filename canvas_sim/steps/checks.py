@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..specs import AssignmentSpec
 from ..world import CustomStatus, User
@@ -20,6 +20,28 @@ class References:
     personas: list[str]
     statuses: dict[str, CustomStatus]
     has_teacher: bool
+    # Other things steps create and name: kind ("topic", "group_set", ...) -> keys
+    named: dict[str, set[str]] = field(default_factory=dict)
+
+    def declare(self, step: Step, kind: str, key: str, *where: str | int) -> None:
+        """A step creates a ``kind`` called ``key``: a located error when it exists."""
+        keys = self.named.setdefault(kind, set())
+        if key in keys:
+            raise step.error(f"{kind} {key!r} already exists", step.action, *where)
+        keys.add(key)
+
+    def known(self, step: Step, kind: str, key: str, *where: str | int) -> None:
+        """A located error unless an earlier step created the ``kind`` called ``key``."""
+        keys = self.named.get(kind, set())
+        if key not in keys:
+            found = ", ".join(sorted(keys)) or "none created before this step"
+            raise step.error(f"unknown {kind} {key!r} (known: {found})", step.action, *where)
+
+    def person(self, step: Step, key: str, roles: tuple[str, ...], *where: str | int) -> None:
+        """A located error unless ``key`` is a person of the course with one of ``roles``."""
+        if self.roles.get(key) not in roles:
+            message = f"{key!r} is not a {' or '.join(roles)} of the course"
+            raise step.error(message, step.action, *where)
 
     def unknown_group(self, step: Step, key: str, *field: str | int) -> None:
         """A located error when ``key`` names no group of the course."""

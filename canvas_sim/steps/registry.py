@@ -10,6 +10,8 @@ from . import (
     conclude,
     create_assignment,
     create_group,
+    create_topic,
+    discuss,
     drop,
     enroll,
     excuse,
@@ -23,6 +25,7 @@ from . import (
     take_quiz,
     update_assignment,
     update_group,
+    update_topic,
 )
 from .base import StepKind
 
@@ -47,5 +50,8 @@ STEP_KINDS: dict[str, StepKind[Any]] = {
         override_grade.KIND,
         set_status.KIND,
         comment.KIND,
+        create_topic.KIND,
+        update_topic.KIND,
+        discuss.KIND,
     )
 }

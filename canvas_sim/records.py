@@ -1,0 +1,47 @@
+"""Records of a course's discussions, conversations, groups, sections, outcomes and admin
+objects: plain mutable records; the steps that change them emit the events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .world import Assignment, User
+
+
+@dataclass(slots=True)
+class Topic:
+    """A discussion topic or announcement (graded when it has an assignment)."""
+
+    id: int
+    key: str
+    title: str
+    message: str | None
+    author: User
+    is_announcement: bool
+    assignment: Assignment | None
+    workflow_state: str  # active, unpublished, locked, deleted
+    lock_at: int | None
+    created_at: int
+    updated_at: int
+    entries: list[Entry] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Entry:
+    """A post in a discussion: top-level (no parent) or a reply to an earlier entry."""
+
+    id: int
+    topic: Topic
+    user: User
+    parent: Entry | None
+    text: str
+    created_at: int
+
+
+@dataclass(slots=True)
+class Records:
+    """What one course has beyond its gradebook, by scenario key where steps name them."""
+
+    topics: dict[str, Topic] = field(default_factory=dict)

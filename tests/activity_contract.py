@@ -1,0 +1,140 @@
+"""The discussion, conversation, group, section, outcome and admin events as
+CANVAS_ACTIVITY_EVENTS describes them, written by hand from that reference (never from the
+simulator): each body's keys with their kinds, and checks of a stream's state consistency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventspec import BOOL, GID, INT, LID, NUM, STR, TS, Kind, one_of
+
+TEXT = STR  # trunc fields: strings of at most 8192 characters (checked below)
+
+
+@dataclass(frozen=True)
+class Body:
+    """Keys always sent (nullable ones may be omitted with --nulls omit) and keys sent only in
+    some cases (absent otherwise)."""
+
+    always: dict[str, Kind]
+    sometimes: dict[str, Kind] = field(default_factory=dict)
+
+
+TOPIC = Body(
+    {
+        "discussion_topic_id": GID,
+        "is_announcement": BOOL,
+        "title": TEXT.null(),
+        "body": TEXT.null(),
+        "assignment_id": LID.null(),
+        "context_id": LID,
+        "context_type": one_of("Course", "Group"),
+        "workflow_state": one_of("active", "unpublished", "post_delayed", "deleted", "locked"),
+        "lock_at": TS.null(),
+        "updated_at": TS,
+    }
+)
+ENTRY = {
+    "user_id": LID,
+    "created_at": TS,
+    "discussion_entry_id": LID,
+    "discussion_topic_id": LID,
+    "text": TEXT.null(),
+}
+BODIES: dict[str, Body] = {
+    "discussion_topic_created": TOPIC,
+    "discussion_topic_updated": TOPIC,
+    "discussion_entry_created": Body(ENTRY, {"parent_discussion_entry_id": LID.null()}),
+    "discussion_entry_submitted": Body(
+        ENTRY,
+        {
+            "parent_discussion_entry_id": LID.null(),
+            "assignment_id": LID.null(),
+            "submission_id": LID.null(),
+        },
+    ),
+}
+_ = (INT, NUM)  # kinds later families use
+
+
+def check_activity_body(event: dict[str, Any], shard: int, omitted_nulls: bool) -> list[str]:
+    """The body's key set and kinds; with ``omitted_nulls`` no key is null."""
+    name, body = event["metadata"]["event_name"], event["body"]
+    spec = BODIES[name]
+    problems = []
+    allowed = set(spec.always) | set(spec.sometimes)
+    if extra := set(body) - allowed:
+        problems.append(f"{name}: unexpected keys {sorted(extra)}")
+    missing = {
+        key
+        for key, kind in spec.always.items()
+        if key not in body and not (omitted_nulls and kind.nullable)
+    }
+    if missing:
+        problems.append(f"{name}: missing keys {sorted(missing)}")
+    for key, value in body.items():
+        kind = spec.always.get(key) or spec.sometimes.get(key)
+        if kind is None:
+            continue
+        if omitted_nulls and value is None:
+            problems.append(f"{name}.{key}: null kept although nulls are omitted")
+        elif not kind.ok(value, shard):
+            problems.append(f"{name}.{key} = {value!r} is not {kind.name}")
+        elif isinstance(value, str) and len(value) > 8192:
+            problems.append(f"{name}.{key}: longer than 8192 characters")
+    return problems
+
+
+def local(global_id: str) -> str:
+    return str(int(global_id) % 10**13)
+
+
+def check_discussions(events: list[dict[str, Any]]) -> list[str]:
+    """Entries name a topic announced earlier; replies an earlier entry of the same topic;
+    entry ids grow; a REST entry's submission is the author's submission of the topic's
+    assignment (announced in the same request: placeholders have no event)."""
+    problems: list[str] = []
+    topics: dict[str, dict[str, Any]] = {}  # local topic id -> latest body
+    entries: dict[str, str] = {}  # entry id -> topic id
+    assignments: set[str] = set()  # local ids
+    submissions = {  # local submission id -> (assignment, user)
+        local(e["body"]["submission_id"]): (
+            local(e["body"]["assignment_id"]),
+            local(e["body"]["user_id"]),
+        )
+        for e in events
+        if e["metadata"]["event_name"] in ("submission_created", "submission_updated")
+    }
+    last_entry = 0
+    for event in events:
+        name, body = event["metadata"]["event_name"], event["body"]
+        if name == "assignment_created":
+            assignments.add(local(body["assignment_id"]))
+        elif name.startswith("discussion_topic_"):
+            if name.endswith("_created") and local(body["discussion_topic_id"]) in topics:
+                problems.append(f"topic {body['discussion_topic_id']} created twice")
+            if body.get("assignment_id") and body["assignment_id"] not in assignments:
+                problems.append(f"topic's assignment {body['assignment_id']} never created")
+            topics[local(body["discussion_topic_id"])] = body
+        elif name == "discussion_entry_created":
+            topic = topics.get(body["discussion_topic_id"])
+            if topic is None:
+                problems.append(f"entry {body['discussion_entry_id']}: topic never created")
+            elif topic["workflow_state"] != "active":
+                problems.append(f"entry posted to a {topic['workflow_state']} topic")
+            entry_id = int(body["discussion_entry_id"])
+            if entry_id <= last_entry:
+                problems.append(f"entry id {entry_id} does not grow")
+            last_entry = entry_id
+            parent = body.get("parent_discussion_entry_id")
+            if parent is not None and entries.get(parent) != body["discussion_topic_id"]:
+                problems.append(f"reply {entry_id} to {parent}, not an earlier entry of its topic")
+            entries[body["discussion_entry_id"]] = body["discussion_topic_id"]
+        elif name == "discussion_entry_submitted":
+            if entries.get(body["discussion_entry_id"]) != body["discussion_topic_id"]:
+                problems.append(f"submitted entry {body['discussion_entry_id']} never created")
+            sub = body.get("submission_id")
+            if sub is not None and submissions.get(sub) != (body["assignment_id"], body["user_id"]):
+                problems.append(f"entry {body['discussion_entry_id']}: submission {sub} unknown")
+    return problems
