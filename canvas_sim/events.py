@@ -57,6 +57,9 @@ CATALOGUE: dict[str, str] = {
     "discussion_topic_updated": "update_topic: a topic is edited, published, locked or deleted",
     "discussion_entry_created": "discuss: an entry or reply is posted",
     "discussion_entry_submitted": "discuss via rest: the REST API's entry and reply endpoints",
+    "conversation_created": "message: a new inbox conversation (a pair's private one is reused)",
+    "conversation_message_created": "message: each message, answers and the one adding people",
+    "conversation_forwarded": "message with add: people are added to a conversation",
 }
 
 

@@ -41,7 +41,20 @@ class Entry:
 
 
 @dataclass(slots=True)
+class Conversation:
+    """An inbox conversation between people (private: exactly two, reused by Canvas)."""
+
+    id: int
+    participants: list[User]
+    private: bool
+    updated_at: int
+
+
+@dataclass(slots=True)
 class Records:
     """What one course has beyond its gradebook, by scenario key where steps name them."""
 
     topics: dict[str, Topic] = field(default_factory=dict)
+    conversations: list[Conversation] = field(default_factory=list)
+    # the private conversation of two people, by their user ids
+    private: dict[frozenset[int], Conversation] = field(default_factory=dict)

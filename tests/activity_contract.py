@@ -54,6 +54,11 @@ BODIES: dict[str, Body] = {
             "submission_id": LID.null(),
         },
     ),
+    "conversation_created": Body({"conversation_id": LID, "updated_at": TS}),
+    "conversation_forwarded": Body({"conversation_id": LID, "updated_at": TS}),
+    "conversation_message_created": Body(
+        {"author_id": LID, "conversation_id": LID, "created_at": TS, "message_id": LID}
+    ),
 }
 _ = (INT, NUM)  # kinds later families use
 
@@ -137,4 +142,32 @@ def check_discussions(events: list[dict[str, Any]]) -> list[str]:
             sub = body.get("submission_id")
             if sub is not None and submissions.get(sub) != (body["assignment_id"], body["user_id"]):
                 problems.append(f"entry {body['discussion_entry_id']}: submission {sub} unknown")
+    return problems
+
+
+def check_conversations(events: list[dict[str, Any]]) -> list[str]:
+    """A message's conversation was announced earlier (created, in its own request first);
+    a forward names a known conversation; message ids are unique; inbox requests carry no
+    context keys and no context role."""
+    problems: list[str] = []
+    known: set[str] = set()
+    messages: set[str] = set()
+    for event in events:
+        meta, body = event["metadata"], event["body"]
+        name = meta["event_name"]
+        if not name.startswith("conversation_"):
+            continue
+        if {"context_type", "context_id", "context_role"} & set(meta):
+            problems.append(f"{name}: inbox request with context keys")
+        conversation = body["conversation_id"]
+        if name == "conversation_created":
+            if conversation in known:
+                problems.append(f"conversation {conversation} created twice")
+            known.add(conversation)
+        elif conversation not in known:
+            problems.append(f"{name}: conversation {conversation} never created")
+        if name == "conversation_message_created":
+            if body["message_id"] in messages:
+                problems.append(f"message {body['message_id']} twice")
+            messages.add(body["message_id"])
     return problems

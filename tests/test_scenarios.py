@@ -59,6 +59,9 @@ PROMISES: dict[str, list[str]] = {
         "discussion_entry_created",
         "discussion_entry_submitted",
         "submission_created:submission_type=discussion_topic",
+        "conversation_created",
+        "conversation_message_created",
+        "conversation_forwarded",
     ],
     "load": [
         "course_created",

@@ -17,6 +17,7 @@ from . import (
     excuse,
     grade,
     hide_grades,
+    message,
     override_grade,
     post_grades,
     reopen,
@@ -53,5 +54,6 @@ STEP_KINDS: dict[str, StepKind[Any]] = {
         create_topic.KIND,
         update_topic.KIND,
         discuss.KIND,
+        message.KIND,
     )
 }
