@@ -60,6 +60,14 @@ CATALOGUE: dict[str, str] = {
     "conversation_created": "message: a new inbox conversation (a pair's private one is reused)",
     "conversation_message_created": "message: each message, answers and the one adding people",
     "conversation_forwarded": "message with add: people are added to a conversation",
+    "group_category_created": "create_group_set: a group set is made",
+    "group_category_updated": "update_group_set: a group set is renamed or deleted",
+    "group_created": "create_group_set: each of the set's groups",
+    "group_updated": "update_group_set: a group is renamed or deleted",
+    "group_membership_created": "create_group_set with assign: random (job); join_group",
+    "group_membership_updated": "join_group: a move or a leave deletes the old membership",
+    "course_section_created": "create_section: a section is added",
+    "course_section_updated": "update_section: a section is renamed, re-dated or deleted",
 }
 
 

@@ -51,6 +51,51 @@ class Conversation:
 
 
 @dataclass(slots=True)
+class GroupSet:
+    """A group category (group set) of the course and its student groups."""
+
+    id: int
+    key: str
+    name: str
+    group_limit: int | None
+    workflow_state: str = "active"
+    groups: list[StudentGroup] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class StudentGroup:
+    id: int
+    uuid: str
+    name: str
+    set: GroupSet
+    max_membership: int | None
+    workflow_state: str = "available"
+    members: dict[int, Membership] = field(default_factory=dict)  # by user id, current only
+
+
+@dataclass(slots=True)
+class Membership:
+    id: int
+    user: User
+    group: StudentGroup
+    workflow_state: str = "accepted"
+
+
+@dataclass(slots=True)
+class Section:
+    """A course section beyond the default one."""
+
+    id: int
+    key: str
+    name: str
+    sis_id: str | None
+    start_at: int | None
+    end_at: int | None
+    restrict_to_dates: bool
+    workflow_state: str = "active"
+
+
+@dataclass(slots=True)
 class Records:
     """What one course has beyond its gradebook, by scenario key where steps name them."""
 
@@ -58,3 +103,5 @@ class Records:
     conversations: list[Conversation] = field(default_factory=list)
     # the private conversation of two people, by their user ids
     private: dict[frozenset[int], Conversation] = field(default_factory=dict)
+    group_sets: dict[str, GroupSet] = field(default_factory=dict)
+    sections: dict[str, Section] = field(default_factory=dict)

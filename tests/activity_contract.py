@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventspec import BOOL, GID, INT, LID, NUM, STR, TS, Kind, one_of
+from eventspec import BOOL, GID, INT, LID, NUM, STR, TS, UUID40, Kind, one_of
 
 TEXT = STR  # trunc fields: strings of at most 8192 characters (checked below)
 
@@ -42,6 +42,64 @@ ENTRY = {
     "discussion_topic_id": LID,
     "text": TEXT.null(),
 }
+GROUP_SET = Body(
+    {
+        "group_category_id": GID,
+        "group_category_name": STR.null(),
+        "context_id": LID,
+        "context_type": one_of("Course", "Account"),
+        "group_limit": INT.null(),
+    }
+)
+GROUP = Body(
+    {
+        "group_category_id": GID.null(),
+        "group_category_name": STR.null(),
+        "group_id": GID,
+        "uuid": UUID40,
+        "group_name": STR.null(),
+        "context_type": one_of("Course", "Account"),
+        "context_id": GID,
+        "account_id": GID,
+        "workflow_state": one_of("available", "closed", "completed", "deleted"),
+        "max_membership": INT.null(),
+    }
+)
+MEMBERSHIP = Body(
+    {
+        "group_membership_id": GID,
+        "user_id": GID,
+        "group_id": GID,
+        "group_name": STR.null(),
+        "group_category_id": GID.null(),
+        "group_category_name": STR.null(),
+        "workflow_state": one_of("accepted", "invited", "requested", "rejected", "deleted"),
+    }
+)
+STRINGS = Kind(
+    "array of strings", lambda v, _: isinstance(v, list) and all(isinstance(x, str) for x in v)
+)
+SECTION = Body(
+    {
+        "course_section_id": LID,
+        "sis_source_id": STR.null(),
+        "sis_batch_id": LID.null(),
+        "course_id": LID,
+        "root_account_id": LID,
+        "enrollment_term_id": LID.null(),
+        "name": STR,
+        "default_section": BOOL,
+        "accepting_enrollments": BOOL.null(),
+        "can_manually_enroll": BOOL.null(),
+        "start_at": TS.null(),
+        "end_at": TS.null(),
+        "workflow_state": one_of("active", "deleted"),
+        "restrict_enrollments_to_section_dates": BOOL.null(),
+        "nonxlist_course_id": LID.null(),
+        "stuck_sis_fields": STRINGS.null(),
+        "integration_id": STR.null(),
+    }
+)
 BODIES: dict[str, Body] = {
     "discussion_topic_created": TOPIC,
     "discussion_topic_updated": TOPIC,
@@ -59,8 +117,16 @@ BODIES: dict[str, Body] = {
     "conversation_message_created": Body(
         {"author_id": LID, "conversation_id": LID, "created_at": TS, "message_id": LID}
     ),
+    "group_category_created": GROUP_SET,
+    "group_category_updated": GROUP_SET,
+    "group_created": GROUP,
+    "group_updated": GROUP,
+    "group_membership_created": MEMBERSHIP,
+    "group_membership_updated": MEMBERSHIP,
+    "course_section_created": SECTION,
+    "course_section_updated": SECTION,
 }
-_ = (INT, NUM)  # kinds later families use
+_ = (NUM,)  # kinds later families use
 
 
 def check_activity_body(event: dict[str, Any], shard: int, omitted_nulls: bool) -> list[str]:
@@ -170,4 +236,47 @@ def check_conversations(events: list[dict[str, Any]]) -> list[str]:
             if body["message_id"] in messages:
                 problems.append(f"message {body['message_id']} twice")
             messages.add(body["message_id"])
+    return problems
+
+
+def check_groups(events: list[dict[str, Any]]) -> list[str]:
+    """A group names a set announced earlier, a membership a group announced earlier (and
+    that set); a membership ends (deleted) only after it began; a student is in at most one
+    group of a set at a time; sections are created before they change."""
+    problems: list[str] = []
+    sets: set[str] = set()
+    groups: dict[str, str] = {}  # group id -> set id
+    active: dict[tuple[str, str], str] = {}  # (user, set) -> membership id
+    memberships: set[str] = set()
+    sections: set[str] = set()
+    for event in events:
+        name, body = event["metadata"]["event_name"], event["body"]
+        if name == "group_category_created":
+            sets.add(body["group_category_id"])
+        elif name in ("group_created", "group_updated"):
+            if body["group_category_id"] not in sets:
+                problems.append(f"{name}: set {body['group_category_id']} never created")
+            if name == "group_created":
+                groups[body["group_id"]] = body["group_category_id"]
+            elif body["group_id"] not in groups:
+                problems.append(f"group {body['group_id']} updated before created")
+        elif name.startswith("group_membership_"):
+            member = body["group_membership_id"]
+            group_set = groups.get(body["group_id"])
+            if group_set is None or group_set != body["group_category_id"]:
+                problems.append(f"{name}: group {body['group_id']} not of a known set")
+            key = (body["user_id"], body["group_category_id"])
+            if name.endswith("_created"):
+                if key in active:
+                    problems.append(f"user {key[0]} in two groups of set {key[1]}")
+                active[key] = member
+                memberships.add(member)
+            elif member not in memberships:
+                problems.append(f"membership {member} updated before created")
+            elif body["workflow_state"] == "deleted" and active.pop(key, None) != member:
+                problems.append(f"membership {member} ended but was not current")
+        elif name == "course_section_created":
+            sections.add(body["course_section_id"])
+        elif name == "course_section_updated" and body["course_section_id"] not in sections:
+            problems.append(f"section {body['course_section_id']} updated before created")
     return problems

@@ -93,6 +93,11 @@ class Requests:
             course=self.course,
         )
 
+    def outside_course(self, actor: User, method: str, path: str, referrer: str | None) -> Request:
+        """A request without a course context (the inbox, group and section endpoints): no
+        context_* keys and no context_role."""
+        return self.request(actor, method, path, referrer, context=None)._replace(role=None)
+
     def job(self, tag: str) -> Job:
         """A background job of the course (its id from the jobs sequence)."""
         return Job(self.world.account.gid(self.world.ids.next("jobs")), tag, self.course)

@@ -67,8 +67,7 @@ def _targets(ctx: CourseEngine, step: Step, params: MessageParams) -> Targets:
 
 def inbox_request(ctx: CourseEngine, user: User) -> Request:
     """The inbox's GraphQL call: no course context, no context role."""
-    request = ctx.requests.request(user, "POST", "/api/graphql", INBOX, context=None)
-    return request._replace(role=None)
+    return ctx.requests.outside_course(user, "POST", "/api/graphql", INBOX)
 
 
 def message(ctx: CourseEngine, step: Step, params: MessageParams, user: User | None) -> None:

@@ -10,6 +10,8 @@ from . import (
     conclude,
     create_assignment,
     create_group,
+    create_group_set,
+    create_section,
     create_topic,
     discuss,
     drop,
@@ -17,6 +19,7 @@ from . import (
     excuse,
     grade,
     hide_grades,
+    join_group,
     message,
     override_grade,
     post_grades,
@@ -26,6 +29,8 @@ from . import (
     take_quiz,
     update_assignment,
     update_group,
+    update_group_set,
+    update_section,
     update_topic,
 )
 from .base import StepKind
@@ -55,5 +60,10 @@ STEP_KINDS: dict[str, StepKind[Any]] = {
         update_topic.KIND,
         discuss.KIND,
         message.KIND,
+        create_group_set.KIND,
+        update_group_set.KIND,
+        join_group.KIND,
+        create_section.KIND,
+        update_section.KIND,
     )
 }
