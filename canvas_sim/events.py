@@ -68,6 +68,19 @@ CATALOGUE: dict[str, str] = {
     "group_membership_updated": "join_group: a move or a leave deletes the old membership",
     "course_section_created": "create_section: a section is added",
     "course_section_updated": "update_section: a section is renamed, re-dated or deleted",
+    "learning_outcome_group_created": "create_outcome: the course's root group and a new group",
+    "learning_outcome_group_updated": "update_outcome with group_title: its group is renamed",
+    "learning_outcome_created": "create_outcome: an outcome is added",
+    "learning_outcome_updated": "update_outcome: an outcome is edited or removed",
+    "learning_outcome_link_created": "create_outcome: the outcome is linked into its group",
+    "learning_outcome_link_updated": "update_outcome with delete: the link is deleted",
+    "outcome_proficiency_created": "set_mastery: the course's first mastery scale",
+    "outcome_proficiency_updated": "set_mastery: the mastery scale changes",
+    "outcome_calculation_method_created": "set_mastery: the first calculation method",
+    "outcome_calculation_method_updated": "set_mastery: the calculation method changes",
+    "rubric_assessed": "assess: a rubric assessment is saved (again on regrading)",
+    "learning_outcome_result_created": "assess with outcomes: a student's first result (job)",
+    "learning_outcome_result_updated": "assess with outcomes: a later result (job)",
 }
 
 

@@ -96,6 +96,49 @@ class Section:
 
 
 @dataclass(slots=True)
+class OutcomeGroup:
+    id: int
+    title: str
+    parent: OutcomeGroup | None
+    workflow_state: str = "active"
+
+
+@dataclass(slots=True)
+class Outcome:
+    """A learning outcome of the course, linked into one outcome group."""
+
+    id: int
+    key: str
+    title: str
+    description: str | None
+    mastery_points: float
+    points_possible: float
+    ratings: list[tuple[str, float]]  # (description, points), best first
+    calculation_method: str
+    calculation_int: int | None
+    group: OutcomeGroup
+    link_id: int
+    workflow_state: str = "active"
+
+
+@dataclass(slots=True)
+class MasteryScale:
+    """The course's outcome proficiency (ratings) or calculation method, once saved."""
+
+    id: int
+    ratings: list[tuple[int, str, float, bool, str]]  # (id, description, points, mastery, color)
+    workflow_state: str = "active"
+
+
+@dataclass(slots=True)
+class Assessed:
+    """A rubric assessment, or an outcome result, as first saved."""
+
+    id: int
+    created_at: int
+
+
+@dataclass(slots=True)
 class Records:
     """What one course has beyond its gradebook, by scenario key where steps name them."""
 
@@ -105,3 +148,11 @@ class Records:
     private: dict[frozenset[int], Conversation] = field(default_factory=dict)
     group_sets: dict[str, GroupSet] = field(default_factory=dict)
     sections: dict[str, Section] = field(default_factory=dict)
+    outcome_root: OutcomeGroup | None = None
+    outcome_groups: dict[str, OutcomeGroup] = field(default_factory=dict)  # by title
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    proficiency: MasteryScale | None = None
+    calculation: tuple[int, str, int | None] | None = None  # (id, method, int)
+    assessments: dict[tuple[int, int], Assessed] = field(default_factory=dict)  # (assignment, user)
+    results: dict[tuple[int, int], Assessed] = field(default_factory=dict)  # (outcome, user)
+    rubric_associations: dict[int, int] = field(default_factory=dict)  # by assignment id

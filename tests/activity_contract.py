@@ -100,6 +100,81 @@ SECTION = Body(
         "integration_id": STR.null(),
     }
 )
+UUID = UUID40
+OBJ = Kind("object", lambda v, _: isinstance(v, dict))
+LIST = Kind("array", lambda v, _: isinstance(v, list))
+OUTCOME = {
+    "learning_outcome_id": LID,
+    "display_name": STR.null(),
+    "short_description": STR.null(),
+    "description": TEXT.null(),
+    "vendor_guid": STR.null(),
+    "calculation_method": STR.null(),
+    "calculation_int": INT.null(),
+    "rubric_criterion": OBJ.null(),
+    "title": STR,
+    "workflow_state": one_of("active", "deleted"),
+    "copied_from_outcome_id": LID.null(),
+}
+CONTEXT_L = {"context_type": one_of("Course", "Account"), "context_id": LID}
+OUTCOME_CONTEXT = {**CONTEXT_L, "context_uuid": UUID}
+OUTCOME_GROUP = {
+    "learning_outcome_group_id": LID,
+    **OUTCOME_CONTEXT,
+    "title": STR,
+    "description": TEXT.null(),
+    "vendor_guid": STR.null(),
+    "parent_outcome_group_id": LID.null(),
+    "parent_outcome_group_context_uuid": UUID.null(),
+    "workflow_state": one_of("active", "deleted"),
+}
+OUTCOME_LINK = {
+    "learning_outcome_link_id": LID,
+    "learning_outcome_id": LID,
+    "learning_outcome_context_uuid": UUID.null(),
+    "learning_outcome_group_id": LID,
+    "learning_outcome_group_context_uuid": UUID.null(),
+    **CONTEXT_L,
+    "workflow_state": one_of("active", "deleted"),
+}
+PROFICIENCY = {
+    "outcome_proficiency_id": LID,
+    **CONTEXT_L,
+    "workflow_state": one_of("active", "deleted"),
+    "outcome_proficiency_ratings": LIST,
+}
+CALCULATION = {
+    "outcome_calculation_method_id": LID,
+    **CONTEXT_L,
+    "workflow_state": one_of("active", "deleted"),
+    "calculation_method": one_of("decaying_average", "n_mastery", "latest", "highest", "average"),
+    "calculation_int": INT.null(),
+}
+RESULT = {
+    "id": LID,
+    "learning_outcome_id": LID,
+    "learning_outcome_context_uuid": UUID.null(),
+    "result_context_id": LID.null(),
+    "result_context_type": one_of("Course", "Account").null(),
+    "result_context_uuid": UUID.null(),
+    "mastery": BOOL.null(),
+    "score": NUM.null(),
+    "possible": NUM.null(),
+    "original_score": NUM.null(),
+    "original_possible": NUM.null(),
+    "percent": NUM.null(),
+    "original_mastery": BOOL.null(),
+    "created_at": TS,
+    "attempt": INT.null(),
+    "assessed_at": TS.null(),
+    "workflow_state": one_of("active", "deleted"),
+    "user_uuid": UUID,
+    "associated_asset_id": LID.null(),
+    "associated_asset_type": STR.null(),
+    "artifact_id": LID.null(),
+    "artifact_type": STR.null(),
+}
+UPDATED = {"updated_at": TS}
 BODIES: dict[str, Body] = {
     "discussion_topic_created": TOPIC,
     "discussion_topic_updated": TOPIC,
@@ -125,8 +200,35 @@ BODIES: dict[str, Body] = {
     "group_membership_updated": MEMBERSHIP,
     "course_section_created": SECTION,
     "course_section_updated": SECTION,
+    "learning_outcome_created": Body(OUTCOME, OUTCOME_CONTEXT),
+    "learning_outcome_updated": Body({**OUTCOME, **UPDATED}, OUTCOME_CONTEXT),
+    "learning_outcome_group_created": Body(OUTCOME_GROUP),
+    "learning_outcome_group_updated": Body({**OUTCOME_GROUP, **UPDATED}),
+    "learning_outcome_link_created": Body(OUTCOME_LINK),
+    "learning_outcome_link_updated": Body({**OUTCOME_LINK, **UPDATED}),
+    "outcome_proficiency_created": Body(PROFICIENCY),
+    "outcome_proficiency_updated": Body({**PROFICIENCY, **UPDATED}),
+    "outcome_calculation_method_created": Body(CALCULATION),
+    "outcome_calculation_method_updated": Body({**CALCULATION, **UPDATED}),
+    "rubric_assessed": Body(
+        {
+            "id": LID,
+            "aligned_to_outcomes": BOOL,
+            "artifact_id": LID,
+            "artifact_type": one_of(
+                "Submission", "ModeratedGrading::ProvisionalGrade", "Assignment"
+            ),
+            "assessment_type": one_of("grading", "peer_review", "provisional_grade"),
+            "context_uuid": UUID.null(),
+            "submitted_at": TS,
+            "created_at": TS,
+            "updated_at": TS,
+            "attempt": INT.null(),
+        }
+    ),
+    "learning_outcome_result_created": Body(RESULT),
+    "learning_outcome_result_updated": Body({**RESULT, **UPDATED}),
 }
-_ = (NUM,)  # kinds later families use
 
 
 def check_activity_body(event: dict[str, Any], shard: int, omitted_nulls: bool) -> list[str]:
@@ -279,4 +381,48 @@ def check_groups(events: list[dict[str, Any]]) -> list[str]:
             sections.add(body["course_section_id"])
         elif name == "course_section_updated" and body["course_section_id"] not in sections:
             problems.append(f"section {body['course_section_id']} updated before created")
+    return problems
+
+
+def check_outcomes(events: list[dict[str, Any]]) -> list[str]:
+    """Groups name an earlier parent; links an earlier outcome and group; results an earlier
+    outcome and an earlier rubric assessment (their artifact); *_updated follow a *_created of
+    the same id; job-driven results carry UTC timestamps."""
+    problems: list[str] = []
+    seen: dict[str, set[str]] = {}
+    ids = {
+        "learning_outcome": "learning_outcome_id",
+        "learning_outcome_group": "learning_outcome_group_id",
+        "learning_outcome_link": "learning_outcome_link_id",
+        "outcome_proficiency": "outcome_proficiency_id",
+        "outcome_calculation_method": "outcome_calculation_method_id",
+        "learning_outcome_result": "id",
+        "rubric_assessed": "id",
+    }
+    for event in events:
+        meta, body = event["metadata"], event["body"]
+        name = meta["event_name"]
+        family = name.rsplit("_", 1)[0] if name != "rubric_assessed" else name
+        if family not in ids:
+            continue
+        known = seen.setdefault(family, set())
+        key = body[ids[family]]
+        if name.endswith("_updated") and key not in known:
+            problems.append(f"{name} {key} before its created")
+        known.add(key)
+        parent = body.get("parent_outcome_group_id")
+        if parent is not None and parent not in seen.get("learning_outcome_group", set()):
+            problems.append(f"group {key}: parent {parent} never created")
+        outcome, group = body.get("learning_outcome_id"), body.get("learning_outcome_group_id")
+        linked = family in ("learning_outcome_link", "learning_outcome_result")
+        if linked and outcome not in seen.get("learning_outcome", set()):
+            problems.append(f"{name}: outcome {outcome} never created")
+        link = family == "learning_outcome_link"
+        if link and group not in seen.get("learning_outcome_group", set()):
+            problems.append(f"{name}: group {group} unknown")
+        if family == "learning_outcome_result":
+            if body["artifact_id"] not in seen.get("rubric_assessed", set()):
+                problems.append(f"{name}: assessment {body['artifact_id']} never sent")
+            if "job_id" not in meta or not body["created_at"].endswith("Z"):
+                problems.append(f"{name}: not a job's (UTC) result")
     return problems

@@ -70,6 +70,12 @@ PROMISES: dict[str, list[str]] = {
         "group_membership_updated:workflow_state=deleted",
         "course_section_created",
         "course_section_updated",
+        "rubric_assessed",
+        "learning_outcome_result_created",
+        "learning_outcome_result_updated",
+        "learning_outcome_link_updated:workflow_state=deleted",
+        "outcome_proficiency_updated",
+        "outcome_calculation_method_updated",
     ],
     "load": [
         "course_created",

@@ -6,11 +6,13 @@ from typing import Any
 
 from . import (
     accept_invitation,
+    assess,
     comment,
     conclude,
     create_assignment,
     create_group,
     create_group_set,
+    create_outcome,
     create_section,
     create_topic,
     discuss,
@@ -24,12 +26,14 @@ from . import (
     override_grade,
     post_grades,
     reopen,
+    set_mastery,
     set_status,
     submit,
     take_quiz,
     update_assignment,
     update_group,
     update_group_set,
+    update_outcome,
     update_section,
     update_topic,
 )
@@ -65,5 +69,9 @@ STEP_KINDS: dict[str, StepKind[Any]] = {
         join_group.KIND,
         create_section.KIND,
         update_section.KIND,
+        create_outcome.KIND,
+        update_outcome.KIND,
+        set_mastery.KIND,
+        assess.KIND,
     )
 }
