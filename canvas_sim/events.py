@@ -81,6 +81,20 @@ CATALOGUE: dict[str, str] = {
     "rubric_assessed": "assess: a rubric assessment is saved (again on regrading)",
     "learning_outcome_result_created": "assess with outcomes: a student's first result (job)",
     "learning_outcome_result_updated": "assess with outcomes: a later result (job)",
+    "user_updated": "update_user: a person's name, SIS id or time zone changes",
+    "user_account_association_created": "associate_users: people tied to the course's accounts "
+    "(job)",
+    "account_notification_created": "notify_account: a global announcement",
+    "sis_batch_created": "sis_import: an SIS import is uploaded",
+    "sis_batch_updated": "sis_import: the import job changes its workflow_state (job)",
+    "content_migration_started": "copy_course: the import starts (job)",
+    "content_migration_completed": "copy_course: the import is done (job)",
+    "master_migration_started": "blueprint_sync: the blueprint sync starts (job)",
+    "master_migration_completed": "blueprint_sync: the blueprint sync is done (job)",
+    "lti_resource_link_created": "link_tool: an LTI 1.3 link is placed in the course",
+    "lti_resource_link_updated": "update_tool_link: the tool changes or removes a link",
+    "account_created": "create_account: a sub-account is added",
+    "account_updated": "update_account: a sub-account is renamed, re-zoned or deleted",
 }
 
 

@@ -139,6 +139,31 @@ class Assessed:
 
 
 @dataclass(slots=True)
+class ToolLink:
+    """An LTI 1.3 resource link placed in the course (or on an assignment)."""
+
+    id: int
+    key: str
+    uuid: str
+    lookup_uuid: str
+    tool_id: int
+    url: str
+    title: str
+    assignment_id: int | None
+    workflow_state: str = "active"
+
+
+@dataclass(slots=True)
+class SubAccount:
+    id: int
+    key: str
+    name: str
+    parent_id: int
+    time_zone: str
+    workflow_state: str = "active"
+
+
+@dataclass(slots=True)
 class Records:
     """What one course has beyond its gradebook, by scenario key where steps name them."""
 
@@ -156,3 +181,7 @@ class Records:
     assessments: dict[tuple[int, int], Assessed] = field(default_factory=dict)  # (assignment, user)
     results: dict[tuple[int, int], Assessed] = field(default_factory=dict)  # (outcome, user)
     rubric_associations: dict[int, int] = field(default_factory=dict)  # by assignment id
+    tool_links: dict[str, ToolLink] = field(default_factory=dict)
+    tool_id: int | None = None  # the course's LTI tool, once a link needs it
+    accounts: dict[str, SubAccount] = field(default_factory=dict)
+    master_template_id: int | None = None  # the course's blueprint template, once synced

@@ -175,6 +175,67 @@ RESULT = {
     "artifact_type": STR.null(),
 }
 UPDATED = {"updated_at": TS}
+RFC4122 = Kind("rfc uuid", lambda v, _: isinstance(v, str) and len(v) == 36 and v.count("-") == 4)
+SIS_BATCH = Body(
+    {
+        "sis_batch_id": LID,
+        "account_id": LID,
+        "workflow_state": one_of(
+            "initializing", "created", "importing", "imported", "imported_with_messages",
+            "failed", "failed_with_messages", "aborted",
+        ),
+    }
+)  # fmt: skip
+MIGRATION = {
+    "content_migration_id": GID,
+    "context_id": GID,
+    "context_type": one_of("Course"),
+    "lti_context_id": STR.null(),
+    "context_uuid": UUID,
+    "import_quizzes_next": BOOL.null(),
+    "source_course_lti_id": STR.null(),
+    "source_course_uuid": UUID.null(),
+    "destination_course_lti_id": STR.null(),
+    "migration_type": STR.null(),
+    "domain": STR.null(),
+}
+MASTER = Body(
+    {
+        "master_migration_id": LID,
+        "master_template_id": LID,
+        "account_id": GID,
+        "account_uuid": UUID,
+        "blueprint_course_id": GID,
+        "blueprint_course_uuid": UUID,
+    }
+)
+TOOL_LINK = Body(
+    {
+        "resource_link_id": GID,
+        "resource_link_uuid": RFC4122,
+        "lookup_uuid": RFC4122,
+        "context_id": GID,
+        "context_type": one_of("Course", "Assignment"),
+        "context_external_tool_id": GID,
+        "url": STR.null(),
+        "title": STR.null(),
+        "workflow_state": one_of("active", "deleted"),
+    }
+)
+ACCOUNT = Body(
+    {
+        "name": STR,
+        "account_id": GID,
+        "root_account_id": GID,
+        "root_account_uuid": UUID,
+        "external_status": STR.null(),
+        "workflow_state": one_of("active", "deleted", "suspended"),
+        "domain": STR.null(),
+        "default_time_zone": STR.null(),
+        "default_locale": STR.null(),
+    },
+    {"parent_account_id": GID},
+)
 BODIES: dict[str, Body] = {
     "discussion_topic_created": TOPIC,
     "discussion_topic_updated": TOPIC,
@@ -228,6 +289,49 @@ BODIES: dict[str, Body] = {
     ),
     "learning_outcome_result_created": Body(RESULT),
     "learning_outcome_result_updated": Body({**RESULT, **UPDATED}),
+    "user_updated": Body(
+        {
+            "user_id": GID,
+            "uuid": UUID,
+            "name": STR,
+            "short_name": STR,
+            "workflow_state": one_of("pre_registered", "registered", "deleted"),
+            "created_at": TS,
+            "updated_at": TS,
+            "user_login": STR.null(),
+            "user_sis_id": STR.null(),
+        }
+    ),
+    "user_account_association_created": Body(
+        {
+            "user_id": GID,
+            "account_id": GID,
+            "account_uuid": UUID,
+            "created_at": TS,
+            "updated_at": TS,
+            "is_admin": BOOL,
+        }
+    ),
+    "account_notification_created": Body(
+        {
+            "account_notification_id": GID,
+            "subject": TEXT,
+            "message": TEXT,
+            "icon": one_of("warning", "information", "question", "error", "calendar"),
+            "start_at": TS.null(),
+            "end_at": TS.null(),
+        }
+    ),
+    "sis_batch_created": SIS_BATCH,
+    "sis_batch_updated": SIS_BATCH,
+    "content_migration_started": Body(MIGRATION),
+    "content_migration_completed": Body(MIGRATION, {"resource_map_url": STR.null()}),
+    "master_migration_started": MASTER,
+    "master_migration_completed": MASTER,
+    "lti_resource_link_created": TOOL_LINK,
+    "lti_resource_link_updated": TOOL_LINK,
+    "account_created": ACCOUNT,
+    "account_updated": ACCOUNT,
 }
 
 
@@ -425,4 +529,49 @@ def check_outcomes(events: list[dict[str, Any]]) -> list[str]:
                 problems.append(f"{name}: assessment {body['artifact_id']} never sent")
             if "job_id" not in meta or not body["created_at"].endswith("Z"):
                 problems.append(f"{name}: not a job's (UTC) result")
+    return problems
+
+
+PAIRS = {  # *_updated / the later event -> (the event that must come first, the id key)
+    "sis_batch_updated": ("sis_batch_created", "sis_batch_id"),
+    "content_migration_completed": ("content_migration_started", "content_migration_id"),
+    "master_migration_completed": ("master_migration_started", "master_migration_id"),
+    "lti_resource_link_updated": ("lti_resource_link_created", "resource_link_id"),
+    "account_updated": ("account_created", "account_id"),
+}
+
+
+def check_admin(events: list[dict[str, Any]]) -> list[str]:
+    """Each later event follows its first one (same id); SIS batches move created ->
+    importing -> an outcome; users named were created in the setup; job-driven events carry
+    job metadata."""
+    problems: list[str] = []
+    seen: dict[str, set[str]] = {}
+    users: set[str] = set()
+    states: dict[str, list[str]] = {}
+    jobs = {"sis_batch_updated", "content_migration_started", "content_migration_completed",
+            "master_migration_started", "master_migration_completed",
+            "user_account_association_created"}  # fmt: skip
+    for event in events:
+        meta, body = event["metadata"], event["body"]
+        name = meta["event_name"]
+        if name == "user_created":
+            users.add(body["user_id"])
+        if (
+            name in ("user_updated", "user_account_association_created")
+            and body["user_id"] not in users
+        ):
+            problems.append(f"{name}: user {body['user_id']} never created")
+        if name in jobs and "job_id" not in meta:
+            problems.append(f"{name}: not job-driven")
+        for later, (first, key) in PAIRS.items():
+            if name == first:
+                seen.setdefault(first, set()).add(body[key])
+            elif name == later and body[key] not in seen.get(first, set()):
+                problems.append(f"{name} {body[key]} without {first}")
+        if name.startswith("sis_batch_"):
+            states.setdefault(body["sis_batch_id"], []).append(body["workflow_state"])
+    for batch, chain in states.items():
+        if chain[:2] != ["created", "importing"] or len(chain) != 3:
+            problems.append(f"sis batch {batch}: states {chain}")
     return problems

@@ -6,12 +6,15 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
 from ..durations import datetime_to_ms
 from ..errors import ScenarioError
+from ..kernel import PRIORITY_JOB
+from ..metadata import Job
 from ..values import CountRange, Timing
 from ..world import User
 from ..yamlsource import Located
@@ -82,3 +85,8 @@ def when_ms(start_ms: int, value: datetime | int | None) -> int | None:
     if value is None:
         return None
     return start_ms + value if isinstance(value, int) else datetime_to_ms(value)
+
+
+def job_sends(ctx: CourseEngine, time_ms: int, job: Job, name: str, fields: dict[str, Any]) -> None:
+    """An event a background job sends at ``time_ms``."""
+    ctx.clock.push(time_ms, PRIORITY_JOB, partial(ctx.clock.emit, name, job, fields))
