@@ -1,12 +1,15 @@
 """A small Canvas Live Events consumer, the subject of docs/testing-consumers.md.
 
-A WSGI app that receives one event per POST and keeps each student's course scores from
-course_grade_change, newest event wins (events can arrive out of order), ids kept as strings.
+A WSGI app that receives one event per POST and routes it by ``metadata.event_name``: each
+student's course scores from course_grade_change (newest event wins: events can arrive out of
+order), discussion threads, inbox conversations and group memberships; other types are counted.
+Ids are kept as strings, in the form each event sends them.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -17,6 +20,21 @@ class ScoreKeeper:
     def __init__(self) -> None:
         self.scores: dict[tuple[str, str], dict[str, Any]] = {}  # (course, user) -> latest
         self.seen: set[bytes] = set()  # Canvas events have no id: dedupe on content
+        self.topics: dict[str, str] = {}  # topic id (local) -> title
+        self.entries: dict[str, tuple[str, str | None]] = {}  # entry -> (topic, parent entry)
+        self.messages: Counter[str] = Counter()  # conversation id -> messages
+        self.members: dict[tuple[str, str], str] = {}  # (user, group set) -> group, current
+        self.other: Counter[str] = Counter()  # event types not routed, by name
+        self.routes: dict[str, Callable[[dict[str, Any]], None]] = {
+            "course_grade_change": self._keep,
+            "discussion_topic_created": self._topic,
+            "discussion_topic_updated": self._topic,
+            "discussion_entry_created": self._entry,
+            "conversation_created": self._conversation,
+            "conversation_message_created": self._message,
+            "group_membership_created": self._membership,
+            "group_membership_updated": self._membership,
+        }
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         size = int(environ.get("CONTENT_LENGTH") or 0)
@@ -29,8 +47,11 @@ class ScoreKeeper:
             return [b"not a Canvas event"]
         if raw not in self.seen:
             self.seen.add(raw)
-            if name == "course_grade_change":
-                self._keep(event)
+            route = self.routes.get(name)
+            if route is None:
+                self.other[name] += 1
+            else:
+                route(event)
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [b"ok"]
 
@@ -40,3 +61,28 @@ class ScoreKeeper:
         current = self.scores.get(key)
         if current is None or body["updated_at"] >= current["updated_at"]:
             self.scores[key] = body
+
+    def _topic(self, event: dict[str, Any]) -> None:
+        body = event["body"]
+        # the topic events send the topic's global id, entries its local one
+        self.topics[str(int(body["discussion_topic_id"]) % 10**13)] = body.get("title") or ""
+
+    def _entry(self, event: dict[str, Any]) -> None:
+        body = event["body"]
+        parent = body.get("parent_discussion_entry_id")  # absent or null for top-level posts
+        self.entries[body["discussion_entry_id"]] = (body["discussion_topic_id"], parent)
+
+    def _conversation(self, event: dict[str, Any]) -> None:
+        self.messages.setdefault(event["body"]["conversation_id"], 0)
+
+    def _message(self, event: dict[str, Any]) -> None:
+        self.messages[event["body"]["conversation_id"]] += 1
+
+    def _membership(self, event: dict[str, Any]) -> None:
+        body = event["body"]
+        key = (body["user_id"], body["group_category_id"])
+        if body["workflow_state"] == "deleted":
+            if self.members.get(key) == body["group_id"]:
+                del self.members[key]
+        else:
+            self.members[key] = body["group_id"]
