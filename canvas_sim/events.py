@@ -95,6 +95,7 @@ CATALOGUE: dict[str, str] = {
     "lti_resource_link_updated": "update_tool_link: the tool changes or removes a link",
     "account_created": "create_account: a sub-account is added",
     "account_updated": "update_account: a sub-account is renamed, re-zoned or deleted",
+    "plagiarism_resubmit": "resubmit_plagiarism: work is sent to the plagiarism tool again",
 }
 
 

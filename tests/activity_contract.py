@@ -332,6 +332,30 @@ BODIES: dict[str, Body] = {
     "lti_resource_link_updated": TOOL_LINK,
     "account_created": ACCOUNT,
     "account_updated": ACCOUNT,
+    "plagiarism_resubmit": Body(
+        {
+            "submission_id": GID,
+            "assignment_id": GID,
+            "user_id": GID,
+            "submitted_at": TS.null(),
+            "lti_user_id": STR.null(),
+            "graded_at": TS.null(),
+            "updated_at": TS,
+            "score": NUM.null(),
+            "grade": STR.null(),
+            "submission_type": STR.null(),
+            "body": TEXT.null(),
+            "url": STR.null(),
+            "attempt": INT.null(),
+            "late": BOOL,
+            "missing": BOOL,
+            "lti_assignment_id": STR.null(),
+            "group_id": LID.null(),
+            "posted_at": TS.null(),
+            "workflow_state": one_of("unsubmitted", "submitted", "graded", "pending_review"),
+        },
+        {"associated_integration_id": STR.null()},
+    ),
 }
 
 

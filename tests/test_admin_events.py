@@ -133,3 +133,33 @@ def test_what_each_step_sends() -> None:
 def test_mistakes_are_located(steps: str, message: str) -> None:
     with pytest.raises(ScenarioError, match=message):
         run_yaml(HEAD + "  - enroll: {}\n" + steps)
+
+
+def test_plagiarism_resubmit_repeats_the_submission() -> None:
+    text = (
+        HEAD
+        + """
+  - enroll: {}
+  - submit: {assignment: lab1, students: [student1, student2]}
+  - resubmit_plagiarism: {assignment: lab1}
+"""
+    )
+    events, lines = run_yaml(text)
+    assert validate_lines(lines).ok
+    resent = [e for e in events if e["metadata"]["event_name"] == "plagiarism_resubmit"]
+    handed = {
+        e["body"]["submission_id"]: e["body"]
+        for e in events
+        if e["metadata"]["event_name"] == "submission_created"
+    }
+    assert len(resent) == 2
+    for event in resent:
+        assert check_activity_body(event, 31, False) == []
+        body = event["body"]
+        original = handed[body["submission_id"]]
+        same = ("assignment_id", "user_id", "submitted_at", "attempt", "body", "workflow_state")
+        assert all(body[key] == original[key] for key in same)
+    with pytest.raises(ScenarioError, match="nothing to resend"):
+        run_yaml(
+            HEAD + "  - enroll: {}\n  - resubmit_plagiarism: {assignment: lab1, students: all}\n"
+        )

@@ -84,6 +84,7 @@ PROMISES: dict[str, list[str]] = {
         "account_notification_created",
         "account_updated",
         "user_updated",
+        "plagiarism_resubmit",
     ],
     "load": [
         "course_created",

@@ -13,7 +13,6 @@ UPDATE_GOLDEN=1 and review the diff.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from activity_contract import (
@@ -25,6 +24,7 @@ from activity_contract import (
     check_groups,
     check_outcomes,
 )
+from golden_files import assert_matches_golden
 
 from canvas_sim.run import run_scenario
 from canvas_sim.scenario import load_scenario
@@ -44,14 +44,7 @@ def term(params: dict[str, str] | None = None, nulls: str = "keep") -> MemorySin
 
 def test_a_small_term_matches_the_golden_file() -> None:
     produced = b"".join(line + b"\n" for line in term({"students": "6"}).lines)
-    if os.environ.get("UPDATE_GOLDEN"):
-        GOLDEN.write_bytes(produced)
-    expected = GOLDEN.read_bytes()
-    assert produced.count(b"\n") == expected.count(b"\n")
-    for number, (got, want) in enumerate(
-        zip(produced.splitlines(), expected.splitlines(), strict=True), start=1
-    ):
-        assert got == want, f"line {number} differs from {GOLDEN.name}"
+    assert_matches_golden(produced, GOLDEN)
 
 
 def test_the_term_is_state_consistent_and_follows_the_contract() -> None:

@@ -16,7 +16,7 @@ from ..randoms import randint
 from ..records import Assessed, Outcome
 from ..values import Key, Model, Score, Students
 from ..world import Submission, User
-from .base import Step, StepKind
+from .base import Step, StepKind, require_alive
 from .checks import References
 from .grade import GRADING_EMITS
 from .scoring import apply_grade, draw_score
@@ -48,9 +48,8 @@ def assess(ctx: CourseEngine, step: Step, params: AssessParams, user: User | Non
     if assignment.grading_type == "not_graded":
         raise step.error(f"{assignment.key!r} is not graded", step.action, "assignment")
     outcomes = [world.records.outcomes[key] for key in params.outcomes]
-    for outcome in outcomes:
-        if outcome.workflow_state == "deleted":
-            raise step.error(f"outcome {outcome.key!r} was deleted", step.action, "outcomes")
+    for i, outcome in enumerate(outcomes):
+        require_alive(step, outcome, "outcome", "outcomes", i)
     score = draw_score(ctx, step, params.score, assignment.points_possible, False, user)
     grader = ctx.people.grader(params.grader)
     records = world.records

@@ -41,8 +41,7 @@ def create_account(
     ctx: CourseEngine, step: Step, params: CreateAccountParams, user: User | None
 ) -> None:
     world = ctx.world
-    admin = world.admin
-    assert admin is not None
+    admin = ctx.people.admin
     records = world.records
     parent = world.account.id if params.parent is None else records.accounts[params.parent].id
     sub = SubAccount(

@@ -28,8 +28,7 @@ def notify_account(
     ctx: CourseEngine, step: Step, params: NotifyAccountParams, user: User | None
 ) -> None:
     world, now = ctx.world, ctx.clock.now
-    admin = world.admin
-    assert admin is not None
+    admin = ctx.people.admin
     path = f"/accounts/{world.account.id}/account_notifications"
     request = ctx.requests.request(
         admin, "POST", f"/api/v1{path}", f"/accounts/{world.account.id}/settings",

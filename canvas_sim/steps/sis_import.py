@@ -27,8 +27,7 @@ class SisImportParams(Model):
 
 def sis_import(ctx: CourseEngine, step: Step, params: SisImportParams, user: User | None) -> None:
     world = ctx.world
-    admin = world.admin
-    assert admin is not None
+    admin = ctx.people.admin
     batch_id = world.ids.next("sis_batches")
     path = f"/accounts/{world.account.id}/sis_imports"
     request = ctx.requests.request(

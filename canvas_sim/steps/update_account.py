@@ -11,7 +11,7 @@ from ..bodies.admin import account_fields
 from ..specs import check_zone
 from ..values import Key, Model
 from ..world import User
-from .base import Step, StepKind
+from .base import Step, StepKind, assign_given, require_alive
 from .checks import References
 
 if TYPE_CHECKING:
@@ -38,17 +38,11 @@ def update_account(
     ctx: CourseEngine, step: Step, params: UpdateAccountParams, user: User | None
 ) -> None:
     world = ctx.world
-    admin = world.admin
-    assert admin is not None
+    admin = ctx.people.admin
     sub = world.records.accounts[params.account]
-    if sub.workflow_state == "deleted":
-        raise step.error(f"account {sub.key!r} was deleted", step.action, "account")
-    before = (sub.name, sub.time_zone, sub.workflow_state)
-    sub.name = params.name or sub.name
-    sub.time_zone = params.time_zone or sub.time_zone
-    if params.delete:
-        sub.workflow_state = "deleted"
-    if before == (sub.name, sub.time_zone, sub.workflow_state):
+    require_alive(step, sub, "account", "account")
+    deleted = "deleted" if params.delete else None
+    if not assign_given(sub, name=params.name, time_zone=params.time_zone, workflow_state=deleted):
         return
     path = f"/accounts/{sub.parent_id}/sub_accounts/{sub.id}"
     method = "DELETE" if params.delete else "PUT"

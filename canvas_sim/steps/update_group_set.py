@@ -10,7 +10,7 @@ from pydantic import Field
 from ..bodies.groups import group_fields, group_set_fields
 from ..values import Key, Model
 from ..world import User
-from .base import Step, StepKind
+from .base import Step, StepKind, require_alive
 from .checks import References
 
 if TYPE_CHECKING:
@@ -41,8 +41,7 @@ def update_group_set(
 ) -> None:
     world, course = ctx.world, ctx.course
     group_set = world.records.group_sets[params.set]
-    if group_set.workflow_state == "deleted":
-        raise step.error(f"group set {params.set!r} was deleted", step.action, "set")
+    require_alive(step, group_set, "group set", "set")
     teacher = ctx.people.grader(params.author)
     page = f"/courses/{course.id}/groups"
     if params.group is None:

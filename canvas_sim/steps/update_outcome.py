@@ -11,7 +11,7 @@ from pydantic import Field
 from ..bodies.outcomes import outcome_fields, outcome_group_fields, outcome_link_fields
 from ..values import Key, Model
 from ..world import User
-from .base import Step, StepKind
+from .base import Step, StepKind, assign_given, require_alive
 from .checks import References
 from .create_outcome import CALCULATION_METHODS
 
@@ -44,16 +44,16 @@ def update_outcome(
 ) -> None:
     world, course, now = ctx.world, ctx.course, ctx.clock.now
     outcome = world.records.outcomes[params.outcome]
-    if outcome.workflow_state == "deleted":
-        raise step.error(f"outcome {outcome.key!r} was deleted", step.action, "outcome")
-    fields = ("title", "description", "mastery_points", "calculation_method", "calculation_int")
-    before = [getattr(outcome, name) for name in fields]
-    for name in fields:
-        value = getattr(params, name)
-        if value is not None:
-            setattr(outcome, name, value)
-    if params.delete:
-        outcome.workflow_state = "deleted"
+    require_alive(step, outcome, "outcome", "outcome")
+    changed = assign_given(
+        outcome,
+        title=params.title,
+        description=params.description,
+        mastery_points=params.mastery_points,
+        calculation_method=params.calculation_method,
+        calculation_int=params.calculation_int,
+        workflow_state="deleted" if params.delete else None,
+    )
     teacher, page = ctx.people.grader(params.author), f"/courses/{course.id}/outcomes"
     group = outcome.group
     if params.group_title is not None and params.group_title != group.title:
@@ -64,7 +64,7 @@ def update_outcome(
         request = ctx.requests.request(teacher, "PUT", path, page)
         fields_ = outcome_group_fields(world, group, now, request.zone)
         ctx.clock.emit("learning_outcome_group_updated", request, fields_)
-    if before == [getattr(outcome, name) for name in fields] and not params.delete:
+    if not changed:
         return
     method = "DELETE" if params.delete else "PUT"
     request = ctx.requests.request(teacher, method, f"/api/v1/outcomes/{outcome.id}", page)

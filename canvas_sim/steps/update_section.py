@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ..bodies.groups import section_fields
 from ..values import Key
 from ..world import User
-from .base import Step, StepKind, when_ms
+from .base import Step, StepKind, assign_given, require_alive, when_ms
 from .checks import References
 from .create_section import SectionParams
 
@@ -32,21 +32,16 @@ def update_section(
 ) -> None:
     world, course = ctx.world, ctx.course
     section = world.records.sections[params.section]
-    if section.workflow_state == "deleted":
-        raise step.error(f"section {section.key!r} was deleted", step.action, "section")
-    before = (section.name, section.sis_id, section.start_at, section.end_at)
-    section.name = params.name or section.name
-    section.sis_id = params.sis_id or section.sis_id
-    if params.start_at is not None:
-        section.start_at = when_ms(ctx.start_ms, params.start_at)
-    if params.end_at is not None:
-        section.end_at = when_ms(ctx.start_ms, params.end_at)
-    changed = before != (section.name, section.sis_id, section.start_at, section.end_at)
-    if params.restrict_to_dates is not None:
-        changed |= params.restrict_to_dates != section.restrict_to_dates
-        section.restrict_to_dates = params.restrict_to_dates
-    if params.delete:
-        section.workflow_state, changed = "deleted", True
+    require_alive(step, section, "section", "section")
+    changed = assign_given(
+        section,
+        name=params.name,
+        sis_id=params.sis_id,
+        start_at=when_ms(ctx.start_ms, params.start_at),
+        end_at=when_ms(ctx.start_ms, params.end_at),
+        restrict_to_dates=params.restrict_to_dates,
+        workflow_state="deleted" if params.delete else None,
+    )
     if not changed:
         return
     request = ctx.requests.outside_course(

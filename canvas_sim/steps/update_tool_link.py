@@ -10,7 +10,7 @@ from pydantic import Field
 from ..bodies.admin import tool_link_fields
 from ..values import Key, Model
 from ..world import User
-from .base import Step, StepKind
+from .base import Step, StepKind, assign_given, require_alive
 from .checks import References
 
 if TYPE_CHECKING:
@@ -33,14 +33,9 @@ def update_tool_link(
 ) -> None:
     world, course = ctx.world, ctx.course
     link = world.records.tool_links[params.link]
-    if link.workflow_state == "deleted":
-        raise step.error(f"tool link {link.key!r} was deleted", step.action, "link")
-    before = (link.title, link.url, link.workflow_state)
-    link.title = params.title or link.title
-    link.url = params.url or link.url
-    if params.delete:
-        link.workflow_state = "deleted"
-    if before == (link.title, link.url, link.workflow_state):
+    require_alive(step, link, "tool link", "link")
+    deleted = "deleted" if params.delete else None
+    if not assign_given(link, title=params.title, url=params.url, workflow_state=deleted):
         return
     path = f"/api/lti/courses/{course.id}/resource_links/{link.id}"
     method = "DELETE" if params.delete else "PUT"

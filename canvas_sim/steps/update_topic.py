@@ -12,7 +12,7 @@ from ..bodies.discussions import topic_fields
 from ..values import Key, Model, When
 from ..world import User
 from .announce import save_assignment
-from .base import Step, StepKind, when_ms
+from .base import Step, StepKind, require_alive, when_ms
 from .checks import References
 
 if TYPE_CHECKING:
@@ -47,8 +47,7 @@ def update_topic(
 ) -> None:
     world, course, now = ctx.world, ctx.course, ctx.clock.now
     topic = world.records.topics[params.topic]
-    if topic.workflow_state == "deleted":
-        raise step.error(f"topic {topic.key!r} was deleted by an earlier step", "update_topic")
+    require_alive(step, topic, "topic")
     assignment = topic.assignment
     if params.delete and assignment is not None:
         message = "a graded topic is not deleted by this step (its assignment would go too)"

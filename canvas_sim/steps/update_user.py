@@ -44,8 +44,7 @@ def _targets(ctx: CourseEngine, step: Step, params: UpdateUserParams) -> Targets
 
 def update_user(ctx: CourseEngine, step: Step, params: UpdateUserParams, user: User | None) -> None:
     assert user is not None
-    admin = ctx.world.admin
-    assert admin is not None
+    admin = ctx.people.admin
     before = (user.name, user.sis_id, user.time_zone)
     if params.name is not None:
         user.name = user.sortable_name = params.name
