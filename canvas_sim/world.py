@@ -172,22 +172,20 @@ class IdSequences:
 
     def __init__(self, starts: dict[str, int]) -> None:
         self._next = dict(starts)
-        self._starts = dict(starts)
+
+    def add(self, starts: dict[str, int]) -> None:
+        """More tables, each from its first id."""
+        self._next.update(starts)
 
     def next(self, table: str) -> int:
         value = self._next[table]
         self._next[table] = value + 1
         return value
 
-    def first(self, table: str) -> int:
-        """The id the table started at (the account's first row, such as its default term)."""
-        return self._starts[table]
-
-    def add(self, starts: dict[str, int]) -> None:
-        """More tables (those already known keep their place)."""
-        for table, start in starts.items():
-            self._next.setdefault(table, start)
-            self._starts.setdefault(table, start)
+    def peek(self, table: str) -> int:
+        """The id ``next`` would hand out, not taken (the account's default term: its table
+        is never advanced)."""
+        return self._next[table]
 
 
 TABLES = (

@@ -20,27 +20,20 @@ class References:
     personas: list[str]
     statuses: dict[str, CustomStatus]
     has_teacher: bool
-    # Other things steps create and name: kind ("topic", "group_set", ...) -> keys
-    named: dict[str, set[str]] = field(default_factory=dict)
+    declared: dict[str, list[str]] = field(default_factory=dict)  # kind -> keys steps created
 
     def declare(self, step: Step, kind: str, key: str, *where: str | int) -> None:
-        """A step creates a ``kind`` called ``key``: a located error when it exists."""
-        keys = self.named.setdefault(kind, set())
+        """A key a step creates (a module, a page...): new for its kind."""
+        keys = self.declared.setdefault(kind, [])
         if key in keys:
             raise step.error(f"{kind} {key!r} already exists", step.action, *where)
-        keys.add(key)
+        keys.append(key)
 
     def known(self, step: Step, kind: str, key: str, *where: str | int) -> None:
-        """A located error unless an earlier step created the ``kind`` called ``key``."""
-        keys = self.named.get(kind, set())
+        """A located error when no earlier step created ``key``."""
+        keys = self.declared.get(kind, [])
         if key not in keys:
-            found = ", ".join(sorted(keys)) or "none created before this step"
-            raise step.error(f"unknown {kind} {key!r} (known: {found})", step.action, *where)
-
-    def person(self, step: Step, key: str, roles: tuple[str, ...], *where: str | int) -> None:
-        """A located error unless ``key`` is a person of the course with one of ``roles``."""
-        if self.roles.get(key) not in roles:
-            message = f"{key!r} is not a {' or '.join(roles)} of the course"
+            message = f"unknown {kind} {key!r} (created so far: {', '.join(keys) or 'none'})"
             raise step.error(message, step.action, *where)
 
     def unknown_group(self, step: Step, key: str, *field: str | int) -> None:
@@ -60,6 +53,12 @@ class References:
                     f"assignment {spec.key!r} already exists", step.action, *where, "key"
                 )
             self.kinds[spec.key] = tuple(spec.submission_types)
+
+    def person(self, step: Step, key: str, roles: tuple[str, ...], *where: str | int) -> None:
+        """A located error unless ``key`` is a person of the course with one of ``roles``."""
+        if self.roles.get(key) not in roles:
+            message = f"{key!r} is not a {' or '.join(roles)} of the course"
+            raise step.error(message, step.action, *where)
 
 
 def check_common(refs: References, step: Step) -> None:
