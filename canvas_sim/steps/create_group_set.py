@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
-from ..bodies.groups import group_fields, group_set_fields, membership_fields
+from ..bodies.groups import group_fields, group_set_fields
 from ..randoms import canvas_uuid
-from ..records import GroupSet, Membership, StudentGroup
+from ..records import GroupSet, StudentGroup
 from ..values import Key, Model
 from ..world import User
 from .base import Step, StepKind
 from .checks import References
+from .join_group import add_member
 
 if TYPE_CHECKING:
     from ..course import CourseEngine
@@ -66,10 +67,7 @@ def create_group_set(
         students = ctx.people.select_students("all")
         ctx.rng.shuffle(students)
         for i, student in enumerate(students):
-            group = group_set.groups[i % len(group_set.groups)]
-            membership = Membership(world.ids.next("group_memberships"), student, group)
-            group.members[student.id] = membership
-            ctx.clock.emit("group_membership_created", job, membership_fields(world, membership))
+            add_member(ctx, job, student, group_set.groups[i % len(group_set.groups)])
 
 
 KIND = StepKind(

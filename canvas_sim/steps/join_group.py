@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import Field
 
 from ..bodies.groups import membership_fields
+from ..metadata import Origin
 from ..records import Membership, StudentGroup
 from ..values import Key, Model, Students
 from ..world import User
@@ -82,9 +83,14 @@ def join_group(ctx: CourseEngine, step: Step, params: JoinGroupParams, user: Use
         del current.group.members[user.id]
         ctx.clock.emit("group_membership_updated", request, membership_fields(world, current))
     if target is not None:
-        membership = Membership(world.ids.next("group_memberships"), user, target)
-        target.members[user.id] = membership
-        ctx.clock.emit("group_membership_created", request, membership_fields(world, membership))
+        add_member(ctx, request, user, target)
+
+
+def add_member(ctx: CourseEngine, origin: Origin, user: User, group: StudentGroup) -> None:
+    """``user`` joins ``group``: a new accepted membership, group_membership_created."""
+    membership = Membership(ctx.world.ids.next("group_memberships"), user, group)
+    group.members[user.id] = membership
+    ctx.clock.emit("group_membership_created", origin, membership_fields(ctx.world, membership))
 
 
 KIND = StepKind(
