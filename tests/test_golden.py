@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from golden_files import assert_matches_golden
+from goldens import assert_matches_golden
 
 from canvas_sim.run import run_scenario
 from canvas_sim.scenario import load_scenario
@@ -30,8 +30,7 @@ def quickstart_lines(seed: int | None = None) -> bytes:
 
 
 def test_quickstart_matches_the_golden_file() -> None:
-    produced = quickstart_lines()
-    assert_matches_golden(produced, GOLDEN)
+    assert_matches_golden(quickstart_lines(), GOLDEN)
 
 
 def test_same_seed_same_bytes_and_other_seed_other_people() -> None:

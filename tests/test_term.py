@@ -24,7 +24,7 @@ from activity_contract import (
     check_groups,
     check_outcomes,
 )
-from golden_files import assert_matches_golden
+from goldens import assert_matches_golden
 
 from canvas_sim.run import run_scenario
 from canvas_sim.scenario import load_scenario

@@ -65,7 +65,9 @@ reach jsonschema, which runs only to describe the errors of the others (tests ch
 agree).
 
 Payload formats: each JSON object goes to the checker of the format that claims it, Canvas's
-unless another registered one does (:mod:`.formats`: ``register_format(PayloadFormat(...))``).
+unless another registered one does (:mod:`.formats`: ``register_format(PayloadFormat(...))``):
+Caliper 1.1 envelopes are checked by :class:`canvas_sim.caliper.stream.CaliperChecker` (kind
+``caliper``; events counted by ``"<type> <action> <object type>"``).
 
 Modules: ``stream`` (lines, duplicates, dispatch), ``formats`` (the dispatch point), ``canvas``
 (the Canvas checker, its chains), ``catalogue`` (schemas compiled once), ``fastpath`` (schemas

@@ -1,5 +1,5 @@
-"""Pinned outputs: compare produced bytes with a golden file line by line (UPDATE_GOLDEN=1
-rewrites it; review the diff before committing)."""
+"""Golden files: compare produced bytes with a pinned file, line by line (UPDATE_GOLDEN=1
+rewrites the file instead, to accept an intended change after reviewing its diff)."""
 
 from __future__ import annotations
 
