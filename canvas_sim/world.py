@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .errors import SimulatorError
 from .records import Records
 
 GLOBAL_ID_BASE = 10**13
@@ -167,25 +168,35 @@ class Course:
     )  # (assignment, user)
 
 
+ID_BLOCK = 10**7  # ids of one table an owner (the account or a course) can take
+
+
 class IdSequences:
-    """One local id sequence per Canvas table, starting at plausible values."""
+    """One owner's local id sequence per Canvas table, starting at plausible values.
 
-    def __init__(self, starts: dict[str, int]) -> None:
-        self._next = dict(starts)
+    The account owns block 0 of every table and course k block k + 1 (``ID_BLOCK`` ids each),
+    so a course's ids depend only on the seed and its ordinal: never on what other courses did
+    first, how many there are, or which process simulates them.
+    """
 
-    def add(self, starts: dict[str, int]) -> None:
-        """More tables, each from its first id."""
-        self._next.update(starts)
+    __slots__ = ("_end", "_next")
+
+    def __init__(self, starts: dict[str, int], block: int = 0) -> None:
+        base = block * ID_BLOCK
+        self._next = {table: base + start for table, start in starts.items()}
+        self._end = base + ID_BLOCK
 
     def next(self, table: str) -> int:
         value = self._next[table]
+        if value >= self._end:
+            raise SimulatorError(f"a course uses more than {ID_BLOCK:,} ids of table {table}")
         self._next[table] = value + 1
         return value
 
-    def peek(self, table: str) -> int:
-        """The id ``next`` would hand out, not taken (the account's default term: its table
-        is never advanced)."""
-        return self._next[table]
+    def account_first(self, table: str) -> int:
+        """The account's first id of a table courses never advance (block 0): the account's
+        default term, for ``enrollment_terms``."""
+        return self._next[table] % ID_BLOCK
 
 
 TABLES = (
@@ -240,7 +251,8 @@ SOCIAL_TABLES = (
 
 @dataclass(slots=True)
 class World:
-    """Everything the simulation knows: one account, one course, its people."""
+    """What one course's simulation knows: the account, the course, its people, and the
+    course's own id sequences."""
 
     account: Account
     course: Course

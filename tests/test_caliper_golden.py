@@ -5,7 +5,7 @@ golden file and CALIPER.md's rules (not from the renderer): the course_created e
 group or membership; 2.2: the admin's actor extension without the null user_sis_id), the first
 grade_change (3.2: grader as a Person without extensions, Score with the submission's id,
 scoredBy, assignee with the student's SIS id; 2.5: Instructor membership), the first
-submission_created (3.3: dateCreated is submitted_at 08:26:22-06:00 in UTC with milliseconds;
+submission_created (3.3: dateCreated is submitted_at 16:48:01-06:00 in UTC with milliseconds;
 Learner membership), the first enrollment_created (2.4/2.5: the section as group, the admin's
 membership of it without a role) and the first autograded quiz grade (2.2: no grader, so the
 application is the actor, and no membership).
@@ -28,8 +28,9 @@ from canvas_sim.sinks import MemorySink
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "quickstart.caliper.jsonl"
 U = "urn:instructure:canvas:"
-COURSE = f"{U}course:21070000000005090"
-TEACHER, STUDENT, ADMIN = (f"{U}user:2107000000001924{n}" for n in (1, 2, 0))
+COURSE = f"{U}course:21070000010026440"
+TEACHER, STUDENT = (f"{U}user:2107000001002531{n}" for n in (0, 1))
+ADMIN = f"{U}user:21070000000025310"
 
 
 def caliper_lines() -> bytes:
@@ -72,34 +73,34 @@ def test_hand_checked_fields_of_the_golden_file() -> None:
         "id": COURSE,
         "type": "CourseOffering",
         "name": "Introduction to Biology",
-        "extensions": {"com.instructure.canvas": {"entity_id": "21070000000005090"}},
+        "extensions": {"com.instructure.canvas": {"entity_id": "21070000010026440"}},
     }
     assert "group" not in course and "membership" not in course
     assert course["actor"]["id"] == ADMIN
     assert "user_sis_id" not in course["actor"]["extensions"]["com.instructure.canvas"]
     assert course["referrer"] == "https://canvas.example.edu/accounts/1"
-    assert course["session"]["id"] == f"{U}session:43cf2fde24933b83757750a9a491f0b2"
+    assert course["session"]["id"] == f"{U}session:3f647a61183d64c3aadf635a5e32c81e"
 
     grade = _first(events, "GradeEvent", "Graded")
     assert grade["actor"] == {"id": TEACHER, "type": "Person"}
-    assert grade["eventTime"] == "2024-09-05T16:00:00.014Z"
-    assert grade["object"]["id"] == grade["generated"]["id"] == f"{U}submission:21070000000006200"
+    assert grade["eventTime"] == "2024-09-05T16:00:00.047Z"
+    assert grade["object"]["id"] == grade["generated"]["id"] == f"{U}submission:21070000010001520"
     assert grade["generated"]["type"] == "Score"
-    assert (grade["generated"]["scoreGiven"], grade["generated"]["maxScore"]) == (5.5, 10.0)
+    assert (grade["generated"]["scoreGiven"], grade["generated"]["maxScore"]) == (8.5, 10.0)
     assert grade["generated"]["scoredBy"] == TEACHER
     assignee = grade["object"]["assignee"]
-    assert assignee["extensions"] == {"com.instructure.canvas": {"sis_id": "S4924115"}}
-    assert grade["membership"]["id"] == f"{COURSE}:Instructor:21070000000019241"
+    assert assignee["extensions"] == {"com.instructure.canvas": {"sis_id": "S6294618"}}
+    assert grade["membership"]["id"] == f"{COURSE}:Instructor:21070000010025310"
     assert grade["membership"]["roles"] == ["Instructor"]
 
     submitted = _first(events, "AssignableEvent", "Submitted")
-    assert submitted["object"]["dateCreated"] == "2024-09-03T14:26:22.000Z"
-    assert submitted["membership"]["id"] == f"{COURSE}:Learner:21070000000019242"
+    assert submitted["object"]["dateCreated"] == "2024-09-03T22:48:01.000Z"
+    assert submitted["membership"]["id"] == f"{COURSE}:Learner:21070000010025311"
 
     enrolled = _first(events, "Event", "Created", object__type="Entity")
-    section = f"{COURSE}:section:21070000000046060"
+    section = f"{COURSE}:section:21070000010053320"
     assert enrolled["group"]["type"] == "CourseSection" and enrolled["group"]["id"] == section
-    assert enrolled["membership"]["id"] == f"{section}:user:21070000000019240"
+    assert enrolled["membership"]["id"] == f"{section}:user:21070000000025310"
     assert "roles" not in enrolled["membership"]
 
     autograded = _first(events, "GradeEvent", "Graded", actor__type="SoftwareApplication")

@@ -58,7 +58,7 @@ def section_fields(world: World, section: Section, zone: ZoneInfo | None) -> dic
         "sis_batch_id": None,
         "course_id": str(course.id),
         "root_account_id": str(account.id),
-        "enrollment_term_id": str(world.ids.peek("enrollment_terms")),
+        "enrollment_term_id": str(world.ids.account_first("enrollment_terms")),
         "name": section.name,
         "default_section": section.id == course.default_section_id,
         "accepting_enrollments": section.workflow_state == "active",
