@@ -176,6 +176,7 @@ class ShardedProducer:
             for number, only in enumerate(self.plan):
                 receiver, sender = context.Pipe(duplex=False)
                 spill = self._folder / f"shard-{number}.spill"
+                spill.touch()  # before the child starts: the parent may open it first
                 process = context.Process(
                     target=_simulate, args=(sender, engine, renderer, only, spill), daemon=True
                 )
