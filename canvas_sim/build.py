@@ -25,6 +25,7 @@ from .world import (
     ACTIVITY_TABLES,
     GLOBAL_ID_BASE,
     ID_BLOCK,
+    SOCIAL_TABLES,
     TABLES,
     Account,
     Course,
@@ -169,6 +170,8 @@ def build_account(scenario: Scenario, draw: Draw) -> AccountRecords:
     # Course activity's tables start from a stream of their own: adding them moved no other id.
     activity = random.Random(f"{draw.seed}/activity-ids")
     starts.update({table: activity.randrange(100, 9000) * 10 for table in ACTIVITY_TABLES})
+    social = random.Random(f"{draw.seed}/ids")  # later tables: the draws above stay as they were
+    starts |= {table: social.randrange(100, 9000) * 10 for table in SOCIAL_TABLES}
     blocks = [block for _, block in scenario.blocks()]
     if sum(block.count for block in blocks) >= MAX_COURSES:
         raise SimulatorError(f"a scenario has at most {MAX_COURSES - 1:,} courses")

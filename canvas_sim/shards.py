@@ -176,7 +176,7 @@ class ShardedProducer:
             for number, only in enumerate(self.plan):
                 receiver, sender = context.Pipe(duplex=False)
                 spill = self._folder / f"shard-{number}.spill"
-                spill.touch()  # the merge may open it before the child has started
+                spill.touch()  # before the child starts: the parent may open it first
                 process = context.Process(
                     target=_simulate, args=(sender, engine, renderer, only, spill), daemon=True
                 )

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .errors import SimulatorError
+from .records import Records
 
 GLOBAL_ID_BASE = 10**13
 
@@ -192,6 +193,11 @@ class IdSequences:
         self._next[table] = value + 1
         return value
 
+    def account_first(self, table: str) -> int:
+        """The account's first id of a table courses never advance (block 0): the account's
+        default term, for ``enrollment_terms``."""
+        return self._next[table] % ID_BLOCK
+
 
 TABLES = (
     "users",
@@ -214,6 +220,36 @@ TABLES = (
 # Tables of course activity: their first ids come from a stream of their own (build), so that
 # adding them changed no id of the tables above.
 ACTIVITY_TABLES = ("context_modules", "content_tags", "wiki_pages", "folders")
+# Tables of discussions, conversations, groups, outcomes and admin records: their first ids
+# come from a stream of their own, so the tables above keep the numbers they always had.
+SOCIAL_TABLES = (
+    "discussion_topics",
+    "discussion_entries",
+    "conversations",
+    "conversation_messages",
+    "group_categories",
+    "groups",
+    "group_memberships",
+    "rubrics",
+    "rubric_assessments",
+    "learning_outcomes",
+    "learning_outcome_groups",
+    "learning_outcome_links",
+    "learning_outcome_results",
+    "outcome_proficiencies",
+    "outcome_proficiency_ratings",
+    "outcome_calculation_methods",
+    "user_account_associations",
+    "account_notifications",
+    "sis_batches",
+    "content_migrations",
+    "master_templates",
+    "master_migrations",
+    "lti_resource_links",
+    "context_external_tools",
+    "accounts",
+    "enrollment_terms",
+)
 
 
 @dataclass(slots=True)
@@ -229,3 +265,4 @@ class World:
     personas: dict[str, Any] = field(default_factory=dict)  # student key -> PersonaSpec
     admin: User | None = None
     developer_key_id: int = 0
+    records: Records = field(default_factory=Records)  # discussions, conversations, groups...

@@ -467,7 +467,8 @@ def test_the_engines_fields_are_in_the_templates_order() -> None:
     renderer = Renderer()
     seen = set()
     small = {"campus-day": {"courses": "2"}}
-    for name in ("edge-cases", "quickstart", "quiz-day", "regrade-storm", "semester", "campus-day"):
+    names = ("edge-cases", "quickstart", "quiz-day", "regrade-storm", "semester", "term")
+    for name in (*names, "campus-day"):
         scenario, located = load_scenario(REPO / "scenarios" / f"{name}.yaml", small.get(name))
         for event in Engine(scenario, located).events():
             assert renderer.body(event.name, event.fields) is event.fields, event.name

@@ -29,6 +29,13 @@ class People:
         """The person a step names, or the first teacher."""
         return self.world.users[key] if key else self.teachers[0]
 
+    @property
+    def admin(self) -> User:
+        """The account admin who acts in account-level steps."""
+        admin = self.world.admin
+        assert admin is not None
+        return admin
+
     def by_id(self, user_id: int | None) -> User | None:
         return None if user_id is None else self._by_id[user_id]
 

@@ -103,6 +103,11 @@ class Requests:
             login=method == "POST",
         )
 
+    def outside_course(self, actor: User, method: str, path: str, referrer: str | None) -> Request:
+        """A request without a course context (the inbox, group and section endpoints): no
+        context_* keys and no context_role."""
+        return self.request(actor, method, path, referrer, context=None)._replace(role=None)
+
     def job(self, tag: str, *, context: bool = True) -> Job:
         """A background job of the course (its id from the jobs sequence)."""
         job_id = self.world.account.gid(self.world.ids.next("jobs"))

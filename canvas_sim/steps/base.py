@@ -5,11 +5,16 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from ..durations import datetime_to_ms
 from ..errors import ScenarioError
+from ..kernel import PRIORITY_JOB
+from ..metadata import Job
 from ..values import CountRange, Timing
 from ..world import User
 from ..yamlsource import Located
@@ -68,8 +73,30 @@ def count(rng: random.Random, spec: int | CountRange) -> int:
     return spec if isinstance(spec, int) else rng.randint(*spec.uniform)
 
 
-def assign_given(target: object, **changes: Any) -> None:
-    """Set the attributes a step gives (those not None)."""
+def assign_given(target: object, **changes: Any) -> bool:
+    """Set the attributes a step gives (those not None); whether any of them changed."""
+    changed = False
     for name, value in changes.items():
-        if value is not None:
+        if value is not None and getattr(target, name) != value:
             setattr(target, name, value)
+            changed = True
+    return changed
+
+
+def when_ms(start_ms: int, value: datetime | int | None) -> int | None:
+    """A time a step gives: a timestamp, or an offset from the course's start."""
+    if value is None:
+        return None
+    return start_ms + value if isinstance(value, int) else datetime_to_ms(value)
+
+
+def job_sends(ctx: CourseEngine, time_ms: int, job: Job, name: str, fields: dict[str, Any]) -> None:
+    """An event a background job sends at ``time_ms``."""
+    ctx.clock.push(time_ms, PRIORITY_JOB, partial(ctx.clock.emit, name, job, fields))
+
+
+def require_alive(step: Step, record: Any, what: str, *where: str | int) -> None:
+    """A located error when a step names something an earlier step deleted."""
+    if record.workflow_state == "deleted":
+        message = f"{what} {record.key!r} was deleted by an earlier step"
+        raise step.error(message, step.action, *where)

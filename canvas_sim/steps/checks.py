@@ -54,6 +54,12 @@ class References:
                 )
             self.kinds[spec.key] = tuple(spec.submission_types)
 
+    def person(self, step: Step, key: str, roles: tuple[str, ...], *where: str | int) -> None:
+        """A located error unless ``key`` is a person of the course with one of ``roles``."""
+        if self.roles.get(key) not in roles:
+            message = f"{key!r} is not a {' or '.join(roles)} of the course"
+            raise step.error(message, step.action, *where)
+
 
 def check_common(refs: References, step: Step) -> None:
     """The checks of the params most steps share: assignment, score, students, grader."""
