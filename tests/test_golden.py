@@ -12,8 +12,9 @@ To accept an intended change, regenerate with UPDATE_GOLDEN=1 and review the dif
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from goldens import assert_matches_golden
 
 from canvas_sim.run import run_scenario
 from canvas_sim.scenario import load_scenario
@@ -31,15 +32,7 @@ def quickstart_lines(seed: int | None = None) -> bytes:
 
 
 def test_quickstart_matches_the_golden_file() -> None:
-    produced = quickstart_lines()
-    if os.environ.get("UPDATE_GOLDEN"):
-        GOLDEN.write_bytes(produced)
-    expected = GOLDEN.read_bytes()
-    assert produced.count(b"\n") == expected.count(b"\n")
-    for number, (got, want) in enumerate(
-        zip(produced.splitlines(), expected.splitlines(), strict=True), start=1
-    ):
-        assert got == want, f"line {number} differs from {GOLDEN.name}"
+    assert_matches_golden(quickstart_lines(), GOLDEN)
 
 
 def test_same_seed_same_bytes_and_other_seed_other_people() -> None:

@@ -148,7 +148,7 @@ def run(
     from ..run import deliver_scenario, run_scenario
     from ..scenario import load_scenario
 
-    plan = DeliveryPlan(delivery_options)
+    plan = DeliveryPlan({**delivery_options, "templates": templates})
     try:
         reorder_ms = parse_duration_ms(reorder) if reorder else 0
     except ValueError as exc:
