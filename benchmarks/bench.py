@@ -12,6 +12,8 @@ Sections:
               loop posting the same pre-rendered bodies; and httpx's default transport,
               httpx-aiohttp, plain aiohttp and the simulator's transport on the same receiver
   memory      peak RSS after 100k and after 1M events (the second within 20% of the first)
+  shards      `run --workers 2` vs one process on the load scenario (the same bytes, checked),
+              and the peak RSS per process at 1,000 courses with 2 workers vs 1
   startup     `canvas-sim --help` and `canvas-sim run` on an empty scenario vs `python -c pass`
 """
 
@@ -340,6 +342,67 @@ def memory(tmp: Path) -> None:
     )
 
 
+# --- shards --------------------------------------------------------------------------------
+
+SHARD_COURSES = 60  # the load scenario at this size: about 115k events
+RSS_COURSES = 1000
+
+
+# Runs the command and prints the peak RSS (KiB) of the largest process of its tree: wait4's
+# rusage covers the waited-for children. Measured from this small process, because Linux carries
+# ru_maxrss over from the parent across fork and exec (the bench process holds big buffers).
+PEAK_RSS = """
+import os, subprocess, sys
+process = subprocess.Popen(sys.argv[1:])
+_, status, usage = os.wait4(process.pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
+
+
+def _run_load(out: Path, courses: int, workers: int) -> tuple[float, int]:
+    """`canvas-sim run` of the load scenario: wall seconds, and the peak RSS (KiB) of the
+    largest process of its tree."""
+    command = [sys.executable, "-m", "canvas_sim", "run", str(ROOT / "scenarios" / "load.yaml")]
+    command += ["--set", f"courses={courses}", "--workers", str(workers), "--to", str(out), "-q"]
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS, *command], cwd=ROOT, capture_output=True, text=True
+    )
+    elapsed = time.perf_counter() - started
+    code, peak = map(int, done.stdout.split())
+    if code != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {code}: {done.stderr}")
+    return elapsed, peak
+
+
+def shards(tmp: Path) -> None:
+    """`--workers 2` against one process on the same scenario (one merged stream, the same
+    bytes), and the peak RSS per process at 1,000 courses."""
+    one, two = tmp / "one.jsonl", tmp / "two.jsonl"
+    alone = best_of(2, lambda: _run_load(one, SHARD_COURSES, 1)[0])
+    shared = best_of(2, lambda: _run_load(two, SHARD_COURSES, 2)[0])
+    assert one.read_bytes() == two.read_bytes(), "--workers 2 changed the stream"
+    events = one.read_bytes().count(b"\n")
+    row(
+        f"--workers 2 vs 1, load {SHARD_COURSES} courses ({events:,} events), events/s",
+        f"{events / shared:,.0f}",
+        f"{events / alone:,.0f}",
+        f"{alone / shared:.2f}x",
+    )
+    one.unlink()
+    two.unlink()
+    _, rss_one = _run_load(one, RSS_COURSES, 1)
+    one.unlink()
+    _, rss_two = _run_load(two, RSS_COURSES, 2)
+    two.unlink()
+    row(
+        f"peak RSS per process, MiB, load {RSS_COURSES:,} courses: --workers 2 vs 1",
+        f"{rss_two / 1024:,.0f}",
+        f"{rss_one / 1024:,.0f}",
+        f"{rss_two / rss_one:.1%}",
+    )
+
+
 # --- startup -------------------------------------------------------------------------------
 
 
@@ -416,6 +479,7 @@ SECTIONS = {
     "generation": generation,
     "delivery": delivery,
     "memory": memory,
+    "shards": shards,
     "startup": startup,
     "caliper": caliper,
 }
