@@ -8,9 +8,9 @@ from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Sequenc
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .delivery import DeadLetters, DeliveryStats, HttpSender, HttpTarget, Rendered, deliver
+from .delivery import DeadLetters, DeliveryStats, HttpTarget, Rendered, Sender, deliver
 from .engine import Engine
 from .errors import SimulatorError
 from .faults import FaultInjector
@@ -23,6 +23,9 @@ from .replay import read_events
 from .scenario import Scenario, load_scenario
 from .sinks import Sink
 from .yamlsource import Located
+
+if TYPE_CHECKING:
+    from .delivery.sqs_client import SqsTarget
 
 PROGRESS_EVERY = 10_000
 
@@ -159,7 +162,7 @@ def run_scenario(
 class DeliveryOptions:
     """How events travel when the run is paced or goes over HTTP."""
 
-    targets: Sequence[HttpTarget] = ()
+    targets: Sequence[HttpTarget | SqsTarget] = ()
     schedule: Schedule = field(default_factory=Schedule)
     max_events: int | None = None
     duration_s: float | None = None
@@ -169,6 +172,9 @@ class DeliveryOptions:
     producer_process: bool = False  # generate in a forked child (a core for delivery)
     stats: DeliveryStats | None = None  # pass one in to watch it live
     faults: FaultInjector | None = None
+    check: bool = True  # make sure every target takes connections before sending
+    max_failures: int | None = 100  # connection failures in a row that stop the run
+    total: int | None = None  # events in the stream, when known (to count those not sent)
 
 
 def deliver_scenario(
@@ -185,7 +191,7 @@ def deliver_scenario(
     """Run ``scenario`` with pacing and HTTP delivery; files get every generated event."""
     engine = Engine(scenario, located, seed)
     renderer = Renderer(templates, nulls)
-    destinations = [s.description for s in sinks] + [t.url for t in options.targets]
+    destinations = [s.description for s in sinks] + [target_name(t) for t in options.targets]
     result = RunResult(scenario.name, engine.seed, destinations=destinations)
     faults = options.faults
     producer = ProducerProcess(engine, renderer, faults) if options.producer_process else None
@@ -222,10 +228,27 @@ def replay_files(
     Check the files first (:func:`canvas_sim.replay.check_files`): a bad line met here stops the
     replay midway.
     """
-    destinations = [s.description for s in sinks] + [t.url for t in options.targets]
+    destinations = [s.description for s in sinks] + [target_name(t) for t in options.targets]
     result = RunResult("replay", 0, destinations=destinations)
     _deliver(lambda: read_events(paths, only), sinks, options, result, seed=None)
     return result
+
+
+def target_name(target: HttpTarget | SqsTarget) -> str:
+    return target.url if isinstance(target, HttpTarget) else target.target
+
+
+def open_sender(
+    target: HttpTarget | SqsTarget, stats: DeliveryStats, dead: DeadLetters, seed: int | None
+) -> Sender:
+    """The sender of a target, with its own ledger in ``stats``."""
+    if isinstance(target, HttpTarget):
+        from .delivery.http import HttpSender
+
+        return HttpSender(target, stats.target(target.url), dead, seed=seed)
+    from .delivery.sqs import SqsSender
+
+    return SqsSender(target, stats.target(target.target, "sqs"), dead, seed=seed)
 
 
 def _deliver(
@@ -247,7 +270,7 @@ def _deliver(
     ok = False
 
     async def go() -> None:
-        senders = [HttpSender(target, stats, dead, seed=seed) for target in options.targets]
+        senders = [open_sender(target, stats, dead, seed) for target in options.targets]
         try:
             await deliver(
                 source(),
@@ -260,6 +283,9 @@ def _deliver(
                 drain_s=options.drain_s,
                 handle_signals=options.handle_signals,
                 passed=counter(result, progress),
+                check=options.check,
+                max_failures=options.max_failures,
+                total=options.total,
             )
         finally:
             for sender in senders:

@@ -127,8 +127,11 @@ def test_a_dead_letter_file_is_delivered_once_the_consumer_is_back(
     tmp_path: Path,
 ) -> None:
     dead = tmp_path / "dead.jsonl"
-    down = f"http://127.0.0.1:{free_port()}/events"
-    first = replay(GOLDEN, "--to", down, "--retries", 0, "--dead-letter", dead, "-q", cwd=tmp_path)
+    failing = server_factory("--fail-rate", "1")  # a consumer that refuses everything
+    first = replay(
+        GOLDEN, "--to", failing.url, "--retries", 0, "--dead-letter", dead, "-q", cwd=tmp_path
+    )
+    failing.stop()
     assert first.returncode == 1
     assert f"{len(GOLDEN_LINES)} events could not be delivered" in first.stderr
     server = server_factory()
@@ -191,6 +194,7 @@ def test_an_unwritable_dead_letter_file_stops_the_replay_with_an_error(tmp_path:
     options = DeliveryOptions(
         targets=[HttpTarget(url=down, concurrency=2, retry=RetryPolicy(retries=0))],
         dead_letter=unwritable,
+        check=False,
     )
     with pytest.raises(SimulatorError, match="cannot write dead letters"):
         replay_files([events], [], options)

@@ -1,0 +1,261 @@
+"""The delivery ledger: each event's outcome per target, run totals, latency histograms."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hdrh.histogram import HdrHistogram
+
+from ..pacing import Schedule
+from .model import Parcel
+
+DELIVERED = "delivered"
+DEAD = "dead_lettered"
+UNKNOWN = "unknown"  # the last attempt timed out: the consumer may have processed it
+_SEVERITY = {DELIVERED: 0, UNKNOWN: 1, DEAD: 2}
+_MAX_US = 3_600_000_000  # an hour, in microseconds
+
+
+class Latencies:
+    """Durations in an HdrHistogram: three significant digits, memory flat however many."""
+
+    def __init__(self) -> None:
+        self._histogram = HdrHistogram(1, _MAX_US, 3)
+
+    def record(self, seconds: float) -> None:
+        self._histogram.record_value(min(_MAX_US, max(1, round(seconds * 1_000_000))))
+
+    @property
+    def count(self) -> int:
+        return int(self._histogram.get_total_count())
+
+    def percentile(self, percent: float) -> float | None:
+        """Seconds at or below which ``percent`` % of the durations are (None when empty)."""
+        if not self.count:
+            return None
+        return float(self._histogram.get_value_at_percentile(percent)) / 1_000_000
+
+    @property
+    def max(self) -> float | None:
+        return float(self._histogram.get_max_value()) / 1_000_000 if self.count else None
+
+    def reset(self) -> None:
+        self._histogram.reset()
+
+    def as_dict(self, *percents: float) -> dict[str, float | None]:
+        """``{"p50": ms, ..., "max": ms}`` rounded to microseconds."""
+
+        def ms(value: float | None) -> float | None:
+            return None if value is None else round(value * 1000, 3)
+
+        figures = {f"p{percent:g}": ms(self.percentile(percent)) for percent in percents}
+        figures["max"] = ms(self.max)
+        return figures
+
+
+@dataclass
+class TargetStats:
+    """What happened at one target: outcomes by event type, answers, retries, timings."""
+
+    name: str
+    kind: str = "http"  # or "sqs"
+    delivered: Counter[str] = field(default_factory=Counter)
+    dead_lettered: Counter[str] = field(default_factory=Counter)
+    unknown: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[str] = field(default_factory=Counter)
+    requests: int = 0
+    retries: int = 0
+    in_flight: int = 0
+    failures_in_a_row: int = 0  # connection failures since the last answer
+    service: Latencies = field(default_factory=Latencies)  # request sent -> answer
+    latency: Latencies = field(default_factory=Latencies)  # due -> final outcome
+    last_error: str | None = None
+    run: DeliveryStats | None = field(default=None, repr=False)
+
+    def attempt(self, seconds: float, status: str) -> None:
+        """One request's answer (or timeout, or connection failure) after ``seconds``."""
+        self.service.record(seconds)
+        self.statuses[status] += 1
+        if self.run is not None:
+            self.run.second.service.record(seconds)
+
+    def settle(self, batch: Sequence[Parcel], outcome: str, now: float) -> None:
+        """The final ``outcome`` of ``batch``'s events here, ``now`` on the loop's clock."""
+        counts = {DELIVERED: self.delivered, DEAD: self.dead_lettered, UNKNOWN: self.unknown}
+        counter = counts[outcome]
+        for parcel in batch:
+            counter[parcel.event.name] += 1
+            if outcome != DEAD or parcel.due <= now:  # a stop dead-letters events never due
+                self.latency.record(max(0.0, now - parcel.due))
+        if self.run is not None:
+            self.run.settled(self, batch, outcome, now)
+
+    def totals(self) -> dict[str, int]:
+        return {
+            DELIVERED: sum(self.delivered.values()),
+            DEAD: sum(self.dead_lettered.values()),
+            UNKNOWN: sum(self.unknown.values()),
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        totals = self.totals()
+        return {
+            "target": self.name,
+            "kind": self.kind,
+            "events_delivered": totals[DELIVERED],
+            "events_dead_lettered": totals[DEAD],
+            "events_outcome_unknown": totals[UNKNOWN],
+            "delivered_by_type": dict(sorted(self.delivered.items())),
+            "dead_lettered_by_type": dict(sorted(self.dead_lettered.items())),
+            "outcome_unknown_by_type": dict(sorted(self.unknown.items())),
+            "requests": self.requests,
+            "statuses": dict(sorted(self.statuses.items())),
+            "retries": self.retries,
+            "service_time_ms": self.service.as_dict(50, 90, 99),
+            "latency_ms": self.latency.as_dict(50, 90, 99),
+            "last_error": self.last_error,
+        }
+
+
+@dataclass
+class _Second:
+    """The figures of the current second of the time series."""
+
+    service: Latencies = field(default_factory=Latencies)
+    latency: Latencies = field(default_factory=Latencies)
+
+
+@dataclass
+class DeliveryStats:
+    """Everything a delivery run measured: per target, and totals over the stream."""
+
+    targets: list[TargetStats] = field(default_factory=list)
+    generated: int = 0
+    late: int = 0  # sends that started over LATE_AFTER_S behind the schedule
+    lag: Latencies = field(default_factory=Latencies)  # how late each send started
+    started: float = field(default_factory=time.monotonic)
+    finished: float | None = None
+    target_rate: float | None = None
+    interrupted_by: str | None = None  # SIGINT / SIGTERM
+    stop_reason: str | None = None
+    not_sent: int | None = None  # events of the stream never sent (None: not known)
+    faults: Counter[str] = field(default_factory=Counter)
+    series: list[dict[str, Any]] = field(default_factory=list)
+    waits_for_room: int = 0  # events that waited for a free --concurrency slot
+    clock_ms: int | None = None  # simulated time of the last event sent
+    total: int | None = None  # events the stream holds, when known (progress)
+    last_ms: int | None = None  # simulated time of the stream's last event, when known
+    schedule: Schedule = field(default_factory=Schedule)
+    signing: bool = False
+    second: _Second = field(default_factory=_Second, repr=False)
+    _totals: dict[str, Counter[str]] = field(
+        default_factory=lambda: {DELIVERED: Counter(), DEAD: Counter(), UNKNOWN: Counter()}
+    )
+    _pending: dict[int, list[Any]] = field(default_factory=dict, repr=False)
+
+    def target(self, name: str, kind: str = "http") -> TargetStats:
+        """A new target's ledger, counted in this run's totals."""
+        stats = TargetStats(name, kind, run=self)
+        self.targets.append(stats)
+        return stats
+
+    def settled(
+        self, target: TargetStats, batch: Sequence[Parcel], outcome: str, now: float
+    ) -> None:
+        """Add up an event's outcomes across targets: its total is the worst of them."""
+        for parcel in batch:
+            if outcome != DEAD or parcel.due <= now:
+                self.second.latency.record(max(0.0, now - parcel.due))
+        if len(self.targets) <= 1:
+            counter = self._totals[outcome]
+            for parcel in batch:
+                counter[parcel.event.name] += 1
+            return
+        pending = self._pending
+        for parcel in batch:
+            entry = pending.get(parcel.seq)
+            if entry is None:
+                entry = pending[parcel.seq] = [len(self.targets), DELIVERED]
+            entry[0] -= 1
+            if _SEVERITY[outcome] > _SEVERITY[entry[1]]:
+                entry[1] = outcome
+            if entry[0] == 0:
+                del pending[parcel.seq]
+                self._totals[entry[1]][parcel.event.name] += 1
+
+    @property
+    def target_paced(self) -> bool:
+        return self.schedule.paced
+
+    @property
+    def speed(self) -> float | None:
+        return self.schedule.speed
+
+    def target_rate_now(self) -> float | None:
+        """The schedule's intended events/s now (None unless rate-paced)."""
+        return self.schedule.target_rate(self.elapsed)
+
+    @property
+    def delivered(self) -> Counter[str]:
+        """Events delivered (to every target)."""
+        return self._totals[DELIVERED]
+
+    @property
+    def dead_lettered(self) -> Counter[str]:
+        """Events dead-lettered (at one target at least)."""
+        return self._totals[DEAD]
+
+    @property
+    def unknown(self) -> Counter[str]:
+        """Events whose last attempt timed out (somewhere), none dead-lettered."""
+        return self._totals[UNKNOWN]
+
+    @property
+    def retries(self) -> int:
+        return sum(target.retries for target in self.targets)
+
+    @property
+    def requests(self) -> int:
+        return sum(target.requests for target in self.targets)
+
+    @property
+    def in_flight(self) -> int:
+        return sum(target.in_flight for target in self.targets)
+
+    @property
+    def last_error(self) -> str | None:
+        return next((t.last_error for t in self.targets if t.last_error), None)
+
+    @property
+    def elapsed(self) -> float:
+        return (self.finished or time.monotonic()) - self.started
+
+    def as_dict(self) -> dict[str, Any]:
+        elapsed = self.elapsed
+        return {
+            "events_generated": self.generated,
+            "events_delivered": sum(self.delivered.values()),
+            "events_dead_lettered": sum(self.dead_lettered.values()),
+            "events_outcome_unknown": sum(self.unknown.values()),
+            "events_not_sent": self.not_sent,
+            "stop_reason": self.stop_reason,
+            "interrupted_by": self.interrupted_by,
+            "delivered_by_type": dict(sorted(self.delivered.items())),
+            "dead_lettered_by_type": dict(sorted(self.dead_lettered.items())),
+            "outcome_unknown_by_type": dict(sorted(self.unknown.items())),
+            "targets": [target.as_dict() for target in self.targets],
+            "requests": self.requests,
+            "retries": self.retries,
+            "late_sends": self.late,
+            "schedule_lag_ms": self.lag.as_dict(50, 99),
+            "faults": dict(sorted(self.faults.items())),
+            "seconds": round(elapsed, 3),
+            "achieved_rate": round(self.generated / elapsed, 1) if elapsed else None,
+            "target_rate": self.target_rate,
+            "last_error": self.last_error,
+            "series": self.series,
+        }
