@@ -24,6 +24,7 @@ from .delivery import Rendered
 from .engine import Engine
 from .errors import SimulatorError
 from .faults import FaultInjector
+from .outcome import RunResult, finish, rendered_events
 from .render import Renderer
 
 BATCH = 256
@@ -39,7 +40,6 @@ def _produce(
 ) -> None:
     """The child: render every event and send them in batches; then the final score rows."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
-    from .run import RunResult, _finish, rendered_events
 
     result = RunResult(engine.scenario.name, engine.seed)
     try:
@@ -52,7 +52,7 @@ def _produce(
                 batch = []
         if batch:
             connection.send(("events", batch))
-        _finish(engine, result)
+        finish(engine, result)
         connection.send(("done", (result.students, result.gradebook)))
     except SimulatorError as exc:
         connection.send(("error", (str(exc), exc.exit_code)))

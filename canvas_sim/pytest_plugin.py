@@ -4,7 +4,7 @@ Installed with the package (entry point ``pytest11``), it provides the ``canvas_
 
     def test_my_consumer_keeps_course_scores(canvas_sim, my_app_client):
         sim = canvas_sim.run("quickstart", seed=7)  # a shipped scenario, a path, or YAML text
-        sim.post_to(my_app_client)                    # one POST per event, like Canvas
+        sim.post_to(my_app_client, "/events")         # one POST per event, like Canvas
         for student in sim.students():
             assert my_app.score_of(student["user_id"]) == student["scores"]["current_score"]
 
@@ -18,16 +18,20 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 import pytest
 
 if TYPE_CHECKING:  # the simulator itself loads on first use: pytest starts as fast as before
-    import httpx
-
     from .faults import FaultConfig
     from .render import NullPolicy
+
+
+class HttpClient(Protocol):
+    """A client that can POST: ``httpx.Client``, a Starlette/FastAPI ``TestClient``, ..."""
+
+    def post(self, url: Any, *, content: bytes, headers: dict[str, str]) -> Any: ...
 
 
 @dataclass
@@ -53,23 +57,29 @@ class Simulation:
             yield from course["students"]
 
     def post_to(
-        self, target: str | httpx.Client, *, headers: dict[str, str] | None = None
-    ) -> list[httpx.Response]:
+        self,
+        target: str | HttpClient,
+        path: str = "",
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> list[Any]:
         """POST every event, one per request with ``Content-Type: application/json``.
 
-        ``target`` is a URL or an ``httpx.Client`` (for example one wrapping your WSGI app:
-        ``httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://app")``, then
-        pass the client and set ``headers``/path through its ``base_url``).
+        ``target`` is a URL, or a client with ``post``: a FastAPI/Starlette ``TestClient``, or an
+        ``httpx.Client`` (for example around a WSGI app such as Flask:
+        ``httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://app")``).
+        ``path`` is where the events go on it: a path such as ``"/events"`` (joined to the
+        client's ``base_url``) or a full URL. Without ``path`` events go to ``target`` itself
+        (the URL, or the client's ``base_url``).
         """
         import httpx
 
         sent_headers = {"Content-Type": "application/json", **(headers or {})}
         if isinstance(target, str):
+            url = httpx.URL(target).join(path) if path else target
             with httpx.Client() as client:
-                return [
-                    client.post(target, content=line, headers=sent_headers) for line in self.lines
-                ]
-        return [target.post("", content=line, headers=sent_headers) for line in self.lines]
+                return [client.post(url, content=line, headers=sent_headers) for line in self.lines]
+        return [target.post(path, content=line, headers=sent_headers) for line in self.lines]
 
 
 class Simulator:

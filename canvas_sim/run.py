@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
-from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,8 +12,9 @@ from .delivery import DeadLetters, DeliveryStats, HttpTarget, Rendered, Sender, 
 from .engine import Engine
 from .errors import SimulatorError
 from .faults import FaultInjector
-from .gradebook import gradebook
-from .metadata import Job
+from .outcome import RunResult as RunResult
+from .outcome import StudentResult as StudentResult
+from .outcome import finish, rendered_events
 from .pacing import Schedule
 from .producer import ProducerProcess
 from .render import NullPolicy, Renderer
@@ -28,47 +27,6 @@ if TYPE_CHECKING:
     from .delivery.sqs_client import SqsTarget
 
 PROGRESS_EVERY = 10_000
-
-
-@dataclass(slots=True)
-class StudentResult:
-    key: str
-    name: str
-    current_score: Decimal | None
-    final_score: Decimal | None
-    override: Decimal | None
-    course: str  # the course code
-
-
-@dataclass(slots=True)
-class RunResult:
-    """What a run produced, for the end-of-run summary."""
-
-    scenario: str
-    seed: int
-    events: Counter[str] = field(default_factory=Counter)
-    first_event_ms: int | None = None
-    last_event_ms: int | None = None
-    students: list[StudentResult] = field(default_factory=list)
-    destinations: list[str] = field(default_factory=list)
-    delivery: DeliveryStats | None = None
-    dead_letter_path: Path | None = None
-    gradebook: dict[str, Any] | None = None  # the end state (see canvas_sim.gradebook)
-
-    @property
-    def total(self) -> int:
-        return sum(self.events.values())
-
-
-def rendered_events(engine: Engine, renderer: Renderer) -> Iterator[Rendered]:
-    """Every event of the run, rendered, in time order."""
-    build_metadata = engine.metadata.build
-    for event in engine.events():
-        metadata = build_metadata(event.origin, event.name, event.time_ms)
-        line = renderer.render(
-            metadata, event.name, event.fields, job=isinstance(event.origin, Job)
-        )
-        yield Rendered(event.name, event.time_ms, line)
 
 
 def counter(
@@ -104,25 +62,6 @@ def close_all(sinks: Sequence[Sink], *, ok: bool) -> None:
         raise error
 
 
-def _finish(engine: Engine, result: RunResult) -> RunResult:
-    result.gradebook = gradebook(engine)
-    for course in engine.courses:
-        for enrollment in course.course.enrollments.values():
-            if enrollment.score is not None:
-                row = enrollment.score
-                result.students.append(
-                    StudentResult(
-                        enrollment.user.key,
-                        enrollment.user.name,
-                        row.current,
-                        row.final,
-                        row.override,
-                        course.course.code,
-                    )
-                )
-    return result
-
-
 def run_scenario(
     scenario: Scenario,
     located: Located,
@@ -155,7 +94,7 @@ def run_scenario(
         if faults is not None:
             faults.manifest.close()
         close_all(opened, ok=ok)
-    return _finish(engine, result)
+    return finish(engine, result)
 
 
 @dataclass
@@ -210,7 +149,7 @@ def deliver_scenario(
         if faults is not None:
             faults.manifest.close()
     if producer is None:
-        return _finish(engine, result)
+        return finish(engine, result)
     if producer.final is not None:  # known when the scenario ran to its end
         result.students, result.gradebook = producer.final
     return result

@@ -94,7 +94,7 @@ def test_wheel_contains_templates_and_scenarios(wheel: Path) -> None:
                 name = f"canvas_sim/{folder}/{path.relative_to(REPO / folder).as_posix()}"
                 assert name in names, f"{name} is not in the wheel"
                 assert archive.read(name) == path.read_bytes(), f"{name} differs from the repo"
-        assert "canvas_sim/cli.py" in names
+        assert "canvas_sim/cli/__init__.py" in names
         assert "canvas_sim/sinks/jsonl.py" in names
         entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
         assert "canvas-sim = canvas_sim.cli:main" in archive.read(entry_points).decode()

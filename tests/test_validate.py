@@ -27,13 +27,12 @@ from canvas_sim.validate import (
     Problem,
     Report,
     StreamValidator,
-    _catalogue,
-    _findings,
-    _quick_findings,
     main,
     validate_file,
     validate_lines,
 )
+from canvas_sim.validate.catalogue import catalogue
+from canvas_sim.validate.findings import quick_findings, schema_findings
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "quickstart.jsonl"
@@ -204,7 +203,7 @@ def test_global_and_local_patterns_are_the_documented_ones() -> None:
 
 
 def test_the_fast_path_covers_every_schema() -> None:
-    assert all(spec.fast is not None for spec in _catalogue().values())
+    assert all(spec.fast is not None for spec in catalogue().values())
 
 
 # --- the simulator's output passes -----------------------------------------------------------
@@ -1481,7 +1480,7 @@ CORPUS = [*golden(), *FUTURE, *SEEDS.values()]
 @given(data=st.data())
 def test_the_fast_path_agrees_with_jsonschema(data: st.DataObject) -> None:
     event = copy.deepcopy(data.draw(st.sampled_from(CORPUS)))
-    spec = _catalogue()[event["metadata"]["event_name"]]
+    spec = catalogue()[event["metadata"]["event_name"]]
     for _ in range(data.draw(st.integers(0, 3))):
         section = data.draw(st.sampled_from(["metadata", "body", None]))
         target = event if section is None else event.get(section)
@@ -1513,7 +1512,7 @@ def raw_validator(name: str) -> Any:
 def test_the_quick_findings_are_jsonschemas_findings(data: st.DataObject) -> None:
     """Omitted nulls and unknown keys are found without jsonschema: the same findings."""
     event = copy.deepcopy(data.draw(st.sampled_from(CORPUS)))
-    spec = _catalogue()[event["metadata"]["event_name"]]
+    spec = catalogue()[event["metadata"]["event_name"]]
     for _ in range(data.draw(st.integers(1, 4))):
         section = data.draw(st.sampled_from(["metadata", "body", None]))
         target = event if section is None else event[section]
@@ -1524,8 +1523,8 @@ def test_the_quick_findings_are_jsonschemas_findings(data: st.DataObject) -> Non
             target[data.draw(st.sampled_from(sorted(target)))] = data.draw(st.sampled_from(SAMPLES))
         else:
             target[data.draw(st.sampled_from(["extra", "user_id", "time_zone", "new"]))] = 1
-    quick = _quick_findings(spec, event)
+    quick = quick_findings(spec, event)
     if quick is not None:
-        assert quick == _findings(spec, event)
+        assert quick == schema_findings(spec, event)
     else:
         assert not spec.validator.is_valid(event)

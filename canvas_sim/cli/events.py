@@ -1,0 +1,15 @@
+"""``canvas-sim events``: list the event types the simulator emits."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+def events() -> None:
+    """List the event types the simulator emits and what emits each."""
+    from ..events import CATALOGUE
+
+    width = max(map(len, CATALOGUE))
+    for name, what in CATALOGUE.items():
+        click.echo(f"{name:<{width}}  {what}")

@@ -1,0 +1,179 @@
+"""The delivery plan of ``run`` and ``replay``: their delivery options checked and applied."""
+
+from __future__ import annotations
+
+import os
+import string
+import sys
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from .helpers import check_writable, is_url, refuse_url_options, write_json
+
+if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
+    from ..run import DeliveryOptions, RunResult
+    from ..sinks import Sink
+
+
+def parse_header(value: str) -> tuple[str, str]:
+    """``'Name: value'``; ``$VAR`` / ``${VAR}`` in the value come from the environment."""
+    name, sep, raw = value.partition(":")
+    if not sep or not name.strip():
+        raise click.BadParameter(
+            "expected 'Name: value', with a colon after the name (the value given is not "
+            "shown: it may hold a secret)",
+            param_hint="--header",
+        )
+    try:
+        expanded = string.Template(raw.strip()).substitute(os.environ)
+    except KeyError as exc:
+        raise click.BadParameter(
+            f"environment variable {exc.args[0]} is not set", param_hint="--header"
+        ) from None
+    except ValueError:
+        expanded = raw.strip()
+    try:
+        (name + expanded).encode("latin-1")
+    except UnicodeEncodeError:
+        raise click.BadParameter(
+            f"header {name.strip()!r} must be plain text (latin-1)", param_hint="--header"
+        ) from None
+    return name.strip(), expanded
+
+
+class DeliveryPlan:
+    """The delivery options of ``run`` and ``replay``, checked, and what follows from them."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        from ..delivery import HttpTarget, RetryPolicy
+        from ..durations import parse_duration_ms
+        from ..pacing import Schedule, parse_ramp
+        from ..signing import Signer, kid_beside, load_private_key
+
+        rate, ramp, speed = options["rate"], options["ramp"], options["speed"]
+        if sum(option is not None for option in (rate, ramp, speed)) > 1:
+            raise click.UsageError("use only one of --rate, --ramp and --speed")
+        try:
+            ramp_points = parse_ramp(ramp) if ramp else ()
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--ramp'") from None
+        try:
+            duration = options["duration"]
+            self.duration_s = parse_duration_ms(duration) / 1000 if duration else None
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--duration'") from None
+        headers = [parse_header(value) for value in options["headers"]]
+        targets: tuple[str, ...] = options["targets"]
+        for target in {t for t in targets if targets.count(t) > 1}:
+            raise click.BadParameter(f"{target} is given twice", param_hint="'--to'")
+        self.urls = [t for t in targets if is_url(t)]
+        self.paths = [t for t in targets if t not in self.urls] or ([] if self.urls else ["-"])
+        self.files = [Path(path) for path in self.paths if path != "-"]  # not stdout
+        if not self.urls:
+            refuse_url_options(options)
+        self.schedule = Schedule(rate=rate, ramp=ramp_points, speed=speed)
+        self.max_events: int | None = options["max_events"]
+        self.dead_letter: Path = options["dead_letter"]
+        self.stats_json: Path | None = options["stats_json"]
+        self.quiet: bool = options["quiet"]
+        self.delivering = bool(
+            self.urls or self.schedule.paced or self.max_events or self.duration_s
+        )
+        if self.stats_json is not None:
+            if not self.delivering:
+                raise click.UsageError(
+                    "--stats-json describes a delivery: give a --to http(s):// URL, or pace "
+                    "it (--rate, --ramp, --speed, --duration, --max-events)"
+                )
+            check_writable(self.stats_json, "--stats-json")
+        for file in self.files:
+            check_writable(file, "--to")
+        if self.urls:
+            check_writable(self.dead_letter, "--dead-letter")
+        signer = None
+        if options["sign_key"]:
+            key = load_private_key(options["sign_key"])
+            # Without --kid, the key's id in the jwks.json beside it (as `keys` writes them).
+            kid = options["kid"] or kid_beside(options["sign_key"], key)
+            signer = Signer(key, kid=kid, issuer=options["issuer"])
+        self.targets = [
+            HttpTarget(
+                url=url,
+                headers=headers,
+                timeout_s=options["timeout"],
+                concurrency=options["concurrency"],
+                batch=options["batch"],
+                retry=RetryPolicy(retries=options["retries"], backoff_s=options["backoff"]),
+                signer=signer,
+                jwt_quoted=options["jwt_quoted"],
+                verify_tls=not options["insecure"],
+            )
+            for url in self.urls
+        ]
+
+    def sinks(self) -> list[Sink]:
+        from ..sinks import open_sink
+
+        return [open_sink(path) for path in self.paths]
+
+    def options(self, **extra: Any) -> DeliveryOptions:
+        """The library's DeliveryOptions (with a live DeliveryStats)."""
+        from ..delivery import DeliveryStats
+        from ..run import DeliveryOptions
+
+        return DeliveryOptions(
+            targets=self.targets,
+            schedule=self.schedule,
+            max_events=self.max_events,
+            duration_s=self.duration_s,
+            dead_letter=self.dead_letter,
+            handle_signals=True,
+            stats=DeliveryStats(),
+            **extra,
+        )
+
+    def live(self, options: DeliveryOptions) -> AbstractContextManager[None]:
+        """The live delivery display (on a terminal, unless quiet)."""
+        from ..report import live_delivery
+
+        assert options.stats is not None
+        return live_delivery(options.stats, enabled=not self.quiet)
+
+    def report(self, result: RunResult) -> None:
+        """The delivery part of the summary (for URL targets, unless quiet)."""
+        from ..report import print_delivery
+
+        if not self.quiet and result.delivery is not None and self.urls:
+            print_delivery(result)
+
+    def interrupted(self, code: int = 130, *, announced: bool = False) -> NoReturn:
+        """Say what an interrupted run kept (output files are kept only when it completes);
+        ``announced``: the delivery summary already said it was interrupted."""
+        names = ", ".join(map(str, self.files))
+        kept = f"not kept: {names} (a file is kept only when the run completes)"
+        if self.files:
+            click.echo(kept if announced else f"interrupted; {kept}", err=True)
+        elif not announced:
+            click.echo("interrupted", err=True)
+        sys.exit(code)
+
+    def finish(self, result: RunResult) -> None:
+        """--stats-json, and the exit code of an interrupted or lossy run."""
+        delivery = result.delivery
+        if self.stats_json is not None and delivery is not None:
+            write_json(self.stats_json, delivery.as_dict())
+        if delivery is not None and delivery.interrupted_by:
+            code = 130 if delivery.interrupted_by == "SIGINT" else 143
+            self.interrupted(code, announced=True)
+        if result.dead_letter_path is not None:
+            error = delivery.last_error if delivery else None
+            last = f" (last error: {error})" if error else ""
+            click.echo(
+                f"error: {sum(delivery.dead_lettered.values()) if delivery else 0} events could "
+                f"not be delivered; they were appended to {result.dead_letter_path}{last}",
+                err=True,
+            )
+            sys.exit(1)

@@ -1,0 +1,107 @@
+"""``canvas-sim receive``: a real HTTP receiver of Canvas Live Events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import orjson
+
+from ..errors import SimulatorError
+from .helpers import clean_errors
+from .options import seed_option
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="Port to listen on (0 picks a free one).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append every accepted event to this JSONL file.",
+)
+@click.option(
+    "--verify-key",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="PEM public key: verify RS256-signed payloads with it.",
+)
+@click.option(
+    "--jwks",
+    "jwks_path",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="JWKS file: verify signed payloads by their kid, and serve it at GET /jwks.",
+)
+@click.option("--issuer", help="Require this JWT 'iss' claim.")
+@click.option(
+    "--fail-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    help="Answer this fraction of POSTs with 500, to exercise senders' retries.",
+)
+@click.option(
+    "--latency",
+    default="0ms",
+    show_default=True,
+    metavar="DURATION[-DURATION]",
+    help="Delay every answer: fixed ('50ms') or uniform in a range ('10ms-200ms').",
+)
+@seed_option("Seed of injected failures and latencies.")
+@click.option("--quiet", "-q", is_flag=True, help="No live display; only the final summary.")
+@clean_errors
+def receive(
+    host: str,
+    port: int,
+    out: Path | None,
+    verify_key: str | None,
+    jwks_path: str | None,
+    issuer: str | None,
+    fail_rate: float,
+    latency: str,
+    seed: int | None,
+    quiet: bool,
+) -> None:
+    """Receive Canvas Live Events over HTTP and show what arrives.
+
+    A real HTTP server that accepts Canvas-format POSTs (plain JSON, an RS256 JWT, or a JWT as
+    a quoted JSON string; JSON arrays from --batch too), verifies signatures when given keys,
+    checks each payload's shape, counts arrivals by type, and can inject failures and latency.
+    GET /stats returns the counts as JSON; GET /jwks serves the --jwks keys. Stop with Ctrl-C.
+    """
+    from ..durations import parse_duration_ms
+    from ..receiver import ReceiverConfig
+    from ..report import serve_receiver
+    from ..signing import Verifier
+
+    low, _, high = latency.partition("-")
+    try:
+        latency_ms = (parse_duration_ms(low), parse_duration_ms(high or low))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--latency") from None
+    verifier = None
+    jwks = None
+    if jwks_path:
+        try:
+            jwks = orjson.loads(Path(jwks_path).read_bytes())
+        except (OSError, orjson.JSONDecodeError) as exc:
+            raise SimulatorError(f"cannot read JWKS {jwks_path}: {exc}") from None
+        verifier = Verifier.from_jwks(jwks, issuer)
+    elif verify_key:
+        verifier = Verifier.from_public_key(verify_key, issuer)
+    config = ReceiverConfig(
+        host=host,
+        port=port,
+        out=out,
+        verifier=verifier,
+        jwks=jwks,
+        fail_rate=fail_rate,
+        latency_ms=(float(latency_ms[0]), float(latency_ms[1])),
+        seed=seed,
+    )
+    serve_receiver(config, live=not quiet)

@@ -1,0 +1,84 @@
+"""``canvas-sim replay``: deliver the events of JSONL files again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .helpers import clean_errors
+from .options import with_delivery_options
+from .plan import DeliveryPlan
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--only",
+    "only",
+    multiple=True,
+    metavar="EVENT_NAME",
+    help="Send only events of this type (e.g. grade_change). Repeatable.",
+)
+@with_delivery_options
+@clean_errors
+def replay(files: tuple[Path, ...], only: tuple[str, ...], **delivery_options: Any) -> None:
+    """Deliver the events of JSONL FILES again, in file order.
+
+    FILES are a run's JSONL output, a receiver's --out file, or a dead-letter file (each of
+    its events is sent again; what fails this time goes to --dead-letter, which must be
+    another file). Every line is checked first: a line that is not an event is reported with
+    its file and line, and nothing is sent. Events go out byte for byte as read (a dead
+    letter's event as compact JSON), with the same pacing, retries, signing and summary as
+    `canvas-sim run`. With --speed, the events' metadata.event_time sets the pace.
+
+    \b
+    Examples:
+      canvas-sim run scenarios/load.yaml --set courses=20 --to out/load.jsonl
+      canvas-sim replay out/load.jsonl --to http://127.0.0.1:8080/events --rate 2000
+      canvas-sim replay dead-letter.jsonl --to https://consumer.example/events \\
+          --dead-letter dead-again.jsonl
+    """
+    from ..clock import event_time
+    from ..replay import ReplayError, check_files
+    from ..run import replay_files
+
+    plan = DeliveryPlan(delivery_options)
+    for path in files:
+        if plan.dead_letter.exists() and path.exists() and path.samefile(plan.dead_letter):
+            raise ReplayError(
+                f"--dead-letter {plan.dead_letter} is one of the files being replayed; "
+                "choose another file (e.g. --dead-letter dead-again.jsonl)"
+            )
+    checked = check_files(files)
+    unknown = sorted(set(only) - set(checked.by_type))
+    if unknown:
+        import difflib
+
+        close = [difflib.get_close_matches(name, checked.by_type, n=1) for name in unknown]
+        hint = ", ".join(match[0] for match in close if match)
+        raise ReplayError(
+            f"--only {', '.join(unknown)}: no such events in FILES "
+            + (f"(did you mean {hint}?) " if hint else "")
+            + f"(they hold {', '.join(checked.by_type) or 'no events'})"
+        )
+    wanted = frozenset(only)
+    count = sum(n for name, n in checked.by_type.items() if not wanted or name in wanted)
+    if plan.max_events is not None and plan.max_events < count:
+        count = plan.max_events
+    if not plan.quiet:
+        span = ""
+        if checked.first_ms is not None and checked.last_ms is not None:
+            span = (
+                f", simulated time {event_time(checked.first_ms)} to {event_time(checked.last_ms)}"
+            )
+        click.echo(f"{count} events to replay from {len(files)} file(s){span}", err=True)
+    sinks = plan.sinks()
+    options = plan.options()
+    with plan.live(options):
+        result = replay_files(list(files), sinks, options, only=wanted)
+    if not plan.quiet and sinks:
+        click.echo(f"written to: {', '.join(s.description for s in sinks)}", err=True)
+    plan.report(result)
+    plan.finish(result)

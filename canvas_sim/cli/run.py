@@ -1,0 +1,213 @@
+"""``canvas-sim run``: simulate a scenario and deliver its events, with optional faults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, cast
+
+import click
+
+from ..render import NullPolicy
+from .helpers import check_writable, clean_errors, write_json
+from .options import parse_settings, seed_option, set_option, with_delivery_options
+from .plan import DeliveryPlan
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=str))
+@seed_option()
+@set_option(
+    "Override a parameter the scenario declares under params (e.g. students=500). Repeatable."
+)
+@with_delivery_options
+@click.option(
+    "--templates",
+    type=click.Path(file_okay=False, path_type=str),
+    help="Directory of <event>.json.j2 templates that override or add to the built-in ones.",
+)
+@click.option(
+    "--nulls",
+    type=click.Choice(["keep", "omit", "omit-requests"]),
+    default="keep",
+    show_default=True,
+    help="Null-valued body keys: keep them (as Canvas's docs show), omit them (newest Canvas), "
+    "or omit them only in request-driven events (payloads seen in 2024).",
+)
+@click.option(
+    "--single-process",
+    is_flag=True,
+    help="Generate events in the delivering process (by default, HTTP runs generate them in a "
+    "forked child so that delivery has a core of its own).",
+)
+@click.option(
+    "--duplicates",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Fault: deliver this fraction of events twice (Canvas may redeliver).",
+)
+@click.option(
+    "--drop",
+    "drop_share",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Fault: lose this fraction of events.",
+)
+@click.option(
+    "--reorder",
+    metavar="WINDOW",
+    help="Fault: shuffle arrivals within this simulated window, e.g. 30s (so a "
+    "course_grade_change can arrive before its grade_change).",
+)
+@click.option(
+    "--delay",
+    metavar="MIN-MAX",
+    help="Fault: deliver some events this much later in the stream, e.g. 1m-10m.",
+)
+@click.option(
+    "--delay-share",
+    type=click.FloatRange(0, 1),
+    default=0.05,
+    show_default=True,
+    help="With --delay: the fraction of events delayed.",
+)
+@click.option(
+    "--compact-nulls",
+    is_flag=True,
+    help="Fault: request-driven events omit null-valued body keys (as real payloads).",
+)
+@click.option(
+    "--mixed-offsets",
+    is_flag=True,
+    help="Fault: body timestamps in varied UTC offsets (the same instants).",
+)
+@click.option(
+    "--extra-keys",
+    is_flag=True,
+    help="Fault: unknown keys in metadata and body, as Canvas may add.",
+)
+@click.option(
+    "--faults-manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where the list of injected faults goes (default: beside the first output "
+    "file, <name>.faults.jsonl, else faults.jsonl).",
+)
+@click.option(
+    "--state-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the end state a consumer should have derived (per student: each assignment's "
+    "score, grade and state, the four course scores, the override) as JSON.",
+)
+@clean_errors
+def run(
+    scenario: str,
+    seed: int | None,
+    settings: tuple[str, ...],
+    templates: str | None,
+    nulls: str,
+    single_process: bool,
+    duplicates: float,
+    drop_share: float,
+    reorder: str | None,
+    delay: str | None,
+    delay_share: float,
+    compact_nulls: bool,
+    mixed_offsets: bool,
+    extra_keys: bool,
+    faults_manifest: Path | None,
+    state_out: Path | None,
+    **delivery_options: Any,
+) -> None:
+    """Run SCENARIO and deliver its events.
+
+    The same scenario and seed always give byte-identical output. A file target is written
+    atomically: on any error nothing (not even a partial file) is left behind. URL targets get
+    one POST per event with Canvas-like retries; what cannot be delivered goes to the dead-letter
+    file and the run exits 1. Ctrl-C or SIGTERM stop generating, drain in-flight requests, and
+    report (exit 130 / 143). A summary goes to stderr.
+    """
+    from ..durations import parse_duration_ms
+    from ..faults import FaultConfig, FaultInjector, Manifest
+    from ..producer import fork_available
+    from ..report import live_progress, print_summary
+    from ..run import deliver_scenario, run_scenario
+    from ..scenario import load_scenario
+
+    plan = DeliveryPlan(delivery_options)
+    try:
+        reorder_ms = parse_duration_ms(reorder) if reorder else 0
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--reorder'") from None
+    try:
+        low, _, high = (delay or "0s").partition("-")
+        delay_ms = (parse_duration_ms(low), parse_duration_ms(high or low))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--delay'") from None
+    if delay_ms[0] > delay_ms[1]:
+        raise click.BadParameter(
+            f"{delay}: the shorter delay comes first (MIN-MAX)", param_hint="'--delay'"
+        )
+    given = click.get_current_context().get_parameter_source("delay_share")
+    if given is not click.core.ParameterSource.DEFAULT and not delay:
+        raise click.UsageError("--delay-share goes with --delay MIN-MAX")
+    if state_out is not None:
+        check_writable(state_out, "--state-out")
+    scenario_model, located = load_scenario(scenario, parse_settings(settings))
+    sinks = plan.sinks()
+    fault_config = FaultConfig(
+        duplicates=duplicates,
+        drop=drop_share,
+        reorder_ms=reorder_ms,
+        delay_ms=delay_ms,
+        delay_share=delay_share if delay else 0.0,
+        compact_nulls=compact_nulls,
+        mixed_offsets=mixed_offsets,
+        extra_keys=extra_keys,
+        seed=scenario_model.seed if seed is None else seed,
+    )
+    injector = None
+    if fault_config.active:
+        first_file = plan.files[0] if plan.files else None
+        manifest_path = faults_manifest or (
+            first_file.with_name(first_file.name + ".faults.jsonl") if first_file else None
+        )
+        manifest_path = manifest_path or Path("faults.jsonl")
+        check_writable(manifest_path, "--faults-manifest")
+        injector = FaultInjector(fault_config, Manifest(manifest_path))
+    try:
+        if not plan.delivering:
+            with live_progress(enabled=not plan.quiet) as progress:
+                result = run_scenario(
+                    scenario_model,
+                    located,
+                    sinks,
+                    seed=seed,
+                    templates=templates,
+                    nulls=cast(NullPolicy, nulls),
+                    progress=progress,
+                    faults=injector,
+                )
+        else:
+            options = plan.options(
+                producer_process=bool(plan.urls) and not single_process and fork_available(),
+                faults=injector,
+            )
+            with plan.live(options):
+                result = deliver_scenario(
+                    scenario_model,
+                    located,
+                    sinks,
+                    options,
+                    seed=seed,
+                    templates=templates,
+                    nulls=cast(NullPolicy, nulls),
+                )
+    except KeyboardInterrupt:  # during generation to files, or before delivery began
+        plan.interrupted()
+    if not plan.quiet:
+        print_summary(result)
+    plan.report(result)
+    if injector is not None and not plan.quiet and injector.manifest.path.exists():
+        click.echo(f"injected faults are listed in {injector.manifest.path}", err=True)
+    if state_out is not None and result.gradebook is not None:
+        write_json(state_out, result.gradebook)
+    plan.finish(result)

@@ -1,0 +1,77 @@
+"""What a run yields, in-process or in the producer process: rendered events and the result."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .delivery import DeliveryStats, Rendered
+from .engine import Engine
+from .gradebook import gradebook
+from .metadata import Job
+from .render import Renderer
+
+
+@dataclass(slots=True)
+class StudentResult:
+    key: str
+    name: str
+    current_score: Decimal | None
+    final_score: Decimal | None
+    override: Decimal | None
+    course: str  # the course code
+
+
+@dataclass(slots=True)
+class RunResult:
+    """What a run produced, for the end-of-run summary."""
+
+    scenario: str
+    seed: int
+    events: Counter[str] = field(default_factory=Counter)
+    first_event_ms: int | None = None
+    last_event_ms: int | None = None
+    students: list[StudentResult] = field(default_factory=list)
+    destinations: list[str] = field(default_factory=list)
+    delivery: DeliveryStats | None = None
+    dead_letter_path: Path | None = None
+    gradebook: dict[str, Any] | None = None  # the end state (see canvas_sim.gradebook)
+
+    @property
+    def total(self) -> int:
+        return sum(self.events.values())
+
+
+def rendered_events(engine: Engine, renderer: Renderer) -> Iterator[Rendered]:
+    """Every event of the run, rendered, in time order."""
+    build_metadata = engine.metadata.build
+    for event in engine.events():
+        metadata = build_metadata(event.origin, event.name, event.time_ms)
+        line = renderer.render(
+            metadata, event.name, event.fields, job=isinstance(event.origin, Job)
+        )
+        yield Rendered(event.name, event.time_ms, line)
+
+
+def finish(engine: Engine, result: RunResult) -> RunResult:
+    """Fill ``result`` with the end state: the grade book and each student's course scores."""
+    result.gradebook = gradebook(engine)
+    for course in engine.courses:
+        for enrollment in course.course.enrollments.values():
+            if enrollment.score is not None:
+                row = enrollment.score
+                result.students.append(
+                    StudentResult(
+                        enrollment.user.key,
+                        enrollment.user.name,
+                        row.current,
+                        row.final,
+                        row.override,
+                        course.course.code,
+                    )
+                )
+    return result
