@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .delivery import DeadLetters, DeliveryStats, HttpTarget, Rendered, Sender, deliver
 from .engine import Engine
 from .errors import SimulatorError
-from .faults import FaultInjector
+from .faults import FaultInjector, count_faults
 from .outcome import RunResult as RunResult
 from .outcome import StudentResult as StudentResult
 from .outcome import finish, rendered_events
@@ -148,6 +149,8 @@ def deliver_scenario(
             producer.close()
         if faults is not None:
             faults.manifest.close()
+            if result.delivery is not None:
+                result.delivery.faults.update(count_faults(faults.manifest.path))
     if producer is None:
         return finish(engine, result)
     if producer.final is not None:  # known when the scenario ran to its end
@@ -161,6 +164,7 @@ def replay_files(
     options: DeliveryOptions,
     *,
     only: frozenset[str] = frozenset(),
+    skip: int = 0,
 ) -> RunResult:
     """Deliver the events of JSONL files again (see :mod:`canvas_sim.replay`), in file order.
 
@@ -169,7 +173,13 @@ def replay_files(
     """
     destinations = [s.description for s in sinks] + [target_name(t) for t in options.targets]
     result = RunResult("replay", 0, destinations=destinations)
-    _deliver(lambda: read_events(paths, only), sinks, options, result, seed=None)
+    _deliver(
+        lambda: itertools.islice(read_events(paths, only), skip, None),
+        sinks,
+        options,
+        result,
+        seed=None,
+    )
     return result
 
 

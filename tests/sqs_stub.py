@@ -162,6 +162,32 @@ class StubServer:
         self._thread.join(10)
 
 
+def queue(endpoint: str, name: str, **attributes: str) -> str:
+    """Create a queue at ``endpoint``; its URL."""
+    import boto3
+
+    client = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1")
+    return str(client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"])
+
+
+def receive_all(endpoint: str, url: str) -> list[dict[str, Any]]:
+    """Every message of the queue (received and deleted), in the order received."""
+    import boto3
+
+    client = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1")
+    messages: list[dict[str, Any]] = []
+    while True:
+        answer = client.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+        )
+        batch = answer.get("Messages", [])
+        if not batch:
+            return messages
+        messages.extend(batch)
+        entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)]
+        client.delete_message_batch(QueueUrl=url, Entries=entries)
+
+
 if __name__ == "__main__":
     with StubServer(StubQueues(store=False)) as stub:
         print(stub.endpoint.rsplit(":", 1)[1], flush=True)

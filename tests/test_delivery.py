@@ -387,9 +387,9 @@ def test_without_a_terminal_delivery_status_is_a_plain_line_now_and_then(
 
     stats = DeliveryStats(generated=7)
     stats.target(URL).retries = 3
-    stats.targets[0].last_error = (
-        "connection failed: ConnectionRefusedError(111, 'Connect call failed')"
-    )
+    stats.targets[
+        0
+    ].last_error = "connection failed: ConnectionRefusedError(111, 'Connect call failed')"
     with live_delivery(stats, enabled=True, plain_every_s=0.02):
         time.sleep(0.2)
     lines = capsys.readouterr().err.splitlines()

@@ -6,14 +6,11 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import orjson
 import pytest
-from moto.server import ThreadedMotoServer
 
 from canvas_sim.delivery import DeadLetters, DeliveryStats, Parcel, Rendered, RetryPolicy
 from canvas_sim.delivery.sqs import SqsSender
@@ -23,57 +20,12 @@ from canvas_sim.run import DeliveryOptions, replay_files
 from canvas_sim.sqs_drain import drain
 
 sys.path.insert(0, str(Path(__file__).parent))
-from sqs_stub import StubQueues, StubServer
+from sqs_stub import StubQueues, StubServer, queue, receive_all
 
+pytestmark = pytest.mark.usefixtures("aws_environment")
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "quickstart.jsonl"
 GOLDEN_LINES = GOLDEN.read_bytes().splitlines()
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Test credentials and region; nothing from the machine's own AWS configuration."""
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
-
-
-def queue(endpoint: str, name: str, **attributes: str) -> str:
-    client = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1")
-    return str(client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"])
-
-
-def receive_all(endpoint: str, url: str) -> list[dict[str, Any]]:
-    """Every message of the queue (received and deleted), in the order received."""
-    client = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1")
-    messages: list[dict[str, Any]] = []
-    while True:
-        answer = client.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
-        )
-        batch = answer.get("Messages", [])
-        if not batch:
-            return messages
-        messages.extend(batch)
-        client.delete_message_batch(
-            QueueUrl=url,
-            Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)
-            ],
-        )
 
 
 def replay(path: Path, target: SqsTarget, tmp_path: Path, **options: Any) -> DeliveryStats:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .check import check
+from .drain import drain
 from .events import events
 from .explain import explain
 from .group import GC_THRESHOLDS, main
@@ -15,7 +16,19 @@ from .schemas import schemas
 from .validate import validate
 
 # One line per command: adding a command is a module of its own and a line here.
-for _command in (run, replay, events, receive, keys, schema, explain, check, validate, schemas):
+for _command in (
+    run,
+    replay,
+    drain,
+    events,
+    receive,
+    keys,
+    schema,
+    explain,
+    check,
+    validate,
+    schemas,
+):
     main.add_command(_command)
 
 __all__ = ["GC_THRESHOLDS", "main"]

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from .helpers import check_writable, is_url, refuse_url_options, write_json
+from .helpers import check_writable, is_sqs, is_url, refuse_url_options, write_json
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
+    from ..delivery import HttpTarget
+    from ..delivery.sqs_client import SqsTarget
     from ..run import DeliveryOptions, RunResult
     from ..sinks import Sink
 
@@ -69,12 +71,30 @@ class DeliveryPlan:
         targets: tuple[str, ...] = options["targets"]
         for target in {t for t in targets if targets.count(t) > 1}:
             raise click.BadParameter(f"{target} is given twice", param_hint="'--to'")
-        self.urls = [t for t in targets if is_url(t)]
+        self.urls = [t for t in targets if is_url(t)]  # and queues
+        self.queues = [t for t in self.urls if is_sqs(t)]
         self.paths = [t for t in targets if t not in self.urls] or ([] if self.urls else ["-"])
         self.files = [Path(path) for path in self.paths if path != "-"]  # not stdout
-        if not self.urls:
-            refuse_url_options(options)
-        self.schedule = Schedule(rate=rate, ramp=ramp_points, speed=speed)
+        if len(self.queues) == len(self.urls):
+            refuse_url_options(options, queues=bool(self.queues))
+        if not self.queues:
+            given = [
+                flag
+                for flag, unset in (("--sqs-endpoint", None), ("--sqs-batch", 10))
+                if options[flag[2:].replace("-", "_")] != unset
+            ]
+            if given:
+                raise click.UsageError(f"{', '.join(given)}: only for sqs:// targets")
+        try:
+            gap = options["max_gap"]
+            max_gap_ms = parse_duration_ms(gap) if gap else None
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--max-gap'") from None
+        if max_gap_ms is not None and speed is None:
+            raise click.UsageError("--max-gap goes with --speed (it compresses simulated time)")
+        self.schedule = Schedule(rate=rate, ramp=ramp_points, speed=speed, max_gap_ms=max_gap_ms)
+        self.max_failures: int = options["max_consecutive_failures"]
+        self.stats_csv: Path | None = options["stats_csv"]
         self.max_events: int | None = options["max_events"]
         self.dead_letter: Path = options["dead_letter"]
         self.stats_json: Path | None = options["stats_json"]
@@ -82,13 +102,15 @@ class DeliveryPlan:
         self.delivering = bool(
             self.urls or self.schedule.paced or self.max_events or self.duration_s
         )
-        if self.stats_json is not None:
+        for path, flag in ((self.stats_json, "--stats-json"), (self.stats_csv, "--stats-csv")):
+            if path is None:
+                continue
             if not self.delivering:
                 raise click.UsageError(
-                    "--stats-json describes a delivery: give a --to http(s):// URL, or pace "
-                    "it (--rate, --ramp, --speed, --duration, --max-events)"
+                    f"{flag} describes a delivery: give a --to http(s):// URL or sqs:// queue, "
+                    "or pace it (--rate, --ramp, --speed, --duration, --max-events)"
                 )
-            check_writable(self.stats_json, "--stats-json")
+            check_writable(path, flag)
         for file in self.files:
             check_writable(file, "--to")
         if self.urls:
@@ -99,7 +121,8 @@ class DeliveryPlan:
             # Without --kid, the key's id in the jwks.json beside it (as `keys` writes them).
             kid = options["kid"] or kid_beside(options["sign_key"], key)
             signer = Signer(key, kid=kid, issuer=options["issuer"])
-        self.targets = [
+        self.signing = signer is not None
+        self.targets: list[HttpTarget | SqsTarget] = [
             HttpTarget(
                 url=url,
                 headers=headers,
@@ -112,7 +135,23 @@ class DeliveryPlan:
                 verify_tls=not options["insecure"],
             )
             for url in self.urls
+            if url not in self.queues
         ]
+        if self.queues:
+            from ..delivery.sqs_client import SqsTarget, import_boto3
+
+            import_boto3()  # a clear error now if the [sqs] extra is missing
+            self.targets += [
+                SqsTarget(
+                    queue,
+                    endpoint=options["sqs_endpoint"],
+                    timeout_s=options["timeout"],
+                    concurrency=options["concurrency"],
+                    batch=options["sqs_batch"],
+                    retry=RetryPolicy(retries=options["retries"], backoff_s=options["backoff"]),
+                )
+                for queue in self.queues
+            ]
 
     def sinks(self) -> list[Sink]:
         from ..sinks import open_sink
@@ -131,7 +170,8 @@ class DeliveryPlan:
             duration_s=self.duration_s,
             dead_letter=self.dead_letter,
             handle_signals=True,
-            stats=DeliveryStats(),
+            stats=DeliveryStats(signing=self.signing),
+            max_failures=self.max_failures,
             **extra,
         )
 
@@ -164,7 +204,13 @@ class DeliveryPlan:
         """--stats-json, and the exit code of an interrupted or lossy run."""
         delivery = result.delivery
         if self.stats_json is not None and delivery is not None:
-            write_json(self.stats_json, delivery.as_dict())
+            from ..delivery.summary import summary_dict
+
+            write_json(self.stats_json, summary_dict(delivery))
+        if self.stats_csv is not None and delivery is not None:
+            from ..delivery.series import write_csv
+
+            write_csv(self.stats_csv, delivery.series)
         if delivery is not None and delivery.interrupted_by:
             code = 130 if delivery.interrupted_by == "SIGINT" else 143
             self.interrupted(code, announced=True)

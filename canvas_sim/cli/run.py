@@ -126,7 +126,7 @@ def run(
     report (exit 130 / 143). A summary goes to stderr.
     """
     from ..durations import parse_duration_ms
-    from ..faults import FaultConfig, FaultInjector, Manifest
+    from ..faults import FaultConfig, FaultInjector, Manifest, count_faults
     from ..producer import fork_available
     from ..report import live_progress, print_summary
     from ..run import deliver_scenario, run_scenario
@@ -207,7 +207,9 @@ def run(
         print_summary(result)
     plan.report(result)
     if injector is not None and not plan.quiet and injector.manifest.path.exists():
-        click.echo(f"injected faults are listed in {injector.manifest.path}", err=True)
+        counts = count_faults(injector.manifest.path)
+        listed = ", ".join(f"{kind} {count:,}" for kind, count in sorted(counts.items()))
+        click.echo(f"injected faults ({listed}) are listed in {injector.manifest.path}", err=True)
     if state_out is not None and result.gradebook is not None:
         write_json(state_out, result.gradebook)
     plan.finish(result)

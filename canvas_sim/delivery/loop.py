@@ -80,6 +80,8 @@ async def deliver(
     series = Series(stats, schedule, start)
     ticker = asyncio.create_task(series.run())
     first_ms: int | None = None
+    sim_ms = previous_ms = 0  # simulated time since the first event (idle gaps compressed)
+    max_gap = schedule.max_gap_ms
 
     async def flush() -> None:
         for index, pool in enumerate(pools):
@@ -110,7 +112,11 @@ async def deliver(
                 end = None if duration_s is None else start + duration_s
             due = now
             if schedule.paced:
-                due, over = start + schedule.due(count, event.time_ms - first_ms), False
+                step = event.time_ms - first_ms - previous_ms
+                if step > 0:
+                    previous_ms += step
+                    sim_ms += step if max_gap is None else min(step, max_gap)
+                due, over = start + schedule.due(count, sim_ms), False
                 if end is not None and due > end:  # due after --duration: wait until then
                     due, over = end, True
                     reason = DURATION

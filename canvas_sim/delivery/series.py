@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
+from ..errors import SimulatorError
 from ..pacing import Schedule
 from .ledger import DeliveryStats
 
@@ -113,3 +117,19 @@ class Series:
         row = self.row(second, loop_time)
         if any(row[key] for key in FIELDS if key not in ("second", "target_rate")):
             self.stats.series.append(row)
+
+
+def write_csv(path: Path, series: list[dict[str, Any]]) -> None:
+    """The time series as CSV (one row per second, FIELDS as columns), written atomically."""
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for row in series:
+        writer.writerow({key: "" if row.get(key) is None else row[key] for key in FIELDS})
+    temporary = path.with_name(f".{path.name}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(text.getvalue())
+        temporary.replace(path)
+    except OSError as exc:
+        raise SimulatorError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -7,8 +7,8 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.live import Live
@@ -16,6 +16,9 @@ from rich.table import Table
 
 from ..clock import event_time
 from .ledger import DeliveryStats, Latencies
+
+if TYPE_CHECKING:
+    from ..sqs_drain import DrainStats
 
 PLAIN_STATUS_EVERY_S = 10.0  # without a terminal: one status line this often
 RATE_WINDOW_S = 5.0  # the live rate is over the last few seconds
@@ -78,24 +81,22 @@ class LiveLine:
 class _Status:
     """A line rich re-renders on every refresh (4 times a second)."""
 
-    def __init__(self, describe: Callable[[], str]) -> None:
+    def __init__(self, describe: Callable[[], Any]) -> None:
         self._describe = describe
 
-    def __rich__(self) -> str:
+    def __rich__(self) -> Any:
         return self._describe()
 
 
 @contextmanager
-def live_delivery(
-    stats: DeliveryStats, *, enabled: bool, plain_every_s: float = PLAIN_STATUS_EVERY_S
+def live_status(
+    describe: Callable[[], Any], *, enabled: bool, plain_every_s: float = PLAIN_STATUS_EVERY_S
 ) -> Iterator[None]:
-    """The live line on stderr when it is a terminal; when it is not (a log, CI), the same as
-    a plain line every ``plain_every_s`` seconds, so a long run (or one retrying an
-    unreachable consumer) is never silent until its summary."""
+    """``describe()`` live on stderr when it is a terminal; when it is not (a log, CI), as a
+    plain line every ``plain_every_s`` seconds, so a long run is never silent until its end."""
     if not enabled:
         yield
         return
-    describe = LiveLine(stats)
     console = Console(stderr=True)
     if console.is_terminal:
         with Live(_Status(describe), console=console, refresh_per_second=4, transient=True):
@@ -103,17 +104,41 @@ def live_delivery(
         return
     done = threading.Event()
 
-    def report() -> None:  # reads counters the delivery loop updates; never changes them
+    def report() -> None:  # reads counters the work updates; never changes them
         while not done.wait(plain_every_s):
             print(describe(), file=sys.stderr, flush=True)
 
-    reporter = threading.Thread(target=report, name="delivery-status", daemon=True)
+    reporter = threading.Thread(target=report, name="live-status", daemon=True)
     reporter.start()
     try:
         yield
     finally:
         done.set()
         reporter.join()
+
+
+def live_delivery(
+    stats: DeliveryStats, *, enabled: bool, plain_every_s: float = PLAIN_STATUS_EVERY_S
+) -> AbstractContextManager[None]:
+    """The delivery's live line (see LiveLine)."""
+    return live_status(LiveLine(stats), enabled=enabled, plain_every_s=plain_every_s)
+
+
+def drain_view(
+    stats: DrainStats, *, enabled: bool, plain_every_s: float = PLAIN_STATUS_EVERY_S
+) -> AbstractContextManager[None]:
+    """A drain's live line: events read, their rate, by type."""
+
+    def describe() -> str:
+        seconds = max(1e-9, time.monotonic() - stats.started)
+        types = ", ".join(f"{name} {count:,}" for name, count in stats.received.most_common(4))
+        more = " ..." if len(stats.received) > 4 else ""
+        return (
+            f"drained {stats.total:,} events ({stats.total / seconds:,.0f}/s) | {types}{more}"
+            + (f" | attribute mismatches {stats.mismatched:,}" if stats.mismatched else "")
+        )
+
+    return live_status(describe, enabled=enabled, plain_every_s=plain_every_s)
 
 
 def print_delivery(stats: DeliveryStats, console: Console | None = None) -> None:
