@@ -11,6 +11,8 @@ Sections:
               it sends, and `canvas-sim replay` of a file of the same events) vs a bare client
               loop posting the same pre-rendered bodies; and httpx's default transport,
               httpx-aiohttp, plain aiohttp and the simulator's transport on the same receiver
+  sqs         the SQS sink against a minimal local SQS-protocol endpoint vs a bare boto3 loop
+              (benchmarks/network_sinks.py; real SQS throughput is not measurable here)
   memory      peak RSS after 100k and after 1M events (the second within 20% of the first)
   startup     `canvas-sim --help` and `canvas-sim run` on an empty scenario vs `python -c pass`
 """
@@ -36,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from large_course import large_course  # noqa: E402
+from network_sinks import sqs  # noqa: E402
 
 from canvas_sim.cli import GC_THRESHOLDS  # noqa: E402
 from canvas_sim.delivery import HttpTarget  # noqa: E402
@@ -357,7 +360,18 @@ def startup(tmp: Path) -> None:
     row("`canvas-sim run` empty scenario, s", f"{ran:.3f}", f"{python:.3f}", f"{ran / python:.1f}x")
 
 
-SECTIONS = {"generation": generation, "delivery": delivery, "memory": memory, "startup": startup}
+def sqs_section(tmp: Path, count: int = 10_000) -> None:
+    scenario, located = parse_scenario(large_course(students=1500, cycles=2), "large-course.yaml")
+    sqs(tmp, [bytes(line) for line in _lines(scenario, located, count)], row)
+
+
+SECTIONS = {
+    "generation": generation,
+    "delivery": delivery,
+    "sqs": sqs_section,
+    "memory": memory,
+    "startup": startup,
+}
 
 
 def main(argv: list[str]) -> int:
