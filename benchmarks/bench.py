@@ -10,7 +10,8 @@ Sections:
   delivery    one event per POST to the local receiver: the simulator's pipeline (generating as
               it sends, and `canvas-sim replay` of a file of the same events) vs a bare client
               loop posting the same pre-rendered bodies; and httpx's default transport,
-              httpx-aiohttp, plain aiohttp and the simulator's transport on the same receiver
+              httpx-aiohttp, plain aiohttp and the simulator's transport on the same receiver;
+              signed delivery (RS256, signed in the generating child) vs a bare sign-only loop
   sqs         the SQS sink against a minimal local SQS-protocol endpoint vs a bare boto3 loop
               (benchmarks/network_sinks.py; real SQS throughput is not measurable here)
   memory      peak RSS after 100k and after 1M events (the second within 20% of the first)
@@ -38,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from large_course import large_course  # noqa: E402
-from network_sinks import sqs  # noqa: E402
+from network_sinks import signing, sqs  # noqa: E402
 
 from canvas_sim.cli import GC_THRESHOLDS  # noqa: E402
 from canvas_sim.delivery import HttpTarget  # noqa: E402
@@ -121,9 +122,9 @@ def generation_of(tmp: Path, name: str, scenario: Scenario, located: Located) ->
 # --- delivery ------------------------------------------------------------------------------
 
 
-def start_receiver() -> tuple[subprocess.Popen[str], str]:
+def start_receiver(*args: str) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "canvas_sim", "receive", "--port", "0", "-q"],
+        [sys.executable, "-m", "canvas_sim", "receive", "--port", "0", "-q", *args],
         cwd=ROOT,
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
@@ -237,6 +238,7 @@ def delivery(tmp: Path, count: int = 20_000, concurrency: int = 16) -> None:
             f"{bare:,.0f}",
             f"{ceiling / bare:.1%}",
         )
+        signing(tmp, bodies[:4000], start_receiver, row, (scenario, located))
         sample = bodies[:5000]
         lean = len(sample) / asyncio.run(post_all(sample, url, concurrency, "lean"))
         for kind in ("httpx", "httpx-aiohttp", "aiohttp"):

@@ -17,7 +17,7 @@ from .outcome import RunResult as RunResult
 from .outcome import StudentResult as StudentResult
 from .outcome import finish, rendered_events
 from .pacing import Schedule
-from .producer import ProducerProcess
+from .producer import ProducerProcess, scenario_stream
 from .render import NullPolicy, Renderer
 from .replay import read_events
 from .scenario import Scenario, load_scenario
@@ -26,6 +26,7 @@ from .yamlsource import Located
 
 if TYPE_CHECKING:
     from .delivery.sqs_client import SqsTarget
+    from .signing import Signer
 
 PROGRESS_EVERY = 10_000
 
@@ -116,6 +117,11 @@ class DeliveryOptions:
     max_failures: int | None = 100  # connection failures in a row that stop the run
     total: int | None = None  # events in the stream, when known (to count those not sent)
 
+    @property
+    def signer(self) -> Signer | None:
+        """The HTTP targets' signer (the generating child signs ahead with it)."""
+        return next((t.signer for t in self.targets if isinstance(t, HttpTarget)), None)
+
 
 def deliver_scenario(
     scenario: Scenario,
@@ -134,7 +140,10 @@ def deliver_scenario(
     destinations = [s.description for s in sinks] + [target_name(t) for t in options.targets]
     result = RunResult(scenario.name, engine.seed, destinations=destinations)
     faults = options.faults
-    producer = ProducerProcess(engine, renderer, faults) if options.producer_process else None
+    producer = None
+    if options.producer_process:
+        stream, final, cleanup = scenario_stream(engine, renderer, faults)
+        producer = ProducerProcess(stream, signer=options.signer, final=final, cleanup=cleanup)
 
     def source() -> Iterable[Rendered] | AsyncIterable[Rendered]:
         if producer is not None:
@@ -173,13 +182,24 @@ def replay_files(
     """
     destinations = [s.description for s in sinks] + [target_name(t) for t in options.targets]
     result = RunResult("replay", 0, destinations=destinations)
-    _deliver(
-        lambda: itertools.islice(read_events(paths, only), skip, None),
-        sinks,
-        options,
-        result,
-        seed=None,
-    )
+
+    def stream() -> Iterable[Rendered]:
+        return itertools.islice(read_events(paths, only), skip, None)
+
+    producer = None
+    if options.producer_process:  # read (and sign) in a child: a core for delivery
+        producer = ProducerProcess(stream, signer=options.signer)
+    try:
+        _deliver(
+            producer.events if producer is not None else stream,
+            sinks,
+            options,
+            result,
+            seed=None,
+        )
+    finally:
+        if producer is not None:
+            producer.close()
     return result
 
 

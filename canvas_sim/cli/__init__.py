@@ -10,6 +10,7 @@ from .group import GC_THRESHOLDS, main
 from .keys import keys
 from .receive import receive
 from .replay import replay
+from .report import report
 from .run import run
 from .schema import schema
 from .schemas import schemas
@@ -20,6 +21,7 @@ for _command in (
     run,
     replay,
     drain,
+    report,
     events,
     receive,
     keys,

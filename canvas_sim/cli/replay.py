@@ -50,6 +50,7 @@ def replay(
           --dead-letter dead-again.jsonl
     """
     from ..clock import event_time
+    from ..producer import fork_available
     from ..replay import ReplayError, check_files
     from ..run import replay_files
 
@@ -87,7 +88,7 @@ def replay(
         skipped = f" (after the first {skip})" if skip else ""
         click.echo(f"{count} events to replay{skipped} from {len(files)} file(s){span}", err=True)
     sinks = plan.sinks()
-    options = plan.options(total=total)
+    options = plan.options(total=total, producer_process=plan.signing and fork_available())
     assert options.stats is not None
     options.stats.last_ms = checked.last_ms
     with plan.live(options):

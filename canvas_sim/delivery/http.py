@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
-import orjson
 
 from ..errors import DeliveryError
 from ..signing import Signer
@@ -34,6 +33,7 @@ from .model import (
 )
 
 _T = TypeVar("_T")
+SIGNED_AHEAD_S = 60.0  # a token signed ahead longer ago than this is signed again when sent
 
 
 @dataclass
@@ -94,11 +94,15 @@ class HttpSender(RetryingSender):
         if signer is None:
             parts = [event.line for event in events]
         else:
-            tokens = [signer.sign(event.line) for event in events]
-            parts = [
-                orjson.dumps(token) if self.target.jwt_quoted or len(events) > 1 else token.encode()
-                for token in tokens
+            fresh_after = time.time() - SIGNED_AHEAD_S
+            tokens = [
+                event.token
+                if event.token is not None and event.signed_at > fresh_after
+                else signer.sign(event.line).encode()
+                for event in events
             ]
+            quoted = self.target.jwt_quoted or len(events) > 1
+            parts = [b'"%b"' % token if quoted else token for token in tokens]
         if self.target.batch > 1:
             return b"[" + b",".join(parts) + b"]"
         return parts[0]

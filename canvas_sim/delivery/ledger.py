@@ -20,41 +20,71 @@ _SEVERITY = {DELIVERED: 0, UNKNOWN: 1, DEAD: 2}
 _MAX_US = 3_600_000_000  # an hour, in microseconds
 
 
+def _histogram() -> HdrHistogram:
+    return HdrHistogram(1, _MAX_US, 3)
+
+
 class Latencies:
-    """Durations in an HdrHistogram: three significant digits, memory flat however many."""
+    """Durations in HdrHistograms: three significant digits, memory flat however many. Each
+    value is recorded once, into the current second's histogram; seconds are added to the
+    total as they end (``roll``), which also gives the time series its per-second figures."""
 
     def __init__(self) -> None:
-        self._histogram = HdrHistogram(1, _MAX_US, 3)
+        self._now = _histogram()
+        self._total = _histogram()
 
     def record(self, seconds: float) -> None:
-        self._histogram.record_value(min(_MAX_US, max(1, round(seconds * 1_000_000))))
+        self._now.record_value(min(_MAX_US, max(1, round(seconds * 1_000_000))))
+
+    def roll(self) -> None:
+        """Add the current second to the total."""
+        if self._now.get_total_count():
+            self._total.add(self._now)
+            self._now.reset()
+
+    @staticmethod
+    def second(parts: Sequence[Latencies], *percents: float) -> dict[str, float | None]:
+        """``{"p50": ms, ...}`` of the current second over ``parts``; then each part rolls."""
+        current = [part._now for part in parts if part._now.get_total_count()]
+        if len(current) > 1:
+            merged = _histogram()
+            for histogram in current:
+                merged.add(histogram)
+            current = [merged]
+        figures = {
+            f"p{percent:g}": _ms(current[0].get_value_at_percentile(percent) / 1e6)
+            if current
+            else None
+            for percent in percents
+        }
+        for part in parts:
+            part.roll()
+        return figures
 
     @property
     def count(self) -> int:
-        return int(self._histogram.get_total_count())
+        self.roll()
+        return int(self._total.get_total_count())
 
     def percentile(self, percent: float) -> float | None:
         """Seconds at or below which ``percent`` % of the durations are (None when empty)."""
         if not self.count:
             return None
-        return float(self._histogram.get_value_at_percentile(percent)) / 1_000_000
+        return float(self._total.get_value_at_percentile(percent)) / 1_000_000
 
     @property
     def max(self) -> float | None:
-        return float(self._histogram.get_max_value()) / 1_000_000 if self.count else None
-
-    def reset(self) -> None:
-        self._histogram.reset()
+        return float(self._total.get_max_value()) / 1_000_000 if self.count else None
 
     def as_dict(self, *percents: float) -> dict[str, float | None]:
         """``{"p50": ms, ..., "max": ms}`` rounded to microseconds."""
-
-        def ms(value: float | None) -> float | None:
-            return None if value is None else round(value * 1000, 3)
-
-        figures = {f"p{percent:g}": ms(self.percentile(percent)) for percent in percents}
-        figures["max"] = ms(self.max)
+        figures = {f"p{percent:g}": _ms(self.percentile(percent)) for percent in percents}
+        figures["max"] = _ms(self.max)
         return figures
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 3)
 
 
 @dataclass
@@ -80,8 +110,6 @@ class TargetStats:
         """One request's answer (or timeout, or connection failure) after ``seconds``."""
         self.service.record(seconds)
         self.statuses[status] += 1
-        if self.run is not None:
-            self.run.second.service.record(seconds)
 
     def settle(self, batch: Sequence[Parcel], outcome: str, now: float) -> None:
         """The final ``outcome`` of ``batch``'s events here, ``now`` on the loop's clock."""
@@ -122,14 +150,6 @@ class TargetStats:
 
 
 @dataclass
-class _Second:
-    """The figures of the current second of the time series."""
-
-    service: Latencies = field(default_factory=Latencies)
-    latency: Latencies = field(default_factory=Latencies)
-
-
-@dataclass
 class DeliveryStats:
     """Everything a delivery run measured: per target, and totals over the stream."""
 
@@ -151,7 +171,7 @@ class DeliveryStats:
     last_ms: int | None = None  # simulated time of the stream's last event, when known
     schedule: Schedule = field(default_factory=Schedule)
     signing: bool = False
-    second: _Second = field(default_factory=_Second, repr=False)
+    lag_now: float = 0.0  # how far behind the schedule the last send started, seconds
     _totals: dict[str, Counter[str]] = field(
         default_factory=lambda: {DELIVERED: Counter(), DEAD: Counter(), UNKNOWN: Counter()}
     )
@@ -167,9 +187,6 @@ class DeliveryStats:
         self, target: TargetStats, batch: Sequence[Parcel], outcome: str, now: float
     ) -> None:
         """Add up an event's outcomes across targets: its total is the worst of them."""
-        for parcel in batch:
-            if outcome != DEAD or parcel.due <= now:
-                self.second.latency.record(max(0.0, now - parcel.due))
         if len(self.targets) <= 1:
             counter = self._totals[outcome]
             for parcel in batch:

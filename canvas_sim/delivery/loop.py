@@ -63,22 +63,28 @@ async def deliver(
     """
     schedule = schedule or Schedule()
     loop = asyncio.get_running_loop()
-    if check:
-        await asyncio.gather(*(sender.check() for sender in senders))
     stop = asyncio.Event()
     if handle_signals:
         for sig, name in ((signal.SIGINT, "SIGINT"), (signal.SIGTERM, "SIGTERM")):
             loop.add_signal_handler(sig, _stopper(stop, stats, name))
+    if check:
+        try:
+            await asyncio.gather(*(sender.check() for sender in senders))
+        except BaseException:
+            if handle_signals:
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    loop.remove_signal_handler(sig)
+            raise
     pools = [_Workers(sender, stop, stats, max_failures) for sender in senders]
     batches: list[list[Parcel]] = [[] for _ in senders]
     start = loop.time()
     end = None if duration_s is None else start + duration_s
-    stats.started = time.monotonic()
+    stats.started = time.monotonic()  # again at the first event
     stats.target_rate = schedule.rate
     stats.schedule = schedule
     stats.total = stats.total if total is None else total
     series = Series(stats, schedule, start)
-    ticker = asyncio.create_task(series.run())
+    ticker: asyncio.Task[None] | None = None
     first_ms: int | None = None
     sim_ms = previous_ms = 0  # simulated time since the first event (idle gaps compressed)
     max_gap = schedule.max_gap_ms
@@ -108,7 +114,9 @@ async def deliver(
             if first_ms is None:  # the schedule starts with the first event
                 first_ms = event.time_ms
                 start = now = loop.time()
+                stats.started = time.monotonic()
                 series.restart(start)
+                ticker = asyncio.create_task(series.run())
                 end = None if duration_s is None else start + duration_s
             due = now
             if schedule.paced:
@@ -132,6 +140,7 @@ async def deliver(
                     break
                 lag = loop.time() - due
                 stats.lag.record(max(0.0, lag))
+                stats.lag_now = lag
                 if lag > LATE_AFTER_S:
                     stats.late += 1
             elif count % 64 == 0:
@@ -170,9 +179,10 @@ async def deliver(
         if handle_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
-        ticker.cancel()
-        await asyncio.gather(ticker, return_exceptions=True)
-        series.close()
+        if ticker is not None:
+            ticker.cancel()
+            await asyncio.gather(ticker, return_exceptions=True)
+            series.close()
         stats.finished = time.monotonic()
         stats.stop_reason = stats.stop_reason or reason
         if stats.interrupted_by:

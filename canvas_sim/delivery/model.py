@@ -27,11 +27,14 @@ REASON_LIMIT = 200
 
 
 class Rendered(NamedTuple):
-    """One rendered event: its type, simulated time and JSON bytes."""
+    """One rendered event: its type, simulated time and JSON bytes; ``token``: its signed
+    form (a JWT), when it was signed ahead (at ``signed_at``, Unix time) off the event loop."""
 
     name: str
     time_ms: int
     line: bytes
+    token: bytes | None = None
+    signed_at: float = 0.0
 
 
 class Parcel(NamedTuple):

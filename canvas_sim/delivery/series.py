@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import SimulatorError
 from ..pacing import Schedule
-from .ledger import DeliveryStats
+from .ledger import DeliveryStats, Latencies
 
 FIELDS = (
     "second",
@@ -86,15 +86,10 @@ class Series:
         rate = self._schedule.target_rate(elapsed)
         row["target_rate"] = None if rate is None else round(rate, 1)
         row["in_flight"] = stats.in_flight
-        second_figures = stats.second
-        for name, latencies in (
-            ("service", second_figures.service),
-            ("latency", second_figures.latency),
-        ):
-            for percent in (50, 99):
-                seconds = latencies.percentile(percent)
-                row[f"{name}_p{percent}_ms"] = None if seconds is None else round(seconds * 1e3, 3)
-            latencies.reset()
+        for name in ("service", "latency"):
+            parts = [getattr(target, name) for target in stats.targets]
+            for key, figure in Latencies.second(parts, 50, 99).items():
+                row[f"{name}_{key}_ms"] = figure
         return row
 
     def restart(self, start: float) -> None:

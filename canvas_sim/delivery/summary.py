@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.live import Live
-from rich.table import Table
+from rich.table import Column, Table
 
 from ..clock import event_time
 from .ledger import DeliveryStats, Latencies
@@ -60,9 +60,8 @@ class LiveLine:
         if target is not None:
             rate += f" (target {target:,.0f}/s)"
         parts.append(rate)
-        lag = stats.lag.percentile(99)
-        if lag is not None and stats.target_paced:
-            parts.append(f"lag p99 {lag * 1000:,.0f} ms")
+        if stats.target_paced:
+            parts.append(f"behind schedule {max(0.0, stats.lag_now) * 1000:,.0f} ms")
         if stats.clock_ms is not None and stats.speed:
             clock = f"simulated {event_time(stats.clock_ms)}"
             if stats.last_ms is not None:
@@ -146,7 +145,7 @@ def print_delivery(stats: DeliveryStats, console: Console | None = None) -> None
     console = console or Console(stderr=True, highlight=False)
     summary = stats.as_dict()
     table = Table(
-        "target",
+        Column("target", overflow="fold"),
         "delivered",
         "dead-lettered",
         "unknown (timed out)",
