@@ -238,7 +238,7 @@ def delivery(tmp: Path, count: int = 20_000, concurrency: int = 16) -> None:
             f"{bare:,.0f}",
             f"{ceiling / bare:.1%}",
         )
-        signing(tmp, bodies[:4000], start_receiver, row, (scenario, located))
+        signing(tmp, bodies[:4000], row, (scenario, located))
         sample = bodies[:5000]
         lean = len(sample) / asyncio.run(post_all(sample, url, concurrency, "lean"))
         for kind in ("httpx", "httpx-aiohttp", "aiohttp"):

@@ -6,15 +6,17 @@ Run alone (``python tests/sqs_stub.py``) it serves on a free port and prints the
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import orjson
+
+sys.path.insert(0, str(Path(__file__).parent))
+from stub_server import Answer, StubServer
 
 ACCOUNT = "123456789012"
 # Decides each SendMessageBatch entry: None (accepted) or (code, sender fault).
@@ -81,85 +83,19 @@ def _error(status: int, code: str, message: str) -> tuple[int, bytes]:
     return status, orjson.dumps({"__type": f"com.amazonaws.sqs#{code}", "message": message})
 
 
-class _Protocol(asyncio.Protocol):
-    def __init__(self, queues: StubQueues, base: str, open_: set[asyncio.Transport]) -> None:
-        self.queues = queues
-        self.open = open_
-        self.base = base
-        self.buffer = b""
-        self.transport: asyncio.Transport | None = None
+def sqs_server(queues: StubQueues | None = None) -> StubServer:
+    """A StubServer speaking SQS's JSON protocol for ``queues``."""
+    queues = queues or StubQueues()
+    server = StubServer()
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        self.open.add(transport)
+    def handle(headers: dict[bytes, bytes], body: bytes) -> Answer:
+        action = headers.get(b"x-amz-target", b"").decode().rpartition(".")[2]
+        status, answer = queues.handle(action, orjson.loads(body or b"{}"), server.url)
+        return Answer(status, answer, content_type=b"application/x-amz-json-1.0")
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self.transport is not None:
-            self.open.discard(self.transport)
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        while True:
-            end = self.buffer.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            head = self.buffer[:end].split(b"\r\n")
-            headers = {}
-            for line in head[1:]:
-                name, _, value = line.partition(b":")
-                headers[name.strip().lower()] = value.strip()
-            length = int(headers.get(b"content-length", b"0"))
-            if len(self.buffer) < end + 4 + length:
-                return
-            body = self.buffer[end + 4 : end + 4 + length]
-            self.buffer = self.buffer[end + 4 + length :]
-            action = headers.get(b"x-amz-target", b"").decode().rpartition(".")[2]
-            status, answer = self.queues.handle(action, orjson.loads(body or b"{}"), self.base)
-            assert self.transport is not None
-            self.transport.write(
-                b"HTTP/1.1 %d X\r\nContent-Type: application/x-amz-json-1.0\r\n"
-                b"Content-Length: %d\r\n\r\n%b" % (status, len(answer), answer)
-            )
-
-
-class StubServer:
-    """The stub on 127.0.0.1 in a thread of its own: ``endpoint`` is its URL."""
-
-    def __init__(self, queues: StubQueues | None = None) -> None:
-        self.queues = queues or StubQueues()
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self.endpoint = ""
-
-    def _serve(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        holder: dict[str, str] = {}
-        transports: set[asyncio.Transport] = set()
-        server = self._loop.run_until_complete(
-            self._loop.create_server(
-                lambda: _Protocol(self.queues, holder["base"], transports), "127.0.0.1", 0
-            )
-        )
-        port = server.sockets[0].getsockname()[1]
-        holder["base"] = self.endpoint = f"http://127.0.0.1:{port}"
-        self._ready.set()
-        self._loop.run_forever()
-        for transport in list(transports):
-            transport.close()
-        server.close()
-        self._loop.run_until_complete(server.wait_closed())
-        self._loop.close()
-
-    def __enter__(self) -> StubServer:
-        self._thread.start()
-        self._ready.wait(10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
+    server.handler = handle
+    server.queues = queues  # type: ignore[attr-defined]
+    return server
 
 
 def queue(endpoint: str, name: str, **attributes: str) -> str:
@@ -189,7 +125,7 @@ def receive_all(endpoint: str, url: str) -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
-    with StubServer(StubQueues(store=False)) as stub:
-        print(stub.endpoint.rsplit(":", 1)[1], flush=True)
+    with sqs_server(StubQueues(store=False)) as stub:
+        print(stub.port, flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             sys.stdin.read()  # until the parent closes our stdin

@@ -20,7 +20,7 @@ from canvas_sim.run import DeliveryOptions, replay_files
 from canvas_sim.sqs_drain import drain
 
 sys.path.insert(0, str(Path(__file__).parent))
-from sqs_stub import StubQueues, StubServer, queue, receive_all
+from sqs_stub import StubQueues, queue, receive_all, sqs_server
 
 pytestmark = pytest.mark.usefixtures("aws_environment")
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,10 +95,10 @@ def test_a_missing_queue_is_refused_before_anything_is_sent(
 
 
 def test_refused_credentials_are_reported_and_nothing_is_sent(tmp_path: Path) -> None:
-    with StubServer(StubQueues(refuse="InvalidClientTokenId")) as stub:
+    with sqs_server(queues := StubQueues(refuse="InvalidClientTokenId")) as stub:
         with pytest.raises(DeliveryError, match="SQS InvalidClientTokenId: The security token"):
-            replay(GOLDEN, SqsTarget("sqs://events", endpoint=stub.endpoint), tmp_path)
-        assert stub.queues.received == 0
+            replay(GOLDEN, SqsTarget("sqs://events", endpoint=stub.url), tmp_path)
+        assert queues.received == 0
     assert not (tmp_path / "dead.jsonl").exists()
 
 
@@ -114,10 +114,10 @@ def test_failed_entries_of_a_batch_are_retried_and_sender_faults_are_not(tmp_pat
             return ("ServiceUnavailable", False)  # a partial failure: retried
         return None
 
-    with StubServer(StubQueues(entry_policy=policy)) as stub:
-        target = SqsTarget("sqs://events", endpoint=stub.endpoint, retry=RetryPolicy(backoff_s=0))
+    with sqs_server(queues := StubQueues(entry_policy=policy)) as stub:
+        target = SqsTarget("sqs://events", endpoint=stub.url, retry=RetryPolicy(backoff_s=0))
         stats = replay(GOLDEN, target, tmp_path)
-        bodies = [m["MessageBody"].encode() for m in stub.queues.messages]
+        bodies = [m["MessageBody"].encode() for m in queues.messages]
     refused = [line for line in GOLDEN_LINES if b'"submission_created"' in line]
     assert refused and sorted(bodies) == sorted(set(GOLDEN_LINES) - set(refused))
     assert stats.retries > 0 and sum(stats.delivered.values()) == len(bodies)
@@ -152,9 +152,9 @@ def test_without_boto3_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch
 
 
 def test_a_sender_sends_batches_of_ten_under_the_byte_limit(tmp_path: Path) -> None:
-    with StubServer() as stub:
+    with sqs_server(queues := StubQueues()) as stub:
         stats = DeliveryStats()
-        target = SqsTarget("sqs://events", endpoint=stub.endpoint, max_batch_bytes=4000)
+        target = SqsTarget("sqs://events", endpoint=stub.url, max_batch_bytes=4000)
         sender = SqsSender(target, stats.target("sqs://events", "sqs"), DeadLetters(tmp_path / "d"))
 
         async def send() -> bool:
@@ -165,6 +165,6 @@ def test_a_sender_sends_batches_of_ten_under_the_byte_limit(tmp_path: Path) -> N
                 await sender.aclose()
 
         assert asyncio.run(send())
-        calls = stub.queues.calls - 2  # GetQueueUrl, GetQueueAttributes
+        calls = queues.calls - 2  # GetQueueUrl, GetQueueAttributes
     size = sum(len(line) for line in GOLDEN_LINES[:10])
-    assert calls >= size // 4000 + 1 and stub.queues.received == 10
+    assert calls >= size // 4000 + 1 and queues.received == 10
