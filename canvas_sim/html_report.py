@@ -85,6 +85,8 @@ def _summary_rows(data: dict[str, Any]) -> str:
         ("stop_reason", "stopped"),
         ("achieved_rate", "achieved events/s"),
         ("target_rate", "target events/s"),
+        ("ramp", "ramp (seconds, events/s)"),
+        ("speed", "speed (x simulated time)"),
         ("seconds", "seconds"),
     )
     rows = [

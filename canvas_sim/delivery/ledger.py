@@ -273,6 +273,8 @@ class DeliveryStats:
             "seconds": round(elapsed, 3),
             "achieved_rate": round(self.generated / elapsed, 1) if elapsed else None,
             "target_rate": self.target_rate,
+            "ramp": [list(point) for point in self.schedule.ramp] or None,
+            "speed": self.schedule.speed,
             "last_error": self.last_error,
             "series": self.series,
         }

@@ -182,7 +182,10 @@ def print_delivery(stats: DeliveryStats, console: Console | None = None) -> None
     rate = f"achieved {summary['achieved_rate']} events/s over {summary['seconds']} s"
     if stats.target_paced:
         lag = _ms(stats.lag, 50, 99)
+        ramp = stats.schedule.ramp
         aim = f"target {stats.target_rate:g}/s; " if stats.target_rate else ""
+        if ramp:
+            aim = f"target ramp {ramp[0][1]:g}/s to {ramp[-1][1]:g}/s; "
         rate += f" ({aim}schedule lag ms: {lag}; {stats.late:,} sends over 50 ms late)"
     console.print(rate)
     if stats.faults:
