@@ -34,13 +34,14 @@ class Latencies:
         self._total = _histogram()
 
     def record(self, seconds: float) -> None:
-        self._now.record_value(min(_MAX_US, max(1, round(seconds * 1_000_000))))
+        micros = int(seconds * 1_000_000)
+        self._now.record_value(micros if 0 < micros < _MAX_US else min(_MAX_US, max(1, micros)))
 
     def roll(self) -> None:
         """Add the current second to the total."""
         if self._now.get_total_count():
             self._total.add(self._now)
-            self._now.reset()
+            self._now = _histogram()  # (a new one costs far less than reset())
 
     @staticmethod
     def second(parts: Sequence[Latencies], *percents: float) -> dict[str, float | None]:
@@ -51,10 +52,9 @@ class Latencies:
             for histogram in current:
                 merged.add(histogram)
             current = [merged]
+        values = current[0].get_percentile_to_value_dict(list(percents)) if current else {}
         figures = {
-            f"p{percent:g}": _ms(current[0].get_value_at_percentile(percent) / 1e6)
-            if current
-            else None
+            f"p{percent:g}": _ms(values[percent] / 1e6) if percent in values else None
             for percent in percents
         }
         for part in parts:
@@ -77,8 +77,12 @@ class Latencies:
         return float(self._total.get_max_value()) / 1_000_000 if self.count else None
 
     def as_dict(self, *percents: float) -> dict[str, float | None]:
-        """``{"p50": ms, ..., "max": ms}`` rounded to microseconds."""
-        figures = {f"p{percent:g}": _ms(self.percentile(percent)) for percent in percents}
+        """``{"p50": ms, ..., "max": ms}`` rounded to microseconds (one pass)."""
+        values = self._total.get_percentile_to_value_dict(list(percents)) if self.count else {}
+        figures = {
+            f"p{percent:g}": _ms(values[percent] / 1e6) if percent in values else None
+            for percent in percents
+        }
         figures["max"] = _ms(self.max)
         return figures
 
@@ -186,11 +190,9 @@ class DeliveryStats:
     def settled(
         self, target: TargetStats, batch: Sequence[Parcel], outcome: str, now: float
     ) -> None:
-        """Add up an event's outcomes across targets: its total is the worst of them."""
+        """Add up an event's outcomes across targets: its total is the worst of them (with
+        one target, the totals are that target's own counts)."""
         if len(self.targets) <= 1:
-            counter = self._totals[outcome]
-            for parcel in batch:
-                counter[parcel.event.name] += 1
             return
         pending = self._pending
         for parcel in batch:
@@ -216,20 +218,28 @@ class DeliveryStats:
         """The schedule's intended events/s now (None unless rate-paced)."""
         return self.schedule.target_rate(self.elapsed)
 
+    def _total(self, outcome: str) -> Counter[str]:
+        if len(self.targets) == 1:
+            target = self.targets[0]
+            return {DELIVERED: target.delivered, DEAD: target.dead_lettered}.get(
+                outcome, target.unknown
+            )
+        return self._totals[outcome]
+
     @property
     def delivered(self) -> Counter[str]:
         """Events delivered (to every target)."""
-        return self._totals[DELIVERED]
+        return self._total(DELIVERED)
 
     @property
     def dead_lettered(self) -> Counter[str]:
         """Events dead-lettered (at one target at least)."""
-        return self._totals[DEAD]
+        return self._total(DEAD)
 
     @property
     def unknown(self) -> Counter[str]:
         """Events whose last attempt timed out (somewhere), none dead-lettered."""
-        return self._totals[UNKNOWN]
+        return self._total(UNKNOWN)
 
     @property
     def retries(self) -> int:
