@@ -229,3 +229,41 @@ def test_stats_json_needs_a_url_or_pacing(tmp_path: Path) -> None:
                     cwd=tmp_path)  # fmt: skip
     assert result.returncode == 2 and "--stats-json describes a delivery" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_signed_replay_signs_in_a_child_and_every_signature_verifies(
+    server_factory: type[Server],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from canvas_sim.signing import generate_key, private_pem, public_pem
+
+    key = generate_key()
+    (tmp_path / "key.pem").write_bytes(private_pem(key))
+    (tmp_path / "key.pub.pem").write_bytes(public_pem(key.public_key()))
+    server = server_factory("--verify-key", tmp_path / "key.pub.pem")
+    result = replay(
+        GOLDEN, "--to", server.url, "--sign-key", tmp_path / "key.pem", "--max-events", 40,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    stats = server.stats()
+    assert stats["signatures_verified"] == 40 == stats["events"]
+
+
+def test_a_token_signed_long_ago_is_signed_again() -> None:
+    import time
+
+    from canvas_sim.delivery import HttpSender, Rendered
+    from canvas_sim.delivery.ledger import DeliveryStats
+    from canvas_sim.delivery.model import DeadLetters
+    from canvas_sim.signing import Signer, generate_key
+
+    signer = Signer(generate_key(), kid="k")
+    target = HttpTarget(url="http://127.0.0.1:9/e", signer=signer)
+    sender = HttpSender(target, DeliveryStats().target("t"), DeadLetters("/nonexistent"))
+    line = GOLDEN_LINES[0]
+    fresh = Rendered("x", 0, line, b"fresh.token.here", time.time())
+    stale = Rendered("x", 0, line, b"stale.token.here", time.time() - 3600)
+    assert sender.body([fresh]) == b"fresh.token.here"
+    resigned = sender.body([stale])
+    assert resigned != b"stale.token.here" and resigned.count(b".") == 2
