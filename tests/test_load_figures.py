@@ -133,11 +133,18 @@ def test_the_time_series_has_one_row_per_second(tmp_path: Path) -> None:
 
 
 def test_fail_fast_stops_within_the_limit_and_loses_nothing(tmp_path: Path) -> None:
-    with StubServer() as consumer:
+    consumer = StubServer()
+
+    def going_away(headers: dict[bytes, bytes], body: bytes) -> Answer:
+        if consumer.requests == 50:  # then the consumer goes away
+            threading.Thread(target=consumer.stop_listening).start()
+        return Answer()
+
+    consumer.handler = going_away
+    with consumer:
         target = HttpTarget(
             url=consumer.url + "/events", concurrency=2, retry=RetryPolicy(2, backoff_s=0.001)
         )
-        threading.Timer(0.5, consumer.stop_listening).start()  # the consumer goes away
         stats, dead = replay(tmp_path, 300, [target], schedule=Schedule(rate=100), max_failures=5)
     figures = stats.as_dict()
     assert figures["stop_reason"].startswith("5 connection failures in a row at http://")
@@ -284,3 +291,28 @@ def test_report_renders_a_self_contained_page(tmp_path: Path) -> None:
     other.write_text('{"events": 3}')
     bad = cli("report", other, "--html", page, cwd=tmp_path)
     assert bad.returncode == 2 and "not a delivery's --stats-json" in bad.stderr
+
+
+def test_the_command_line_says_it_stopped_failing_fast(tmp_path: Path) -> None:
+    stats = tmp_path / "stats.json"
+    dead = tmp_path / "dead.jsonl"
+    consumer = StubServer()
+
+    def going_away(headers: dict[bytes, bytes], body: bytes) -> Answer:
+        if consumer.requests == 50:  # then the consumer goes away
+            threading.Thread(target=consumer.stop_listening).start()
+        return Answer()
+
+    consumer.handler = going_away
+    with consumer:
+        result = cli(
+            "replay", events_file(tmp_path, 300), "--to", consumer.url + "/e", "--rate", 100,
+            "--max-consecutive-failures", 5, "--backoff", 0.001, "--dead-letter", dead,
+            "--stats-json", stats, "-q", cwd=tmp_path,
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert "error: stopped: 5 connection failures in a row at http://127.0.0.1:" in result.stderr
+    figures = orjson.loads(stats.read_bytes())
+    lost = figures["events_dead_lettered"] + figures["events_outcome_unknown"]
+    assert figures["events_delivered"] + lost == figures["events_generated"] < 300
+    assert len(dead.read_bytes().splitlines()) == lost > 0

@@ -214,6 +214,8 @@ class DeliveryPlan:
         if delivery is not None and delivery.interrupted_by:
             code = 130 if delivery.interrupted_by == "SIGINT" else 143
             self.interrupted(code, announced=True)
+        if delivery is not None and delivery.failed_fast:
+            click.echo(f"error: stopped: {delivery.stop_reason}", err=True)
         if result.dead_letter_path is not None:
             error = delivery.last_error if delivery else None
             last = f" (last error: {error})" if error else ""

@@ -126,11 +126,6 @@ def run(
     report (exit 130 / 143). A summary goes to stderr.
     """
     from ..durations import parse_duration_ms
-    from ..faults import FaultConfig, FaultInjector, Manifest, count_faults
-    from ..producer import fork_available
-    from ..report import live_progress, print_summary
-    from ..run import deliver_scenario, run_scenario
-    from ..scenario import load_scenario
 
     plan = DeliveryPlan(delivery_options)
     try:
@@ -151,7 +146,16 @@ def run(
         raise click.UsageError("--delay-share goes with --delay MIN-MAX")
     if state_out is not None:
         check_writable(state_out, "--state-out")
-    scenario_model, located = load_scenario(scenario, parse_settings(settings))
+    try:  # a busy machine takes a while here; Ctrl-C still says what was not kept
+        from ..faults import FaultConfig, FaultInjector, Manifest, count_faults
+        from ..producer import fork_available
+        from ..report import live_progress, print_summary
+        from ..run import deliver_scenario, run_scenario
+        from ..scenario import load_scenario
+
+        scenario_model, located = load_scenario(scenario, parse_settings(settings))
+    except KeyboardInterrupt:
+        plan.interrupted()
     sinks = plan.sinks()
     fault_config = FaultConfig(
         duplicates=duplicates,

@@ -207,6 +207,11 @@ class DeliveryStats:
                 self._totals[entry[1]][parcel.event.name] += 1
 
     @property
+    def failed_fast(self) -> bool:
+        """Whether the run stopped at --max-consecutive-failures."""
+        return bool(self.stop_reason and "connection failures in a row" in self.stop_reason)
+
+    @property
     def target_paced(self) -> bool:
         return self.schedule.paced
 
