@@ -157,7 +157,7 @@ async def post_all(bodies: Sequence[bytes], url: str, concurrency: int, kind: st
             await asyncio.gather(*(worker_aiohttp() for _ in range(concurrency)))
         return time.perf_counter() - started
     if kind == "lean":
-        from canvas_sim.transport import LeanTransport, origin_of
+        from canvas_sim.delivery.transport import LeanTransport, origin_of
 
         transport = LeanTransport()
         target = httpx.URL(url)

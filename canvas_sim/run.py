@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .delivery import DeadLetters, DeliveryStats, HttpTarget, Rendered, Sender, deliver
+from .delivery.pacing import Schedule
 from .engine import Engine
 from .errors import SimulatorError
 from .faults import FaultInjector, count_faults
 from .outcome import RunResult as RunResult
 from .outcome import StudentResult as StudentResult
 from .outcome import finish, rendered_events
-from .pacing import Schedule
 from .producer import ProducerProcess, scenario_stream
 from .render import NullPolicy, Renderer
 from .replay import read_events

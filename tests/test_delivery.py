@@ -30,7 +30,7 @@ from canvas_sim.delivery import (
     retry_after_seconds,
 )
 from canvas_sim.delivery.http import _Deadlines
-from canvas_sim.pacing import Schedule, parse_ramp
+from canvas_sim.delivery.pacing import Schedule, parse_ramp
 
 URL = "https://consumer.test/canvas/events"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import orjson
 
 from canvas_sim.delivery import DeliveryStats, HttpTarget, RetryPolicy
+from canvas_sim.delivery.pacing import Schedule
 from canvas_sim.delivery.summary import LiveLine, hints
-from canvas_sim.pacing import Schedule
 from canvas_sim.run import DeliveryOptions, replay_files
 
 sys.path.insert(0, str(Path(__file__).parent))

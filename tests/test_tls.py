@@ -110,7 +110,7 @@ def test_insecure_skips_verification(tmp_path: Path) -> None:
 
 
 def test_verification_uses_the_system_trust_store() -> None:
-    from canvas_sim.transport import LeanTransport
+    from canvas_sim.delivery.transport import LeanTransport
 
     context = LeanTransport()._ssl_context()
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname

@@ -51,8 +51,8 @@ class DeliveryPlan:
 
     def __init__(self, options: dict[str, Any]) -> None:
         from ..delivery import HttpTarget, RetryPolicy
+        from ..delivery.pacing import Schedule, parse_ramp
         from ..durations import parse_duration_ms
-        from ..pacing import Schedule, parse_ramp
         from ..signing import Signer, kid_beside, load_private_key
 
         rate, ramp, speed = options["rate"], options["ramp"], options["speed"]

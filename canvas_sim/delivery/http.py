@@ -18,7 +18,6 @@ import httpx
 
 from ..errors import DeliveryError
 from ..signing import Signer
-from ..transport import LeanTransport, origin_of
 from .base import Attempt, RetryingSender
 from .ledger import UNKNOWN, TargetStats
 from .model import (
@@ -31,6 +30,7 @@ from .model import (
     is_retryable,
     retry_after_seconds,
 )
+from .transport import LeanTransport, origin_of
 
 _T = TypeVar("_T")
 SIGNED_AHEAD_S = 60.0  # a token signed ahead longer ago than this is signed again when sent

@@ -10,8 +10,8 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
-from ..pacing import Schedule
 from .model import Parcel
+from .pacing import Schedule
 
 DELIVERED = "delivered"
 DEAD = "dead_lettered"

@@ -10,9 +10,9 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Se
 from typing import Any
 
 from ..errors import DeliveryError, SimulatorError
-from ..pacing import Schedule
 from .ledger import DeliveryStats
 from .model import DEFAULT_DRAIN_S, INTERRUPTED, NOT_SENT, Parcel, Rendered, Sender
+from .pacing import Schedule
 from .series import Series
 
 LATE_AFTER_S = 0.05

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SimulatorError
-from ..pacing import Schedule
 from .ledger import DeliveryStats, Latencies
+from .pacing import Schedule
 
 FIELDS = (
     "second",

@@ -11,7 +11,7 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from .durations import parse_duration_ms
+from ..durations import parse_duration_ms
 
 
 @dataclass(frozen=True)
