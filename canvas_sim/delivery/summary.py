@@ -53,6 +53,8 @@ class LiveLine:
         stats = self.stats
         delivered = sum(stats.delivered.values())
         parts = [f"delivered {delivered:,} of {stats.generated:,}"]
+        if not stats.targets:  # paced output to files only
+            parts = [f"sent {stats.generated:,}"]
         if stats.total:
             parts[0] += f" ({stats.generated / stats.total:.0%} of {stats.total:,})"
         rate = f"{self.current_rate():,.0f}/s"
