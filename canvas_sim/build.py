@@ -5,29 +5,27 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
-from collections.abc import Callable
+from bisect import bisect
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from itertools import accumulate
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from faker import Faker
 
+from .content import add_group
 from .durations import datetime_to_ms
+from .errors import SimulatorError
 from .grading import DEFAULT_GRADING_SCHEME
-from .scenario import (
-    AssignmentSpec,
-    CountRange,
-    CourseBlock,
-    GroupSpec,
-    PersonSpec,
-    Scenario,
-)
+from .randoms import canvas_uuid, hex_token
+from .specs import PersonSpec
+from .values import CountRange
 from .world import (
+    GLOBAL_ID_BASE,
+    ID_BLOCK,
     TABLES,
     Account,
-    Assignment,
-    AssignmentGroup,
     Course,
     CustomStatus,
     IdSequences,
@@ -35,6 +33,9 @@ from .world import (
     World,
 )
 from .yamlsource import Located
+
+if TYPE_CHECKING:
+    from .scenario import CourseBlock, Scenario
 
 USER_AGENTS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -55,46 +56,38 @@ USER_AGENTS = (
     "Chrome/124.0.6367.82 Mobile Safari/537.36",
 )
 OTHER_ZONES = ("America/Chicago", "America/New_York", "America/Los_Angeles", "America/Phoenix")
-_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 TEXT_POOL_SIZE = 64
+MAX_COURSES = GLOBAL_ID_BASE // ID_BLOCK  # the account's block and the courses' fill local ids
 
 
-def randbelow(getrandbits: Callable[[int], int], n: int) -> int:
-    """``Random.randrange(n)`` drawn through the generator's bound ``getrandbits``: CPython's
-    own algorithm (``_randbelow_with_getrandbits``), so the same numbers, without randrange's
-    and randint's layers of argument checks (the engine draws one or two per event)."""
-    if n <= 0:
-        raise ValueError(f"empty range for randbelow({n})")
-    bits = n.bit_length()
-    r = getrandbits(bits)
-    while r >= n:
-        r = getrandbits(bits)
-    return r
+class WeightedNames:
+    """Faker's weighted first and last names with the cumulative weights computed once.
 
+    ``faker.first_name()`` goes through ``random.choices``, which sums the weights of every name
+    on each call; this draws the same names (one ``random()`` each, the same bisection).
+    """
 
-def randint(getrandbits: Callable[[int], int], low: int, high: int) -> int:
-    """``Random.randint(low, high)``: the same numbers (see :func:`randbelow`)."""
-    return low + randbelow(getrandbits, high - low + 1)
+    def __init__(self, faker: Faker) -> None:
+        method: Any = faker.first_name
+        provider = method.__self__  # the person provider
+        self._generator = provider.generator
+        self._first = self._table(provider.first_names)
+        self._last = self._table(provider.last_names)
 
+    @staticmethod
+    def _table(names: dict[str, float]) -> tuple[tuple[str, ...], list[float], float]:
+        cumulative = list(accumulate(names.values()))
+        return tuple(names), cumulative, cumulative[-1] + 0.0
 
-def canvas_uuid(rng: random.Random) -> str:
-    """A Canvas object uuid: 40 characters of [A-Za-z0-9]."""
-    return "".join(rng.choice(_ALNUM) for _ in range(40))
+    def _draw(self, table: tuple[tuple[str, ...], list[float], float]) -> str:
+        names, cumulative, total = table
+        return names[bisect(cumulative, self._generator.random.random() * total, 0, len(names) - 1)]
 
+    def first(self) -> str:
+        return self._draw(self._first)
 
-_UUID4_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
-_UUID4_SET = (0x8000 << 48) | (0x4000 << 64)
-
-
-def rfc_uuid(rng: random.Random) -> str:
-    """An RFC 4122 version 4 uuid drawn from the seeded generator (as ``uuid.UUID`` would set
-    the variant and version bits, without building one)."""
-    h = f"{(rng.getrandbits(128) & _UUID4_CLEAR) | _UUID4_SET:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def hex_token(rng: random.Random, length: int) -> str:
-    return f"{rng.getrandbits(length * 4):0{length}x}"
+    def last(self) -> str:
+        return self._draw(self._last)
 
 
 class Draw:
@@ -108,6 +101,7 @@ class Draw:
         self.wire_rng = random.Random(f"{seed}/wire")
         self.faker = Faker("en_US")
         self.faker.seed_instance(seed)
+        self.names = WeightedNames(self.faker)
         self.sentences = [self.faker.sentence(nb_words=12) for _ in range(TEXT_POOL_SIZE)]
         self.paragraphs = [self.faker.paragraph(nb_sentences=4) for _ in range(TEXT_POOL_SIZE)]
         self.words = sorted(
@@ -115,22 +109,39 @@ class Draw:
         )
 
     def for_copy(self, ordinal: int) -> Draw:
-        """The draw of the ``ordinal``-th course copy (0: this one): own streams, shared text.
+        """The draw of the ``ordinal``-th course: own streams, shared text.
 
-        Each copy's people, scores and times come from streams of its own, so adding a course
-        never changes what happens in the others.
+        Each course's people, scores and times come from streams of its own, so adding a course
+        never changes what happens in the others, and a course can be simulated alone.
         """
-        if ordinal == 0:
-            return self
+        return self._derived(f"{self.seed}/course/{ordinal}", f"{self.seed}/wire/{ordinal}")
+
+    def for_account(self) -> Draw:
+        """The draw of account-level records (ids' starts, admin, developer key, server)."""
+        return self._derived(f"{self.seed}/account", f"{self.seed}/wire/account")
+
+    def _derived(self, stream: str, wire: str) -> Draw:
         copy = object.__new__(Draw)
         copy.seed = self.seed
-        copy.rng = random.Random(f"{self.seed}/course/{ordinal}")
-        copy.wire_rng = random.Random(f"{self.seed}/wire/{ordinal}")
-        # One Faker for all (they are slow to make), re-seeded for each copy's people.
-        self.faker.seed_instance(f"{self.seed}/course/{ordinal}")
+        copy.rng = random.Random(stream)
+        copy.wire_rng = random.Random(wire)
+        # One Faker for all (they are slow to make), re-seeded for each stream's people.
+        self.faker.seed_instance(stream)
         copy.faker, copy.sentences, copy.paragraphs = self.faker, self.sentences, self.paragraphs
-        copy.words = self.words
+        copy.names, copy.words = self.names, self.words
         return copy
+
+
+@dataclass(slots=True)
+class AccountRecords:
+    """What every course of a run shares, drawn from the account's own stream."""
+
+    account: Account
+    starts: dict[str, int]  # each id table's first id in every owner's block
+    admin: User
+    developer_key_id: int
+    server_ip: str  # the Canvas server's address (LTI calls come from it)
+    statuses: dict[str, CustomStatus]  # the account's custom grade statuses, by name
 
 
 @dataclass(slots=True)
@@ -145,20 +156,19 @@ class CourseCopy:
     path: tuple[str | int, ...]  # where the course definition is in the file
     block: CourseBlock  # the definition it is a copy of
     server_ip: str = ""  # the Canvas server's address (LTI calls come from it)
+    ordinal: int = 0  # the course's place among the scenario's courses (orders the stream)
 
 
-def text_of(rng: random.Random, words: list[str], count: int) -> str:
-    """A seeded sentence of ``count`` words from the pool (comments of a chosen length)."""
-    text = " ".join(rng.choice(words) for _ in range(max(count, 1)))
-    return text[:1].upper() + text[1:] + "."
-
-
-def build_courses(scenario: Scenario, draw: Draw, located: Located) -> list[CourseCopy]:
-    """Every course of the scenario, each ``count`` times: account, people, gradebooks."""
-    rng = draw.rng
-    start = datetime_to_ms(scenario.start)
+def build_account(scenario: Scenario, draw: Draw) -> AccountRecords:
+    """The account and its records, from the account's stream alone."""
+    account_draw = draw.for_account()
+    rng = account_draw.rng
     spec = scenario.account
-    ids = IdSequences({table: rng.randrange(100, 9000) * 10 for table in TABLES})
+    starts = {table: rng.randrange(100, 9000) * 10 for table in TABLES}
+    blocks = [block for _, block in scenario.blocks()]
+    if sum(block.count for block in blocks) >= MAX_COURSES:
+        raise SimulatorError(f"a scenario has at most {MAX_COURSES - 1:,} courses")
+    ids = IdSequences(starts, 0)
     root_uuid = canvas_uuid(rng)
     account = Account(
         id=spec.id,
@@ -168,34 +178,44 @@ def build_courses(scenario: Scenario, draw: Draw, located: Located) -> list[Cour
         lti_guid=f"{root_uuid}.{spec.domain}",
         sub_account_id=spec.sub_account_id,
     )
+    developer_key_id = ids.next("developer_keys")
+    start = datetime_to_ms(scenario.start)
+    admin = _person(account_draw, PersonSpec(key="admin"), "admin", ids, account, blocks[0], start)
+    server_ip = account_draw.faker.ipv4_public()
+    statuses: dict[str, CustomStatus] = {}  # defined once per root account, as Canvas does
+    for block in blocks:
+        for status in block.custom_statuses:
+            if status not in statuses:
+                statuses[status] = CustomStatus(ids.next("custom_grade_statuses"), status)
+    return AccountRecords(account, starts, admin, developer_key_id, server_ip, statuses)
+
+
+def build_courses(scenario: Scenario, draw: Draw, located: Located) -> list[CourseCopy]:
+    """Every course of the scenario, each ``count`` times: people and gradebooks, each
+    course from its own streams and with its own block of ids (the account's is block 0)."""
+    records = build_account(scenario, draw)
+    start = datetime_to_ms(scenario.start)
     copies: list[CourseCopy] = []
-    first: World | None = None
-    server_ip = ""
-    statuses: dict[str, CustomStatus] = {}  # the account's custom grade statuses, by name
     taken: set[tuple[str, str]] = set()  # logins and SIS ids given in the scenario
     for path, block in scenario.blocks():
         steps_path, steps = scenario.steps_of(path, block)
         for number in range(1, block.count + 1):
-            copy_draw = draw.for_copy(len(copies))
+            ordinal = len(copies)
+            copy_draw = draw.for_copy(ordinal)
+            ids = IdSequences(records.starts, ordinal + 1)
             offset = copy_draw.rng.randrange(block.stagger + 1) if block.stagger else 0
-            course = _course(block, number, ids, copy_draw.rng, start + offset, statuses)
-            world = World(account=account, course=course, ids=ids)
-            if first is None:
-                world.developer_key_id = ids.next("developer_keys")
-                world.admin = _person(world, copy_draw, PersonSpec(key="admin"), "admin")
-                first = world
-            else:
-                world.developer_key_id, world.admin = first.developer_key_id, first.admin
+            course = _course(block, number, ids, copy_draw.rng, start + offset, records.statuses)
+            world = World(account=records.account, course=course, ids=ids)
+            world.developer_key_id, world.admin = records.developer_key_id, records.admin
             _people(block, number, path, world, copy_draw, located, taken)
             _personas(block, path, world, copy_draw.rng, located)
             _gradebook(block, path, world, start + offset, copy_draw.rng, located)
-            if not copies:  # drawn after the first course, before any other can change it
-                server_ip = copy_draw.faker.ipv4_public()
             copies.append(
                 CourseCopy(
-                    world, copy_draw, start + offset, steps, steps_path, path, block, server_ip
+                    world, copy_draw, start + offset, steps, steps_path, path, block,
+                    records.server_ip, ordinal,
                 )
-            )
+            )  # fmt: skip
     return copies
 
 
@@ -236,8 +256,6 @@ def _course(
         created_at=start,
     )
     for status in block.custom_statuses:
-        if status not in statuses:  # defined once per root account, as Canvas does
-            statuses[status] = CustomStatus(ids.next("custom_grade_statuses"), status)
         course.custom_statuses[status] = statuses[status]
     return course
 
@@ -275,7 +293,9 @@ def _people(
                     hint = " (every copy repeats it: put ${i} in it)" if block.count > 1 else ""
                     raise located.error(f"{kind} {given!r} is used twice{hint}", (*here, kind))
                 taken.add((kind, given))
-            world.users[person.key] = _person(world, draw, person, role)
+            world.users[person.key] = _person(
+                draw, person, role, world.ids, world.account, world.course, world.course.created_at
+            )
             world.roles[person.key] = role
 
 
@@ -327,87 +347,25 @@ def _gradebook(
         add_group(world, gspec, start, start, rng, located, (*path, "groups", index))
 
 
-def add_group(
-    world: World,
-    gspec: GroupSpec,
-    start: int,
-    now: int,
-    rng: random.Random,
-    located: Located,
-    path: tuple[str | int, ...],
-) -> AssignmentGroup:
-    """A new assignment group, last in the course, with its assignments (created ``now``)."""
-    course = world.course
-    group = AssignmentGroup(
-        id=world.ids.next("assignment_groups"),
-        key=gspec.key,
-        name=gspec.name or gspec.key.replace("_", " ").title(),
-        position=len(course.groups) + 1,
-        weight=gspec.weight,
-        drop_lowest=gspec.drop_lowest,
-        drop_highest=gspec.drop_highest,
-        never_drop=frozenset(),
-    )
-    course.groups.append(group)
-    for index, aspec in enumerate(gspec.assignments):
-        if aspec.key in course.assignments:
-            raise located.error(
-                f"assignment key {aspec.key!r} is used twice", (*path, "assignments", index)
-            )
-        add_assignment(world, group, aspec, start, now, rng)
-    unknown = [key for key in gspec.never_drop if key not in {a.key for a in group.assignments}]
-    if unknown:
-        raise located.error(
-            f"never_drop names {unknown[0]!r}, which is not an assignment of group {gspec.key!r}",
-            (*path, "never_drop"),
-        )
-    group.never_drop = frozenset(course.assignments[key].id for key in gspec.never_drop)
-    return group
-
-
-def add_assignment(
-    world: World,
-    group: AssignmentGroup,
-    aspec: AssignmentSpec,
-    start: int,
-    now: int,
-    rng: random.Random,
-) -> Assignment:
-    """A new assignment at the end of ``group``; a due offset counts from ``start``."""
-    due = aspec.due
-    due_ms = None if due is None else (start + due if isinstance(due, int) else datetime_to_ms(due))
-    assignment = Assignment(
-        id=world.ids.next("assignments"),
-        key=aspec.key,
-        title=aspec.title or aspec.key.replace("_", " ").title(),
-        group=group,
-        points_possible=aspec.points,
-        grading_type=aspec.grading_type,
-        submission_types=tuple(aspec.submission_types),
-        due_at=due_ms,
-        published=aspec.published,
-        post_manually=aspec.post_policy == "manual",
-        omit_from_final_grade=aspec.omit_from_final_grade,
-        lti_assignment_id=rfc_uuid(rng),
-        lti_resource_link_id=hex_token(rng, 40),
-        created_at=now,
-        quiz_id=world.ids.next("quizzes") if "online_quiz" in aspec.submission_types else None,
-    )
-    group.assignments.append(assignment)
-    world.course.assignments[aspec.key] = assignment
-    return assignment
-
-
-def _person(world: World, draw: Draw, spec: PersonSpec, role: str) -> User:
-    rng, faker = draw.rng, draw.faker
-    first, last = faker.first_name(), faker.last_name()
+def _person(
+    draw: Draw,
+    spec: PersonSpec,
+    role: str,
+    ids: IdSequences,
+    account: Account,
+    home: Course | CourseBlock,
+    created_at: int,
+) -> User:
+    """A person drawn from ``draw``; ``home`` gives the default time zone."""
+    rng = draw.rng
+    first, last = draw.names.first(), draw.names.last()
     name = spec.name or f"{first} {last}"
     parts = name.split()
     sortable = f"{parts[-1]}, {' '.join(parts[:-1])}" if len(parts) > 1 else name
-    user_id = world.ids.next("users")
+    user_id = ids.next("users")
     login = (
         spec.login
-        or f"{_ascii(parts[0])}.{_ascii(parts[-1])}{user_id % 1000}@{_mail_domain(world)}"
+        or f"{_ascii(parts[0])}.{_ascii(parts[-1])}{user_id % 1000}@{_mail_domain(account)}"
     )
     if spec.sis_id is not None:
         sis_id: str | None = spec.sis_id
@@ -418,9 +376,7 @@ def _person(world: World, draw: Draw, spec: PersonSpec, role: str) -> User:
     else:
         sis_id = f"T{rng.randrange(10**5):05d}"
     zone_name = spec.time_zone or (
-        rng.choice(OTHER_ZONES)
-        if role == "student" and rng.random() < 0.1
-        else world.course.time_zone
+        rng.choice(OTHER_ZONES) if role == "student" and rng.random() < 0.1 else home.time_zone
     )
     zone = ZoneInfo(zone_name)  # validated with the scenario
     return User(
@@ -435,9 +391,9 @@ def _person(world: World, draw: Draw, spec: PersonSpec, role: str) -> User:
         uuid=canvas_uuid(rng),
         lti_user_id=hex_token(rng, 40),
         user_agent=USER_AGENTS[0] if role == "admin" else rng.choice(USER_AGENTS),
-        client_ip=faker.ipv4_public(),
+        client_ip=draw.faker.ipv4_public(),
         session_id=hex_token(rng, 32),
-        created_at=world.course.created_at,
+        created_at=created_at,
     )
 
 
@@ -446,9 +402,9 @@ def _ascii(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", folded.lower()) or "user"
 
 
-def _mail_domain(world: World) -> str:
-    host = world.account.domain.split(".")
-    return ".".join(host[-2:]) if len(host) >= 2 else world.account.domain
+def _mail_domain(account: Account) -> str:
+    host = account.domain.split(".")
+    return ".".join(host[-2:]) if len(host) >= 2 else account.domain
 
 
 def _course_code(name: str) -> str:

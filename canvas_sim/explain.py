@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .engine import CourseEngine
+from .course import CourseEngine
 from .errors import SimulatorError
 from .events import num
 from .grading import GroupScore, course_scores, group_score

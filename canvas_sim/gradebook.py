@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .engine import CourseEngine, Engine
+from .course import CourseEngine
+from .engine import Engine
 from .events import num
 
 

@@ -17,10 +17,11 @@ from .faults import FaultInjector, count_faults
 from .outcome import RunResult as RunResult
 from .outcome import StudentResult as StudentResult
 from .outcome import finish, rendered_events
-from .producer import ProducerProcess, scenario_stream
+from .producer import ProducerProcess, fork_available, scenario_stream
 from .render import NullPolicy, Renderer
 from .replay import read_events
 from .scenario import Scenario, load_scenario
+from .shards import ShardedProducer, in_thread
 from .sinks import Sink
 from .yamlsource import Located
 
@@ -74,11 +75,17 @@ def run_scenario(
     nulls: NullPolicy = "keep",
     progress: Callable[[int], None] | None = None,
     faults: FaultInjector | None = None,
+    workers: int = 1,
 ) -> RunResult:
-    """Run ``scenario`` and send every event to every sink; partial output never survives."""
+    """Run ``scenario`` and send every event to every sink; partial output never survives.
+
+    With ``workers`` above 1 (and more than one course), forked processes simulate shares of
+    the courses (see :mod:`canvas_sim.shards`): the same bytes, the same end state.
+    """
     engine = Engine(scenario, located, seed)
     renderer = Renderer(templates, nulls)
     result = RunResult(scenario.name, engine.seed, destinations=[s.description for s in sinks])
+    shards = sharded(engine, renderer, workers)
     opened: list[Sink] = []
     ok = False
     try:
@@ -86,17 +93,31 @@ def run_scenario(
             sink.open()
             opened.append(sink)
         count = counter(result, progress)
-        stream = rendered_events(engine, renderer)
+        stream = shards.events() if shards else rendered_events(engine, renderer)
         for event in faults.apply(stream) if faults else stream:
             count(event)
             for sink in sinks:
                 sink.send(event.line)
         ok = True
     finally:
+        if shards is not None:
+            shards.close()
         if faults is not None:
             faults.manifest.close()
         close_all(opened, ok=ok)
-    return finish(engine, result)
+    if shards is None:
+        return finish(engine, result)
+    assert shards.final is not None
+    result.students, result.gradebook = shards.final
+    return result
+
+
+def sharded(engine: Engine, renderer: Renderer, workers: int) -> ShardedProducer | None:
+    """Forked shard processes for ``workers`` above 1, when there are courses to share and
+    the platform can fork; else None (generate in this process)."""
+    if workers <= 1 or len(engine.courses) <= 1 or not fork_available():
+        return None
+    return ShardedProducer(engine, renderer, workers)
 
 
 @dataclass
@@ -116,6 +137,7 @@ class DeliveryOptions:
     check: bool = True  # make sure every target takes connections before sending
     max_failures: int | None = 100  # connection failures in a row that stop the run
     total: int | None = None  # events in the stream, when known (to count those not sent)
+    workers: int = 1  # processes simulating shares of the courses (see canvas_sim.shards)
 
     @property
     def signer(self) -> Signer | None:
@@ -140,26 +162,33 @@ def deliver_scenario(
     destinations = [s.description for s in sinks] + [target_name(t) for t in options.targets]
     result = RunResult(scenario.name, engine.seed, destinations=destinations)
     faults = options.faults
+    shards = sharded(engine, renderer, options.workers)
     producer = None
-    if options.producer_process:
+    if options.producer_process and shards is None:
         stream, final, cleanup = scenario_stream(engine, renderer, faults)
         producer = ProducerProcess(stream, signer=options.signer, final=final, cleanup=cleanup)
 
     def source() -> Iterable[Rendered] | AsyncIterable[Rendered]:
         if producer is not None:
             return producer.events()
-        stream = rendered_events(engine, renderer)
-        return faults.apply(stream) if faults else stream
+        stream = shards.events() if shards else rendered_events(engine, renderer)
+        stream = faults.apply(stream) if faults else stream
+        return in_thread(stream) if shards else stream
 
     try:
         _deliver(source, sinks, options, result, seed=engine.seed, progress=progress)
     finally:
-        if producer is not None:
-            producer.close()
+        for process in (producer, shards):
+            if process is not None:
+                process.close()
         if faults is not None:
             faults.manifest.close()
             if result.delivery is not None:
                 result.delivery.faults.update(count_faults(faults.manifest.path))
+    if shards is not None:
+        if shards.final is not None:  # known when the scenario ran to its end
+            result.students, result.gradebook = shards.final
+        return result
     if producer is None:
         return finish(engine, result)
     if producer.final is not None:  # known when the scenario ran to its end

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from canvas_sim.engine import CourseEngine
 from canvas_sim.run import run_scenario
 from canvas_sim.scenario import load_scenario, parse_scenario
+from canvas_sim.services.scores import Scores
 from canvas_sim.sinks import MemorySink
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,7 +18,7 @@ SMALL = {"load": {"courses": "2"}, "regrade-storm": {"students": "30"}}
 def lines(
     text: str | None, path: Path | None, cache: bool, monkeypatch: pytest.MonkeyPatch
 ) -> list[bytes]:
-    monkeypatch.setattr(CourseEngine, "CACHE_INPUTS", cache)
+    monkeypatch.setattr(Scores, "CACHE_INPUTS", cache)
     if path is not None:
         scenario, located = load_scenario(path, SMALL.get(path.stem))
     else:

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from canvas_sim.build import randbelow, randint
+from canvas_sim.randoms import randbelow, randint
 
 RANGES = [
     (0, 0),  # n = 1

@@ -9,13 +9,13 @@ import pytest
 from canvas_sim.errors import ScenarioError
 from canvas_sim.scenario import (
     STEP_MODELS,
-    GradeStep,
     Normal,
-    SubmitStep,
     Uniform,
     load_scenario,
     parse_scenario,
 )
+
+GradeStep, SubmitStep = STEP_MODELS["grade"], STEP_MODELS["submit"]
 
 HEAD = "start: 2024-09-02T08:00:00Z\n"
 
@@ -115,6 +115,7 @@ def test_every_step_type_parses() -> None:
         "create_group": "{key: g2, weight: 10, assignments: [{key: a3}]}",
         "conclude": "{students: [s1]}",
         "drop": "{students: all}",
+        "reopen": "{students: [s1]}",
         "post_grades": "{assignment: a}",
         "hide_grades": "{assignment: a}",
         "override_grade": "{students: [s1], score: null}",

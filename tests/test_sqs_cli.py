@@ -113,3 +113,21 @@ def test_drain_reads_what_a_replay_sent(moto_endpoint: str, tmp_path: Path) -> N
     assert drained.returncode == 0, drained.stderr
     assert sorted(out.read_bytes().splitlines()) == sorted(GOLDEN_LINES[:40])
     assert "drained 40 events from sqs://round-trip" in drained.stderr
+
+
+def test_caliper_envelopes_go_to_a_queue_named_by_their_canvas_event(
+    moto_endpoint: str, tmp_path: Path
+) -> None:
+    url = queue(moto_endpoint, "caliper-events")
+    result = cli(
+        "run", QUICKSTART, "--to", "caliper:sqs://caliper-events", "--sqs-endpoint",
+        moto_endpoint, "--max-events", 30, "-q", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    messages = receive_all(moto_endpoint, url)
+    assert messages
+    for message in messages:
+        envelope = orjson.loads(message["Body"])
+        attributes = message["MessageAttributes"]
+        assert attributes["event_time"]["StringValue"] == envelope["data"][0]["eventTime"]
+        assert "_" in attributes["event_name"]["StringValue"]  # a Canvas name, e.g. grade_change

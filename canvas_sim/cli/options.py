@@ -47,7 +47,17 @@ DELIVERY_OPTIONS = [
         help="Where events go: a JSONL file, - for stdout, an http(s):// URL (one POST per "
         "event, like a Canvas Data Services HTTPS subscription), or an Amazon SQS queue as "
         "sqs://NAME or sqs://sqs.REGION.amazonaws.com/ACCOUNT/NAME (one message per event, "
-        "like its SQS subscription). Repeatable. Default: stdout.",
+        "like its SQS subscription). Repeatable. Default: stdout. A caliper: or canvas: prefix "
+        "gives the target its own format (caliper:out.jsonl).",
+    ),
+    click.option(
+        "--format",
+        "payload_format",
+        type=click.Choice(["canvas", "caliper"]),
+        default="canvas",
+        show_default=True,
+        help="Payload format of the targets without a prefix: Canvas's own, or IMS Caliper 1.1 "
+        "as Canvas sends it (events Canvas has no Caliper form for are skipped and counted).",
     ),
     click.option(
         "--rate",

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from .ledger import DEAD, DELIVERED, TargetStats
-from .model import INTERRUPTED, DeadLetters, Parcel, RetryPolicy
+from .model import INTERRUPTED, DeadLetters, Parcel, Rendered, RetryPolicy
 
 
 class Attempt(NamedTuple):
@@ -44,6 +44,7 @@ class RetryingSender:
         self.stats = stats
         self.dead_letters = dead_letters
         self.give_up: Callable[[], bool] = lambda: False  # set by the delivery loop (fail fast)
+        self.convert: Callable[[Rendered], Rendered | None] | None = None
         self._rng = random.Random(seed)
         self._sleep = sleep
 

@@ -49,6 +49,9 @@ class HttpTarget:
     signer: Signer | None = None
     jwt_quoted: bool = False
     verify_tls: bool = True
+    # The target's payload format: a Canvas-format event -> the event to send (None: nothing),
+    # e.g. its Caliper envelope under its Canvas name.
+    convert: Callable[[Rendered], Rendered | None] | None = None
 
 
 class HttpSender(RetryingSender):
@@ -68,6 +71,7 @@ class HttpSender(RetryingSender):
         self.target = target
         self.batch = target.batch
         self.concurrency = target.concurrency
+        self.convert = target.convert
         self._transport = transport or LeanTransport(verify=target.verify_tls)
         self._url = httpx.URL(target.url)
         self._headers = [("Content-Type", "application/json"), *target.headers]

@@ -16,7 +16,8 @@ from .pacing import Schedule
 DELIVERED = "delivered"
 DEAD = "dead_lettered"
 UNKNOWN = "unknown"  # the last attempt timed out: the consumer may have processed it
-_SEVERITY = {DELIVERED: 0, UNKNOWN: 1, DEAD: 2}
+SKIPPED = "skipped"  # the target's payload format has no form of the event
+_SEVERITY = {SKIPPED: -1, DELIVERED: 0, UNKNOWN: 1, DEAD: 2}
 _MAX_US = 3_600_000_000  # an hour, in microseconds
 
 
@@ -105,6 +106,7 @@ class TargetStats:
     retries: int = 0
     in_flight: int = 0
     failures_in_a_row: int = 0  # connection failures since the last answer
+    skipped: int = 0  # events its payload format has no form of
     service: Latencies = field(default_factory=Latencies)  # request sent -> answer
     latency: Latencies = field(default_factory=Latencies)  # due -> final outcome
     last_error: str | None = None
@@ -126,6 +128,12 @@ class TargetStats:
         if self.run is not None:
             self.run.settled(self, batch, outcome, now)
 
+    def skip(self, parcel: Parcel) -> None:
+        """An event this target does not get (its format has no form of it)."""
+        self.skipped += 1
+        if self.run is not None:
+            self.run.settled(self, (parcel,), SKIPPED, 0.0)
+
     def totals(self) -> dict[str, int]:
         return {
             DELIVERED: sum(self.delivered.values()),
@@ -141,6 +149,7 @@ class TargetStats:
             "events_delivered": totals[DELIVERED],
             "events_dead_lettered": totals[DEAD],
             "events_outcome_unknown": totals[UNKNOWN],
+            "events_skipped": self.skipped,
             "delivered_by_type": dict(sorted(self.delivered.items())),
             "dead_lettered_by_type": dict(sorted(self.dead_lettered.items())),
             "outcome_unknown_by_type": dict(sorted(self.unknown.items())),
@@ -198,13 +207,14 @@ class DeliveryStats:
         for parcel in batch:
             entry = pending.get(parcel.seq)
             if entry is None:
-                entry = pending[parcel.seq] = [len(self.targets), DELIVERED]
+                entry = pending[parcel.seq] = [len(self.targets), SKIPPED]
             entry[0] -= 1
             if _SEVERITY[outcome] > _SEVERITY[entry[1]]:
                 entry[1] = outcome
             if entry[0] == 0:
                 del pending[parcel.seq]
-                self._totals[entry[1]][parcel.event.name] += 1
+                if entry[1] != SKIPPED:  # (an event no target got counts nowhere)
+                    self._totals[entry[1]][parcel.event.name] += 1
 
     @property
     def failed_fast(self) -> bool:

@@ -154,8 +154,15 @@ async def deliver(
                 sink.send(event.line)
             parcel = Parcel(event, due, count)
             for index, pool in enumerate(pools):
+                item, convert = parcel, pool.sender.convert
+                if convert is not None:  # the target's own payload format
+                    sent = convert(event)
+                    if sent is None:  # nothing of this event goes to this target
+                        pool.sender.stats.skip(parcel)
+                        continue
+                    item = Parcel(sent, due, count)
                 batch = batches[index]
-                batch.append(parcel)
+                batch.append(item)
                 if len(batch) >= pool.sender.batch:
                     batches[index] = []
                     await pool.put(batch)

@@ -125,6 +125,7 @@ class Sender(Protocol):
     concurrency: int  # requests in flight at once
     stats: TargetStats
     give_up: Callable[[], bool]  # asked before each retry: stop retrying (fail fast)
+    convert: Callable[[Rendered], Rendered | None] | None  # the target's payload format
 
     async def check(self) -> None:
         """Raise DeliveryError (with the reason) when the target cannot take events at all."""

@@ -22,7 +22,7 @@ import orjson
 from ..errors import DeliveryError
 from .base import Attempt, RetryingSender
 from .ledger import UNKNOWN, TargetStats
-from .model import DeadLetters, Parcel
+from .model import DeadLetters, Parcel, Rendered
 from .sqs_client import SqsTarget, describe_error, make_client
 
 DEFAULT_MAX_MESSAGE = 262_144
@@ -34,16 +34,23 @@ class _Entry(NamedTuple):
     size: int
 
 
-def message_attributes(event_json: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The ``event_name``/``event_time`` String attributes of an event, and its payload."""
-    payload = orjson.loads(event_json)
-    metadata = payload.get("metadata") if isinstance(payload, dict) else None
+def message_attributes(event: Rendered) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``event_name``/``event_time`` String attributes of an event, and its payload: from
+    its metadata (Canvas's format), or for a Caliper envelope its Canvas name and eventTime."""
+    payload = orjson.loads(event.line)
+    if not isinstance(payload, dict):
+        payload = {}
+    metadata = payload.get("metadata")
+    if not isinstance(metadata, dict):
+        data = payload.get("data")
+        first = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
+        metadata = {"event_name": event.name, "event_time": first.get("eventTime")}
     attributes: dict[str, Any] = {}
     for key in ("event_name", "event_time"):
-        value = metadata.get(key) if isinstance(metadata, dict) else None
+        value = metadata.get(key)
         if isinstance(value, str) and value:
             attributes[key] = {"DataType": "String", "StringValue": value}
-    return attributes, payload if isinstance(payload, dict) else {}
+    return attributes, payload
 
 
 def message_group(payload: dict[str, Any]) -> str:
@@ -71,6 +78,7 @@ class SqsSender(RetryingSender):
         super().__init__(target.target, target.retry, stats, dead_letters, seed=seed, sleep=sleep)
         self.target = target
         self.batch = target.batch
+        self.convert = target.convert
         # A FIFO queue keeps order per message group only for calls made one after another.
         self.concurrency = 1 if target.fifo else target.concurrency
         self._client = client or make_client(
@@ -111,7 +119,7 @@ class SqsSender(RetryingSender):
         entries: dict[str, _Entry] = {}
         for index, parcel in enumerate(batch):
             line = parcel.event.line
-            attributes, payload = message_attributes(line)
+            attributes, payload = message_attributes(parcel.event)
             request: dict[str, Any] = {
                 "Id": str(index),
                 "MessageBody": line.decode("utf-8"),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import DeliveryError, SimulatorError
-from .model import DEFAULT_TIMEOUT_S, RetryPolicy, one_line
+from .model import DEFAULT_TIMEOUT_S, Rendered, RetryPolicy, one_line
 
 EXTRA_HINT = "pip install 'canvas-live-events-simulator[sqs]'"
 SQS_BATCH_ENTRIES = 10  # SendMessageBatch's limit
@@ -46,6 +47,9 @@ class SqsTarget:
     batch: int = SQS_BATCH_ENTRIES
     max_batch_bytes: int = SQS_BATCH_BYTES
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # The queue's payload format: a Canvas-format event -> the event to send (None: nothing),
+    # e.g. its Caliper envelope under its Canvas name (sent as the event_name attribute).
+    convert: Callable[[Rendered], Rendered | None] | None = None
 
     def __post_init__(self) -> None:
         rest = self.target.partition("://")[2].strip("/")

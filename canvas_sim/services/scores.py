@@ -1,0 +1,213 @@
+"""The live grade book of one course: grades, calculator inputs, debounced recomputes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from .. import events as ev
+from ..grades import grade_string
+from ..grading import (
+    AssignmentInput,
+    CourseScores,
+    GroupInput,
+    GroupMemo,
+    SubmissionGrade,
+    course_scores,
+)
+from ..kernel import Clock, Debounced
+from ..metadata import Job
+from ..randoms import randint
+from ..world import Assignment, AssignmentGroup, Enrollment, ScoreRow, Submission, User, World
+from .requests import Requests
+
+_T = TypeVar("_T")
+
+
+class Scores:
+    """Keeps each student's course scores as Canvas would, and emits their changes."""
+
+    CACHE_INPUTS = True  # tests turn it off to prove the cache changes nothing
+
+    def __init__(
+        self,
+        world: World,
+        clock: Clock,
+        requests: Requests,
+        bits: Callable[[int], int],
+        job_delay: int,
+    ) -> None:
+        self.world = world
+        self.course = world.course
+        self._clock = clock
+        self._requests = requests
+        self._bits = bits  # the main stream's getrandbits: the recompute jobs' jitter
+        self._job_delay = job_delay
+        self._jobs = Debounced(clock)
+        self._group_memos: dict[int, GroupMemo] = {}
+        # Per student and group, the calculator's input as of the last recompute; dropped by
+        # touch when a submission changes and by recompute_everyone when the structure does.
+        self._inputs: dict[int, dict[int, GroupInput]] = {}
+        # Per student and assignment, the same for one assignment; dropped alongside.
+        self._assignment_inputs: dict[int, dict[int, AssignmentInput]] = {}
+
+    def set_grade(self, sub: Submission, score: Decimal | None) -> None:
+        """The submission's score and its grade string (pass/fail scores become all or 0)."""
+        assignment = sub.assignment
+        if assignment.grading_type == "pass_fail" and score is not None:
+            score = assignment.points_possible if score > 0 else Decimal(0)
+        sub.score = score
+        sub.grade = grade_string(
+            score, assignment.points_possible, assignment.grading_type, self.course.grading_scheme
+        )
+
+    def add_placeholders(self, assignment: Assignment) -> None:
+        """Silent unsubmitted submissions for every student of a published assignment."""
+        for enrollment in self.course.enrollments.values():
+            if enrollment.is_student:
+                self.add_placeholder(assignment, enrollment.user)
+
+    def add_placeholder(self, assignment: Assignment, user: User) -> None:
+        """Canvas creates an unsubmitted submission per student and assignment: no event."""
+        key = (assignment.id, user.id)
+        if key not in self.course.submissions:
+            self.course.submissions[key] = Submission(
+                id=self.world.ids.next("submissions"),
+                assignment=assignment,
+                user=user,
+                updated_at=self._clock.now,
+            )
+
+    def inputs(self, user: User) -> list[GroupInput]:
+        """The score calculator's input for ``user``: each group, with its assignments and the
+        student's submissions as they are now."""
+        inputs = self._inputs.setdefault(user.id, {})
+        return self._cached(inputs, self.course.groups, self._group_input, user)
+
+    def scores_for(self, user: User) -> CourseScores:
+        groups = self.inputs(user)
+        concluded = self.course.enrollments[user.id].workflow_state == "completed"
+        # The per-student memo of group scores is bounded by the world's size, not the events'.
+        memo = self._group_memos.setdefault(user.id, {})
+        return course_scores(groups, weighted=self.course.weighted, concluded=concluded, memo=memo)
+
+    def new_row(self, user: User) -> ScoreRow:
+        """A new student's score row, as of now."""
+        scores = self.scores_for(user)
+        now = self._clock.now
+        return ScoreRow(
+            id=self.world.ids.next("scores"),
+            created_at=now,
+            updated_at=now,
+            current=scores.current_score,
+            final=scores.final_score,
+            unposted_current=scores.unposted_current_score,
+            unposted_final=scores.unposted_final_score,
+        )
+
+    def _cached(
+        self,
+        table: dict[int, _T],
+        records: Iterable[Assignment] | Iterable[AssignmentGroup],
+        build: Callable[[Any, User], _T],
+        user: User,
+    ) -> list[_T]:
+        """``table[record.id]`` for each record, built by ``build(record, user)`` when missing
+        (and kept, unless the cache is off)."""
+        found_all = []
+        for record in records:
+            found = table.get(record.id)
+            if found is None:
+                found = build(record, user)
+                if self.CACHE_INPUTS:
+                    table[record.id] = found
+            found_all.append(found)
+        return found_all
+
+    def _group_input(self, group: AssignmentGroup, user: User) -> GroupInput:
+        """What the score calculator needs of one group for one student."""
+        cached = self._assignment_inputs.setdefault(user.id, {})
+        assignments = self._cached(cached, group.assignments, self._assignment_input, user)
+        return GroupInput(
+            id=group.id,
+            assignments=tuple(assignments),
+            weight=group.weight,
+            drop_lowest=group.drop_lowest,
+            drop_highest=group.drop_highest,
+            never_drop=group.never_drop,
+        )
+
+    def _assignment_input(self, assignment: Assignment, user: User) -> AssignmentInput:
+        """What the score calculator needs of one assignment and the student's submission."""
+        sub = self.course.submissions.get((assignment.id, user.id))
+        grade = None
+        if sub is not None and (
+            sub.score is not None or sub.excused or sub.workflow_state != "unsubmitted"
+        ):
+            grade = SubmissionGrade(
+                score=sub.score,
+                excused=sub.excused,
+                posted=sub.posted_at is not None,
+                pending_review=sub.workflow_state == "pending_review",
+            )
+        return AssignmentInput(
+            id=assignment.id,
+            points_possible=assignment.points_possible,
+            submission=grade,
+            published=assignment.published,
+            submission_types=assignment.submission_types,
+            omit_from_final_grade=assignment.omit_from_final_grade,
+        )
+
+    def touch(self, sub: Submission) -> None:
+        """A submission's score, excused, posted or workflow state changed: its input, and its
+        group's, for that student are built again at the next recompute."""
+        inputs = self._inputs.get(sub.user.id)
+        if inputs is not None:
+            inputs.pop(sub.assignment.group.id, None)
+        cached = self._assignment_inputs.get(sub.user.id)
+        if cached is not None:
+            cached.pop(sub.assignment.id, None)
+
+    def recompute_everyone(self) -> None:
+        """The gradebook's structure changed: every student's scores are recomputed."""
+        self._inputs.clear()
+        self._assignment_inputs.clear()
+        for enrollment in self.course.enrollments.values():
+            if enrollment.is_student and enrollment.workflow_state != "deleted":
+                self.schedule_recompute(enrollment)
+
+    def schedule_recompute(self, enrollment: Enrollment) -> None:
+        """Debounced: one pending recompute job per student covers every change before it runs."""
+        if enrollment.score is None:
+            return
+        self._jobs.request(
+            enrollment.id,
+            lambda: self._clock.now + self._job_delay + randint(self._bits, 0, 1500),
+            lambda: self.recompute(
+                enrollment, self._requests.job("Enrollment.recompute_final_score")
+            ),
+        )
+
+    def recompute(self, enrollment: Enrollment, job: Job) -> None:
+        """The student's course scores now; course_grade_change when they moved."""
+        self._jobs.done(enrollment.id)
+        row = enrollment.score
+        assert row is not None
+        old = CourseScores(row.current, row.final, row.unposted_current, row.unposted_final)
+        new = self.scores_for(enrollment.user)
+        if new == old:
+            return
+        row.current, row.final = new.current_score, new.final_score
+        row.unposted_current, row.unposted_final = (
+            new.unposted_current_score,
+            new.unposted_final_score,
+        )
+        tick = self._clock.tick
+        row.updated_at = tick
+        self._clock.emit(
+            "course_grade_change",
+            job,
+            ev.course_grade_change_fields(self.world, enrollment, old, new, tick),
+        )
