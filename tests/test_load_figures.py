@@ -132,16 +132,21 @@ def test_the_time_series_has_one_row_per_second(tmp_path: Path) -> None:
     assert all(row["latency_p99_ms"] is not None for row in series)
 
 
-def test_fail_fast_stops_within_the_limit_and_loses_nothing(tmp_path: Path) -> None:
+def going_away_after(requests: int) -> StubServer:
+    """A consumer that answers ``requests`` requests, then goes away (refuses connections)."""
     consumer = StubServer()
 
     def going_away(headers: dict[bytes, bytes], body: bytes) -> Answer:
-        if consumer.requests == 50:  # then the consumer goes away
+        if consumer.requests == requests:
             threading.Thread(target=consumer.stop_listening).start()
         return Answer()
 
     consumer.handler = going_away
-    with consumer:
+    return consumer
+
+
+def test_fail_fast_stops_within_the_limit_and_loses_nothing(tmp_path: Path) -> None:
+    with going_away_after(50) as consumer:
         target = HttpTarget(
             url=consumer.url + "/events", concurrency=2, retry=RetryPolicy(2, backoff_s=0.001)
         )
@@ -296,15 +301,7 @@ def test_report_renders_a_self_contained_page(tmp_path: Path) -> None:
 def test_the_command_line_says_it_stopped_failing_fast(tmp_path: Path) -> None:
     stats = tmp_path / "stats.json"
     dead = tmp_path / "dead.jsonl"
-    consumer = StubServer()
-
-    def going_away(headers: dict[bytes, bytes], body: bytes) -> Answer:
-        if consumer.requests == 50:  # then the consumer goes away
-            threading.Thread(target=consumer.stop_listening).start()
-        return Answer()
-
-    consumer.handler = going_away
-    with consumer:
+    with going_away_after(50) as consumer:
         result = cli(
             "replay", events_file(tmp_path, 300), "--to", consumer.url + "/e", "--rate", 100,
             "--max-consecutive-failures", 5, "--backoff", 0.001, "--dead-letter", dead,
