@@ -10,7 +10,10 @@ Sections:
   delivery    one event per POST to the local receiver: the simulator's pipeline (generating as
               it sends, and `canvas-sim replay` of a file of the same events) vs a bare client
               loop posting the same pre-rendered bodies; and httpx's default transport,
-              httpx-aiohttp, plain aiohttp and the simulator's transport on the same receiver
+              httpx-aiohttp, plain aiohttp and the simulator's transport on the same receiver;
+              signed delivery (RS256, signed in the generating child) vs a bare sign-only loop
+  sqs         the SQS sink against a minimal local SQS-protocol endpoint vs a bare boto3 loop
+              (benchmarks/network_sinks.py; real SQS throughput is not measurable here)
   memory      peak RSS after 100k and after 1M events (the second within 20% of the first)
   shards      `run --workers 2` vs one process on the load scenario (the same bytes, checked),
               and the peak RSS per process at 1,000 courses with 2 workers vs 1
@@ -38,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from large_course import large_course  # noqa: E402
+from network_sinks import signing, sqs  # noqa: E402
 
 from canvas_sim.caliper import CaliperRenderer  # noqa: E402
 from canvas_sim.caliper.format import CaliperFormat, CaliperSink  # noqa: E402
@@ -122,9 +126,9 @@ def generation_of(tmp: Path, name: str, scenario: Scenario, located: Located) ->
 # --- delivery ------------------------------------------------------------------------------
 
 
-def start_receiver() -> tuple[subprocess.Popen[str], str]:
+def start_receiver(*args: str) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "canvas_sim", "receive", "--port", "0", "-q"],
+        [sys.executable, "-m", "canvas_sim", "receive", "--port", "0", "-q", *args],
         cwd=ROOT,
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
@@ -157,7 +161,7 @@ async def post_all(bodies: Sequence[bytes], url: str, concurrency: int, kind: st
             await asyncio.gather(*(worker_aiohttp() for _ in range(concurrency)))
         return time.perf_counter() - started
     if kind == "lean":
-        from canvas_sim.transport import LeanTransport, origin_of
+        from canvas_sim.delivery.transport import LeanTransport, origin_of
 
         transport = LeanTransport()
         target = httpx.URL(url)
@@ -238,6 +242,7 @@ def delivery(tmp: Path, count: int = 20_000, concurrency: int = 16) -> None:
             f"{bare:,.0f}",
             f"{ceiling / bare:.1%}",
         )
+        signing(tmp, bodies[:4000], row, (scenario, located))
         sample = bodies[:5000]
         lean = len(sample) / asyncio.run(post_all(sample, url, concurrency, "lean"))
         for kind in ("httpx", "httpx-aiohttp", "aiohttp"):
@@ -422,6 +427,11 @@ def startup(tmp: Path) -> None:
     row("`canvas-sim run` empty scenario, s", f"{ran:.3f}", f"{python:.3f}", f"{ran / python:.1f}x")
 
 
+def sqs_section(tmp: Path, count: int = 10_000) -> None:
+    scenario, located = parse_scenario(large_course(students=1500, cycles=2), "large-course.yaml")
+    sqs(tmp, [bytes(line) for line in _lines(scenario, located, count)], row)
+
+
 # --- caliper -------------------------------------------------------------------------------
 
 
@@ -478,6 +488,7 @@ def caliper(tmp: Path, courses: int = 10) -> None:
 SECTIONS = {
     "generation": generation,
     "delivery": delivery,
+    "sqs": sqs_section,
     "memory": memory,
     "shards": shards,
     "startup": startup,

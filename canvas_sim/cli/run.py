@@ -142,11 +142,6 @@ def run(
     report (exit 130 / 143). A summary goes to stderr.
     """
     from ..durations import parse_duration_ms
-    from ..faults import FaultConfig, FaultInjector, Manifest
-    from ..producer import fork_available
-    from ..report import live_progress, print_summary
-    from ..run import deliver_scenario, run_scenario
-    from ..scenario import load_scenario
 
     plan = DeliveryPlan({**delivery_options, "templates": templates})
     try:
@@ -167,7 +162,16 @@ def run(
         raise click.UsageError("--delay-share goes with --delay MIN-MAX")
     if state_out is not None:
         check_writable(state_out, "--state-out")
-    scenario_model, located = load_scenario(scenario, parse_settings(settings))
+    try:  # a busy machine takes a while here; Ctrl-C still says what was not kept
+        from ..faults import FaultConfig, FaultInjector, Manifest, count_faults
+        from ..producer import fork_available
+        from ..report import live_progress, print_summary
+        from ..run import deliver_scenario, run_scenario
+        from ..scenario import load_scenario
+
+        scenario_model, located = load_scenario(scenario, parse_settings(settings))
+    except KeyboardInterrupt:
+        plan.interrupted()
     sinks = plan.sinks()
     fault_config = FaultConfig(
         duplicates=duplicates,
@@ -227,7 +231,9 @@ def run(
         print_summary(result)
     plan.report(result)
     if injector is not None and not plan.quiet and injector.manifest.path.exists():
-        click.echo(f"injected faults are listed in {injector.manifest.path}", err=True)
+        counts = count_faults(injector.manifest.path)
+        listed = ", ".join(f"{kind} {count:,}" for kind, count in sorted(counts.items()))
+        click.echo(f"injected faults ({listed}) are listed in {injector.manifest.path}", err=True)
     if state_out is not None and result.gradebook is not None:
         write_json(state_out, result.gradebook)
     plan.finish(result)
