@@ -96,6 +96,10 @@ def explain_student(engine: CourseEngine, key: str) -> dict[str, Any]:
                 "final": _group_part(
                     group_score(given, final=True, posted_only=True, concluded=concluded), keys
                 ),
+                # All grades: where a concluded student's never handed in work still counts 0.
+                "unposted_final": _group_part(
+                    group_score(given, final=True, posted_only=False, concluded=concluded), keys
+                ),
             }
         )
     now = course_scores(inputs, weighted=course.weighted, concluded=concluded)

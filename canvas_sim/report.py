@@ -296,7 +296,8 @@ def print_explanation(data: dict[str, Any], console: Console | None = None) -> N
         "current: score / possible",
         "final: score / possible",
         "dropped (current; final)",
-        title="Posted grades (what the student sees), by group",
+        "unposted final",
+        title="Posted grades (what the student sees), by group; unposted final: all grades",
         title_justify="left",
     )
     for group in data["groups"]:
@@ -307,8 +308,15 @@ def print_explanation(data: dict[str, Any], console: Console | None = None) -> N
             _part(group["current"]),
             _part(group["final"]),
             dropped if dropped != "-; -" else "",
+            _part(group["unposted_final"]),
         )
     console.print(table)
+    if data["enrollment_state"] == "completed":
+        console.print(
+            "concluded: only submissions that do not exist are left out of final (in the posted "
+            "pair, also those not posted); work never handed in has an unsubmitted placeholder, "
+            "so it counts 0 in the unposted final until its grade is posted."
+        )
     scores = data["scores"]
     console.print(
         f"current_score {_score_text(scores['current_score'])}, final_score "

@@ -113,6 +113,10 @@ def test_a_concluded_student_shows_the_last_recompute_and_what_a_new_one_gives()
     assert explanation["scores"]["final_score"] == 40.0
     assert explanation["recomputed_now"]["final_score"] == 80.0
     assert explanation["groups"][0]["final"]["counted"] == ["a1"]
+    # a2's unsubmitted placeholder still counts 0 in the unposted final: 8 / 20.
+    unposted = explanation["groups"][0]["unposted_final"]
+    assert (unposted["counted"], unposted["score"], unposted["possible"]) == (["a1", "a2"], 8, 20)
+    assert explanation["recomputed_now"]["unposted_final_score"] == 40.0
 
 
 def invoke(*args: str) -> Any:
