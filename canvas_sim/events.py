@@ -17,6 +17,7 @@ from .metadata import Origin
 from .world import Assignment, AssignmentGroup, Enrollment, Submission, User, World
 
 TEXT_LIMIT = 8192
+OMISSION = "..."
 
 
 @dataclass(slots=True)
@@ -61,8 +62,15 @@ def num(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def truncate(text: str | None) -> str | None:
-    return None if text is None else text[:TEXT_LIMIT]
+def truncate(text: str | None, limit: int = TEXT_LIMIT) -> str | None:
+    """Long text as Canvas's LiveEvents cuts it, ``truncate(8192, separator: " ")``: at most
+    ``limit`` characters with a trailing ``...``, cut at the last space that leaves room for it
+    (else at that room's end)."""
+    if text is None or len(text) <= limit:
+        return text
+    room = limit - len(OMISSION)
+    space = text.rfind(" ", 0, room + 1)
+    return text[: room if space < 0 else space] + OMISSION
 
 
 def is_late(submission: Submission) -> bool:
