@@ -265,12 +265,14 @@ def enrollment_fields(
 ENROLLMENT_STATES = {"active": "active", "invited": "invited", "completed": "completed"}
 
 
-def enrollment_state_fields(world: World, enrollment: Enrollment, now: int) -> dict[str, Any]:
+def enrollment_state_fields(
+    world: World, enrollment: Enrollment, now: int, zone: ZoneInfo | None
+) -> dict[str, Any]:
     return {
         "enrollment_id": world.account.gid(enrollment.id),
         "state": ENROLLMENT_STATES.get(enrollment.workflow_state, enrollment.workflow_state),
         "state_is_current": True,
-        "state_started_at": body_time_ms(now),
+        "state_started_at": body_time(now, zone),
         "state_valid_until": None,
         "access_is_current": True,
         "restricted_access": False,

@@ -774,3 +774,29 @@ def test_set_up_events_agree_with_the_gradebook_events(every_step: tuple[Events,
     essay = next(b for b in created if b["title"] == "SpeedGrader Essay")
     assert homework["rules"] == f"drop_lowest:1\nnever_drop:{local(essay['assignment_id'])}\n"
     assert homework["group_weight"] == 50.0
+
+
+# Body timestamps Canvas sends with milliseconds, as its docs' seed examples show them.
+MILLISECOND_FIELDS = {
+    ("grade_override", "updated_at"),
+    ("submission_comment_created", "created_at"),
+}
+BODY_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?(Z|[+-]\d\d:\d\d)$")
+
+
+def test_body_timestamps_have_second_precision_but_the_two_seed_documented_fields(
+    run: tuple[Events, Account],
+) -> None:
+    events, _ = run
+    seen: dict[tuple[str, str], set[bool]] = defaultdict(set)
+    for event in events:
+        name = event["metadata"]["event_name"]
+        for key, value in event["body"].items():
+            found = BODY_TIME.match(value) if isinstance(value, str) else None
+            if found:
+                seen[(name, key)].add(found.group(1) is not None)
+    assert ("enrollment_state_created", "state_started_at") in seen
+    wrong = {
+        field: has_ms for field, has_ms in seen.items() if has_ms != {field in MILLISECOND_FIELDS}
+    }
+    assert not wrong

@@ -26,7 +26,7 @@ class EnrollmentChangeParams(Model):
 def emit_enrollment_update(ctx: CourseEngine, enrollment: Enrollment, request: Request) -> None:
     fields = ev.enrollment_fields(ctx.world, enrollment, request.zone)
     ctx.clock.emit("enrollment_updated", request, fields)
-    state = ev.enrollment_state_fields(ctx.world, enrollment, ctx.clock.now)
+    state = ev.enrollment_state_fields(ctx.world, enrollment, ctx.clock.now, request.zone)
     ctx.clock.emit("enrollment_state_updated", request, state)
 
 
