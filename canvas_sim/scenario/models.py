@@ -21,7 +21,7 @@ from ..durations import datetime_to_ms
 from ..specs import GroupSpec, PersonSpec, check_zone
 from ..steps.base import StepKind
 from ..steps.registry import STEP_KINDS
-from ..values import Beta, CountRange, Duration, Key, Model, Normal, Timing, Uniform
+from ..values import CountRange, Duration, Key, Level, Model, Timing
 
 
 def _empty_params(value: object) -> object:
@@ -87,7 +87,7 @@ class PersonaSpec(Model):
 
     name: Key
     share: float = Field(gt=0, le=1, description="Fraction of the students (0.25 = a quarter)")
-    level: Uniform | Normal | Beta | float = Field(
+    level: Level = Field(
         description="Score as a fraction of points possible: 0.9, {normal: [0.9, 0.05]}, "
         "{uniform: [0.5, 0.8]}, {beta: [8, 2]}; used by steps with score: persona"
     )
