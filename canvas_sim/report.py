@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console as RichConsole
 from rich.live import Live
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -26,6 +26,14 @@ from .receiver import Receiver, ReceiverConfig
 from .run import RunResult
 
 MAX_STUDENT_ROWS = 15
+
+
+class Console(RichConsole):
+    """rich's console, except that a closed output (``| head``) raises BrokenPipeError, which
+    the commands turn into exit 141, where rich would exit 1."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
 
 
 def _score(value: Decimal | None) -> str:
@@ -239,7 +247,7 @@ def live_delivery(
 def print_plan(path: str, engine: Engine) -> None:
     """What ``canvas-sim check`` prints first: the courses, their people, groups and steps."""
     console = Console(highlight=False)
-    console.print(f"[bold]{path}[/bold]: valid scenario {engine.scenario.name!r}")
+    console.print(f"[bold]{path}[/bold]: scenario {engine.scenario.name!r}")
     blocks: dict[tuple[str | int, ...], list[CourseEngine]] = {}
     for course in engine.courses:
         blocks.setdefault(course.path, []).append(course)
@@ -261,6 +269,16 @@ def print_plan(path: str, engine: Engine) -> None:
             console.print(f"  group {group.key} (weight {group.weight}): {keys}")
         console.print(f"  {copies[0].step_count} steps")
     console.print(f"seed {engine.seed}")
+
+
+def print_verdict(path: str, *, dry_run: bool) -> None:
+    """``canvas-sim check``'s verdict, said once, last (a mistake is an error instead)."""
+    how = (
+        "the format, every name and a dry run"
+        if dry_run
+        else "the format and every name; not simulated (--no-dry-run)"
+    )
+    Console(highlight=False).print(f"[bold]{path}[/bold]: valid scenario ({how})")
 
 
 def print_counts(counts: Counter[str], first: int | None, last: int | None) -> None:
