@@ -749,3 +749,27 @@ def test_check_into_a_closed_pipe_exits_141() -> None:
         process.stdout.close()  # as head -1 does
         assert process.stderr.read() == b""
         assert process.wait(timeout=120) == 141
+
+
+@pytest.mark.parametrize(
+    "target", ["localhost:18201/events", "127.0.0.1:8080", "[::1]:8080/x", "example.org:443/"]
+)
+@pytest.mark.parametrize("command", ["run", "replay"])
+def test_a_url_without_its_scheme_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str, command: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = QUICKSTART if command == "run" else REPO / "tests" / "golden" / "quickstart.jsonl"
+    result = invoke(command, source, "--to", target)
+    assert result.exit_code == 2
+    assert f"did you mean http://{target}?" in result.stderr
+    assert list(tmp_path.iterdir()) == []  # no directory, no file
+
+
+def test_a_file_named_like_host_port_is_written_with_a_dot_slash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke("run", QUICKSTART, "--to", "./localhost:18201/events", "--max-events", "3")
+    assert result.exit_code == 0, result.output
+    assert len(parse_lines((tmp_path / "localhost:18201" / "events").read_bytes())) == 3
