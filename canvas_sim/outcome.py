@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .delivery import DeliveryStats, Rendered
-from .engine import Engine
+from .engine import CourseEngine, Engine
 from .gradebook import gradebook
 from .metadata import Job
 from .render import Renderer
@@ -60,18 +60,24 @@ def rendered_events(engine: Engine, renderer: Renderer) -> Iterator[Rendered]:
 def finish(engine: Engine, result: RunResult) -> RunResult:
     """Fill ``result`` with the end state: the grade book and each student's course scores."""
     result.gradebook = gradebook(engine)
-    for course in engine.courses:
-        for enrollment in course.course.enrollments.values():
-            if enrollment.score is not None:
-                row = enrollment.score
-                result.students.append(
-                    StudentResult(
-                        enrollment.user.key,
-                        enrollment.user.name,
-                        row.current,
-                        row.final,
-                        row.override,
-                        course.course.code,
-                    )
-                )
+    result.students = [student for course in engine.courses for student in course_students(course)]
     return result
+
+
+def course_students(course: CourseEngine) -> list[StudentResult]:
+    """Each student's course scores in one course, as they are now."""
+    students = []
+    for enrollment in course.course.enrollments.values():
+        if enrollment.score is not None:
+            row = enrollment.score
+            students.append(
+                StudentResult(
+                    enrollment.user.key,
+                    enrollment.user.name,
+                    row.current,
+                    row.final,
+                    row.override,
+                    course.course.code,
+                )
+            )
+    return students

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from .outcome import RunResult as RunResult
 from .outcome import StudentResult as StudentResult
 from .outcome import finish, rendered_events
 from .pacing import Schedule
+from .prefix import prefix_state
 from .producer import ProducerProcess
 from .render import NullPolicy, Renderer
 from .replay import read_events
@@ -119,20 +120,30 @@ def deliver_scenario(
     templates: str | Path | None = None,
     nulls: NullPolicy = "keep",
     progress: Callable[[int], None] | None = None,
+    end_state: bool = True,
 ) -> RunResult:
-    """Run ``scenario`` with pacing and HTTP delivery; files get every generated event."""
+    """Run ``scenario`` with pacing and HTTP delivery; files get every generated event.
+
+    ``end_state``: fill the result's end state and final scores, also when the run stops
+    early (then exactly as the events that went out leave them, at the cost of a re-run)."""
     engine = Engine(scenario, located, seed)
     renderer = Renderer(templates, nulls)
     destinations = [s.description for s in sinks] + [t.url for t in options.targets]
     result = RunResult(scenario.name, engine.seed, destinations=destinations)
     faults = options.faults
     producer = ProducerProcess(engine, renderer, faults) if options.producer_process else None
+    ended = False
+
+    def whole(stream: Iterable[Rendered]) -> Iterator[Rendered]:
+        nonlocal ended
+        yield from stream
+        ended = True
 
     def source() -> Iterable[Rendered] | AsyncIterable[Rendered]:
         if producer is not None:
             return producer.events()
         stream = rendered_events(engine, renderer)
-        return faults.apply(stream) if faults else stream
+        return whole(faults.apply(stream) if faults else stream)
 
     try:
         _deliver(source, sinks, options, result, seed=engine.seed, progress=progress)
@@ -141,10 +152,12 @@ def deliver_scenario(
             producer.close()
         if faults is not None:
             faults.manifest.close()
-    if producer is None:
-        return finish(engine, result)
-    if producer.final is not None:  # known when the scenario ran to its end
+    if producer is not None and producer.final is not None:  # the scenario ran to its end
         result.students, result.gradebook = producer.final
+    elif producer is None and ended:
+        finish(engine, result)
+    elif end_state:  # stopped early: the engine ran ahead of the events sent
+        prefix_state(lambda: Engine(scenario, located, seed), result.total, result)
     return result
 
 

@@ -160,11 +160,14 @@ class DeliveryPlan:
             click.echo("interrupted", err=True)
         sys.exit(code)
 
+    def write_results(self, result: RunResult) -> None:
+        """--stats-json, written before anything is reported (a closed stderr loses nothing)."""
+        if self.stats_json is not None and result.delivery is not None:
+            write_json(self.stats_json, result.delivery.as_dict())
+
     def finish(self, result: RunResult) -> None:
-        """--stats-json, and the exit code of an interrupted or lossy run."""
+        """The exit code of an interrupted or lossy run."""
         delivery = result.delivery
-        if self.stats_json is not None and delivery is not None:
-            write_json(self.stats_json, delivery.as_dict())
         if delivery is not None and delivery.interrupted_by:
             code = 130 if delivery.interrupted_by == "SIGINT" else 143
             self.interrupted(code, announced=True)

@@ -78,6 +78,7 @@ def replay(files: tuple[Path, ...], only: tuple[str, ...], **delivery_options: A
     options = plan.options()
     with plan.live(options):
         result = replay_files(list(files), sinks, options, only=wanted)
+    plan.write_results(result)
     if not plan.quiet and sinks:
         click.echo(f"written to: {', '.join(s.description for s in sinks)}", err=True)
     plan.report(result)

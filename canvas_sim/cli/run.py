@@ -200,14 +200,17 @@ def run(
                     seed=seed,
                     templates=templates,
                     nulls=cast(NullPolicy, nulls),
+                    end_state=state_out is not None or not plan.quiet,
                 )
     except KeyboardInterrupt:  # during generation to files, or before delivery began
         plan.interrupted()
+    # Results first: a reader that went away (2>&1 | head) cannot lose them.
+    if state_out is not None and result.gradebook is not None:
+        write_json(state_out, result.gradebook)
+    plan.write_results(result)
     if not plan.quiet:
         print_summary(result)
     plan.report(result)
     if injector is not None and not plan.quiet and injector.manifest.path.exists():
         click.echo(f"injected faults are listed in {injector.manifest.path}", err=True)
-    if state_out is not None and result.gradebook is not None:
-        write_json(state_out, result.gradebook)
     plan.finish(result)
