@@ -26,7 +26,8 @@ def schemas(directory: Path) -> None:
 
     One <event_name>.schema.json per type, describing the whole payload (metadata and body:
     types, nullability, global and local id forms, enumerations), plus _common.schema.json with
-    the shared definitions they refer to.
+    the shared definitions they refer to, and _end_state.schema.json, the format of
+    `run --state-out` files (docs/end-state.md).
     """
     from importlib.resources import files
 
