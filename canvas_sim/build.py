@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from faker import Faker
 
+from .accounts import RootAccounts
 from .content import add_group
 from .durations import datetime_to_ms
 from .grading import DEFAULT_GRADING_SCHEME
@@ -20,7 +21,6 @@ from .specs import PersonSpec
 from .values import CountRange
 from .world import (
     TABLES,
-    Account,
     Course,
     CustomStatus,
     IdSequences,
@@ -108,33 +108,30 @@ def build_courses(scenario: Scenario, draw: Draw, located: Located) -> list[Cour
     """Every course of the scenario, each ``count`` times: account, people, gradebooks."""
     rng = draw.rng
     start = datetime_to_ms(scenario.start)
-    spec = scenario.account
     ids = IdSequences({table: rng.randrange(100, 9000) * 10 for table in TABLES})
-    root_uuid = canvas_uuid(rng)
-    account = Account(
-        id=spec.id,
-        shard=spec.shard,
-        domain=spec.domain,
-        uuid=root_uuid,
-        lti_guid=f"{root_uuid}.{spec.domain}",
-        sub_account_id=spec.sub_account_id,
-    )
+    accounts = RootAccounts(scenario, rng, draw.seed, located)
     copies: list[CourseCopy] = []
-    first: World | None = None
+    firsts: dict[str | None, World] = {}  # each account's first course (its admin and key)
     server_ip = ""
-    statuses: dict[str, CustomStatus] = {}  # the account's custom grade statuses, by name
+    statuses: dict[str | None, dict[str, CustomStatus]] = {}  # each account's, by name
     taken: set[tuple[str, str]] = set()  # logins and SIS ids given in the scenario
     for path, block in scenario.blocks():
         steps_path, steps = scenario.steps_of(path, block)
+        key = accounts.key_of(block, path)
+        zone = accounts.time_zone(key, block)
         for number in range(1, block.count + 1):
             copy_draw = draw.for_copy(len(copies))
             offset = copy_draw.rng.randrange(block.stagger + 1) if block.stagger else 0
-            course = _course(block, number, ids, copy_draw.rng, start + offset, statuses)
-            world = World(account=account, course=course, ids=ids)
+            course = _course(
+                block, number, ids, copy_draw.rng, start + offset, statuses.setdefault(key, {})
+            )
+            course.time_zone = zone
+            world = World(account=accounts.by_key[key], course=course, ids=ids)
+            first = firsts.get(key)
             if first is None:
                 world.developer_key_id = ids.next("developer_keys")
                 world.admin = _person(world, copy_draw, PersonSpec(key="admin"), "admin")
-                first = world
+                firsts[key] = world
             else:
                 world.developer_key_id, world.admin = first.developer_key_id, first.admin
             _people(block, number, path, world, copy_draw, located, taken)
