@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import orjson
 import pytest
 
+GLOBAL_ID_BASE = 10**13  # global id = shard * 10**13 + local id
+
 if TYPE_CHECKING:  # the simulator itself loads on first use: pytest starts as fast as before
     from .faults import FaultConfig
     from .render import NullPolicy
@@ -55,6 +57,29 @@ class Simulation:
         """Every student of every course in the end state."""
         for course in self.gradebook["courses"]:
             yield from course["students"]
+
+    @property
+    def shards(self) -> list[int]:
+        """The shards of the scenario's root accounts (one unless it declares several)."""
+        found = {int(c["course_id"]) // GLOBAL_ID_BASE for c in self.gradebook["courses"]}
+        return sorted(found)
+
+    def global_id(self, local_id: int | str, shard: int | None = None) -> str:
+        """An id in its global form (``"21070000000000565"``), on ``shard`` (by default the
+        scenario's only shard); a global id is returned as it is."""
+        number = int(local_id)
+        if number >= GLOBAL_ID_BASE:
+            return str(number)
+        if shard is None:
+            if len(self.shards) != 1:
+                raise ValueError(f"the scenario has several shards {self.shards}: pass shard=")
+            shard = self.shards[0]
+        return str(shard * GLOBAL_ID_BASE + number)
+
+    @staticmethod
+    def local_id(any_id: int | str) -> str:
+        """An id in its local form (``"565"``), from either form."""
+        return str(int(any_id) % GLOBAL_ID_BASE)
 
     def post_to(
         self,
