@@ -86,6 +86,9 @@ def prefix_state(make_engine: Callable[[], Engine], emitted: int, result: RunRes
     for _ in engine.events():
         if len(snapshots) == len(engine.courses):
             break
+    for index, course in enumerate(engine.courses):  # the stream ended first (faults' copies)
+        if index not in snapshots:
+            snapshot(index, course)
     result.gradebook = {
         "scenario": engine.scenario.name,
         "seed": engine.seed,

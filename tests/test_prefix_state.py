@@ -142,3 +142,20 @@ def test_the_stopped_state_is_what_an_in_process_run_would_write(tmp_path: Path)
         assert result.gradebook is not None
         assert_state_is_the_prefix(result.gradebook, events)
     assert states[0] == states[1]
+
+
+def test_a_stopped_run_with_duplicated_events_still_has_an_end_state(tmp_path: Path) -> None:
+    """With faults the cut counts the events sent, copies included: it may pass the stream's
+    end, and the state is then the whole run's."""
+    from canvas_sim.faults import FaultConfig, FaultInjector, Manifest
+
+    scenario, located = load_scenario(ROOT / "scenarios" / "quickstart.yaml")
+    total = whole("quickstart.yaml")
+    sink = MemorySink()
+    faults = FaultInjector(FaultConfig(duplicates=0.5, seed=3), Manifest(tmp_path / "faults.jsonl"))
+    options = DeliveryOptions(
+        max_events=total + 5, faults=faults, dead_letter=tmp_path / "dead.jsonl"
+    )
+    result = deliver_scenario(scenario, located, [sink], options)
+    assert result.gradebook is not None and result.total == total + 5
+    assert result.gradebook == run_scenario(scenario, located, [MemorySink()]).gradebook
