@@ -1,5 +1,4 @@
-"""New assignment groups and assignments in a course's world, from their specs (when the course
-is built, and when a step creates them)."""
+"""New assignment groups and assignments in a course's world, from their specs."""
 
 from __future__ import annotations
 

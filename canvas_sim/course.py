@@ -1,5 +1,4 @@
-"""One course of a scenario on the kernel: its world, random streams, clock and services, its
-setup events, and its steps scheduled in time (each kind's work is in its step module)."""
+"""One course on the kernel: its services, its setup events, its steps scheduled in time."""
 
 from __future__ import annotations
 

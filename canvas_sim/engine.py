@@ -1,8 +1,4 @@
-"""A whole scenario's simulation: every course it defines, built once, on one kernel.
-
-Pure and deterministic: no I/O, no wall clock, seeded random streams. Steps expand into
-per-student actions at simulated times; course score recomputes run as debounced jobs.
-"""
+"""A whole scenario's simulation: every course it defines, on one kernel, in time order."""
 
 from __future__ import annotations
 

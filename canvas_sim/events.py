@@ -42,8 +42,10 @@ CATALOGUE: dict[str, str] = {
     "assignment_group_updated": "update_group: a group's name, weight or drop rules change",
     "enrollment_created": "enroll: a user is enrolled in the course",
     "enrollment_state_created": "enroll: the enrollment's effective state row is created",
-    "enrollment_updated": "accept_invitation, conclude, drop: an enrollment's state changes",
-    "enrollment_state_updated": "accept_invitation, conclude, drop: its effective state changes",
+    "enrollment_updated": "accept_invitation, conclude, drop, reopen: an enrollment's state "
+    "changes",
+    "enrollment_state_updated": "accept_invitation, conclude, drop, reopen: its effective "
+    "state changes",
     "submission_created": "submit / resubmit; take_quiz that needs manual review (pending_review)",
     "submission_updated": "grade, excuse, grading never-submitted work, autoscored take_quiz",
     "grade_change": "grade, excuse, take_quiz; a points/grading type change re-saving grades "

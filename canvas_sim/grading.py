@@ -1,7 +1,7 @@
-"""Canvas course scores and grade strings: pure functions over plain data.
+"""Canvas course scores: pure functions over plain data (grade strings are in ``grades``).
 
 Follows CANVAS_REFERENCE.md section 4, which mirrors canvas-lms ``lib/grade_calculator.rb``
-(server side course scores) and ``app/models/assignment.rb`` ``score_to_grade``. Sums and
+(server side course scores). Sums and
 ratios are exact (integer ratios inside, ``Decimal`` in and out), rounded once, at the end, to 2
 places half up; only the drop rules' bisection runs in binary floats, as canvas-lms's does.
 """
@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import MAX_PREC, Context, Decimal
-from fractions import Fraction
 from functools import lru_cache
 from typing import NamedTuple
+
+from .grades import DEFAULT_GRADING_SCHEME, GRADING_TYPES, grade_string, round2
 
 __all__ = [
     "DEFAULT_GRADING_SCHEME",
@@ -30,26 +31,6 @@ __all__ = [
 ]
 
 NEVER_COUNTED_SUBMISSION_TYPES = frozenset({"not_graded", "wiki_page"})
-
-GRADING_TYPES = ("points", "percent", "pass_fail", "letter_grade", "gpa_scale", "not_graded")
-
-DEFAULT_GRADING_SCHEME: tuple[tuple[str, Decimal], ...] = tuple(
-    (name, Decimal(bound))
-    for name, bound in (
-        ("A", 94),
-        ("A-", 90),
-        ("B+", 87),
-        ("B", 84),
-        ("B-", 80),
-        ("C+", 77),
-        ("C", 74),
-        ("C-", 70),
-        ("D+", 67),
-        ("D", 64),
-        ("D-", 61),
-        ("F", 0),
-    )
-)
 
 
 class SubmissionGrade(NamedTuple):
@@ -306,13 +287,6 @@ def group_score(
     return _scored(group, counted, final=final, posted_only=posted_only, concluded=concluded)
 
 
-def _round2(value: Ratio) -> Decimal:
-    """Round n/d to 2 places, half away from zero (Decimal ROUND_HALF_UP), exactly."""
-    numerator, denominator = value
-    cents = (200 * abs(numerator) + denominator) // (2 * denominator)
-    return Decimal(-cents if numerator < 0 else cents).scaleb(-2)
-
-
 class _Entry:
     """A group's memo entry: its input, whether it hides a grade, its weight as a ratio and
     its scores so far, per (final, posted_only, concluded) pass."""
@@ -398,7 +372,7 @@ def course_scores(
 
     def score(sums: Sequence[_Sums]) -> Decimal | None:
         total = _total(entries, sums, weighted)
-        return None if total is None else _round2(total)
+        return None if total is None else round2(total)
 
     unposted = [
         [e.passes.get(key) or e.sums(key) for e in entries]  # a memo hit without a call
@@ -421,59 +395,3 @@ def course_scores(
         unposted_current_score=unposted_current,
         unposted_final_score=unposted_final,
     )
-
-
-def _fmt(value: Decimal) -> str:
-    """A number as Canvas prints it: ``8``, ``8.5`` (round_if_whole, no exponent)."""
-    if value == value.to_integral_value():
-        return str(int(value))
-    return format(value.normalize(), "f")
-
-
-def _scheme_grade(percent: Fraction, scheme: Sequence[tuple[str, Decimal]]) -> str:
-    """The highest scheme entry whose lower bound <= percent (below all: the lowest entry)."""
-    if not scheme:
-        raise ValueError("empty grading scheme")
-    reached = [(Fraction(bound), name) for name, bound in scheme if Fraction(bound) <= percent]
-    if not reached:
-        return min(scheme, key=lambda entry: entry[1])[0]
-    top = max(bound for bound, _ in reached)
-    return next(name for bound, name in reached if bound == top)
-
-
-def grade_string(
-    score: Decimal | None,
-    points_possible: Decimal,
-    grading_type: str,
-    scheme: Sequence[tuple[str, Decimal]] = DEFAULT_GRADING_SCHEME,
-    *,
-    excused: bool = False,
-    given_grade: str | None = None,
-) -> str | None:
-    """The grade string Canvas stores for a score (Assignment#score_to_grade).
-
-    points ``"8"`` / ``"8.5"``; percent ``"92.5%"`` (2 places, half up); pass_fail
-    ``"complete"`` when score > 0; letter_grade / gpa_scale from ``scheme`` (percent lower
-    bounds). not_graded, excused or no score give None.
-
-    A 0-point assignment follows canvas-lms: percent shows the raw score (``"3%"``), pass_fail
-    and letter grades keep ``given_grade`` (the grade the grader typed) when there is one, else
-    pass_fail is ``"incomplete"`` and the letter comes from the raw score read as a percent.
-    """
-    if grading_type not in GRADING_TYPES:
-        raise ValueError(f"unknown grading type {grading_type!r}")
-    if excused or score is None or grading_type == "not_graded":
-        return None
-    if grading_type == "points":
-        return _fmt(score)
-    pointed = points_possible > 0
-    percent = Fraction(score) * 100 / Fraction(points_possible) if pointed else Fraction(score)
-    if grading_type == "percent":
-        exact = (percent.numerator, percent.denominator)
-        return f"{_fmt(_round2(exact) if pointed else score)}%"
-    if grading_type == "pass_fail":
-        passed = score > 0 if pointed else given_grade in ("complete", "pass")
-        return "complete" if passed else "incomplete"
-    if not pointed and given_grade is not None:
-        return given_grade
-    return _scheme_grade(percent, scheme)

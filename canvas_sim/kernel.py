@@ -1,5 +1,4 @@
-"""The kernel: one heap of timed actions for every course of a run, debounced jobs, and each
-course's clock; it yields events in time order and knows no step kind."""
+"""The kernel: timed actions, debounced jobs and course clocks; it knows no step kind."""
 
 from __future__ import annotations
 

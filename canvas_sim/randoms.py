@@ -1,5 +1,4 @@
-"""Seeded draws the simulation makes often: Random's own integers without its argument checks,
-uuids and tokens, and text of a chosen length."""
+"""Seeded draws made often: Random's own integers, uuids, tokens, text of a length."""
 
 from __future__ import annotations
 

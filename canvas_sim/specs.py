@@ -1,5 +1,4 @@
-"""What a course holds as a scenario writes it: people, assignment groups and their assignments
-(used by the course definition, by the build of its world, and by the steps that create them)."""
+"""What a course holds as a scenario writes it: people, assignment groups, assignments."""
 
 from __future__ import annotations
 

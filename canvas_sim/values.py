@@ -1,5 +1,4 @@
-"""The typed values scenario files are written in: durations, times, keys, shares, scores,
-student selections and a step's timing (shared by the course definition and every step kind)."""
+"""The typed values scenario files are written in: durations, times, shares, scores, timing."""
 
 from __future__ import annotations
 

@@ -274,7 +274,10 @@ def test_sigint_stops_drains_and_reports(server_factory: type[Server], tmp_path:
         stderr=subprocess.PIPE,
         text=True,
     )  # fmt: skip
-    time.sleep(2.5)
+    deadline = time.monotonic() + 60
+    while not server.stats().get("accepted") and time.monotonic() < deadline:
+        time.sleep(0.1)  # interrupt once delivery is under way (slow to start on a busy machine)
+    time.sleep(0.5)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=30)
     assert process.returncode == 130, err

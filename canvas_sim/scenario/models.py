@@ -1,5 +1,4 @@
-"""The scenario model: the account, the courses and their people, and the steps (one model per
-step kind, built from the step table)."""
+"""The scenario model: account, courses, people, and one step model per step kind."""
 
 from __future__ import annotations
 

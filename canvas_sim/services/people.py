@@ -1,5 +1,4 @@
-"""The course's people as steps use them: teachers and graders, students picked by a selection,
-and a student's enrollment and submissions (located errors when a step cannot use them)."""
+"""The course's people as steps use them: graders, selected students, enrollments."""
 
 from __future__ import annotations
 

@@ -52,31 +52,19 @@ class Requests:
     ) -> Request:
         """A request by ``actor``; ``via`` api (token) or lti (a tool, no user keys)."""
         request_id = rfc_uuid(self._wire)
-        if via == "lti":
+        if via in ("api", "lti"):  # a token's or a tool's call: no session, the server's address
+            api = via == "api"
             return Request(
-                None,
+                actor if api else None,
                 None,
                 method,
                 self.url(path),
                 None,
                 request_id,
                 None,
-                LTI_USER_AGENT,
+                API_USER_AGENT if api else LTI_USER_AGENT,
                 self._server_ip,
-                course=self.course,
-            )
-        if via == "api":
-            return Request(
-                actor,
-                None,
-                method,
-                self.url(path),
-                None,
-                request_id,
-                None,
-                API_USER_AGENT,
-                self._server_ip,
-                self.world.account.gid(self.world.developer_key_id),
+                self.world.account.gid(self.world.developer_key_id) if api else None,
                 course=self.course,
             )
         return Request(

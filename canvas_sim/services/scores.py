@@ -1,5 +1,4 @@
-"""The live grade book of one course: grade strings, each student's score calculator input
-(cached), placeholders, and course score recomputes as debounced jobs."""
+"""The live grade book of one course: grades, calculator inputs, debounced recomputes."""
 
 from __future__ import annotations
 
@@ -8,6 +7,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from .. import events as ev
+from ..grades import grade_string
 from ..grading import (
     AssignmentInput,
     CourseScores,
@@ -15,7 +15,6 @@ from ..grading import (
     GroupMemo,
     SubmissionGrade,
     course_scores,
-    grade_string,
 )
 from ..kernel import Clock, Debounced
 from ..metadata import Job

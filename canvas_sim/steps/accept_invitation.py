@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from ..values import Model, Students
 from ..world import User
 from .base import Step, StepKind
-from .enrollment_change import EMITS, emit_enrollment_update
+from .enrollment_change import EMITS, set_state
 
 if TYPE_CHECKING:
     from ..course import CourseEngine
@@ -29,9 +29,7 @@ def accept(ctx: CourseEngine, step: Step, params: AcceptParams, user: User | Non
         f"/courses/{course_id}/enrollment_invitation",
         f"/courses/{course_id}",
     )
-    enrollment.workflow_state = "active"
-    enrollment.updated_at = ctx.clock.now
-    emit_enrollment_update(ctx, enrollment, request)
+    set_state(ctx, enrollment, "active", request)
 
 
 KIND = StepKind(

@@ -1,5 +1,4 @@
-"""What creating or saving course content emits (shared by the setup and the content steps):
-assignment_group_created, assignment_created / assignment_updated, and placeholders."""
+"""Content events shared by the setup and the content steps: groups, assignments, placeholders."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""``comment``: students or teachers comment on submissions (text given or drawn, attachments):
-submission_comment_created."""
+"""``comment``: students or teachers comment on submissions (submission_comment_created)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""``conclude``: a teacher concludes students' enrollments (their scores stop counting ungraded
-work as zero)."""
+"""``conclude``: a teacher concludes students' enrollments (enrollment_updated, state row)."""
 
 from __future__ import annotations
 

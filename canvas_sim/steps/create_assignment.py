@@ -1,5 +1,4 @@
-"""``create_assignment``: a teacher adds an assignment to a group: assignment_created, and for a
-published one placeholders and recomputes."""
+"""``create_assignment``: a teacher adds an assignment to a group (assignment_created)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""``create_group``: a teacher adds an assignment group (with any assignments in it):
-assignment_group_created, then assignment_created for each."""
+"""``create_group``: a teacher adds an assignment group and its assignments."""
 
 from __future__ import annotations
 

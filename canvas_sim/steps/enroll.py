@@ -1,5 +1,4 @@
-"""``enroll``: the admin enrolls people (all, by role, or by key): enrollment_created and
-enrollment_state_created; a student gets placeholders and a score row."""
+"""``enroll``: the admin enrolls people (enrollment_created, enrollment_state_created)."""
 
 from __future__ import annotations
 

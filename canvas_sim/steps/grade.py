@@ -1,5 +1,4 @@
-"""``grade``: a teacher grades students' work (SpeedGrader, gradebook, API or LTI), optionally
-a drawn delay after each hand-in: submission_updated, grade_change, course_grade_change."""
+"""``grade``: a teacher grades students' work (submission_updated, grade_change, recompute)."""
 
 from __future__ import annotations
 

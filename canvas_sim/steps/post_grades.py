@@ -1,5 +1,4 @@
-"""``post_grades``: a teacher posts an assignment's grades (manual post policy): grade_change
-for each graded submission, then recomputes."""
+"""``post_grades``: a teacher posts an assignment's grades (grade_change, recompute)."""
 
 from __future__ import annotations
 

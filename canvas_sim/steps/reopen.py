@@ -1,5 +1,4 @@
-"""``reopen``: a teacher re-activates students' concluded enrollments (Canvas's unconclude):
-enrollment_updated (active) and enrollment_state_updated; students may act again."""
+"""``reopen``: a teacher re-activates concluded enrollments (Canvas's unconclude)."""
 
 from __future__ import annotations
 
@@ -7,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..world import User
 from .base import Step, StepKind
-from .enrollment_change import EMITS, EnrollmentChangeParams, emit_enrollment_update
+from .enrollment_change import EMITS, EnrollmentChangeParams, set_state
 
 if TYPE_CHECKING:
     from ..course import CourseEngine
@@ -27,9 +26,7 @@ def reopen(
         f"/courses/{course_id}/unconclude_user/{enrollment.id}",
         f"/courses/{course_id}/users",
     )
-    enrollment.workflow_state = "active"
-    enrollment.updated_at = ctx.clock.now
-    emit_enrollment_update(ctx, enrollment, request)
+    set_state(ctx, enrollment, "active", request)
 
 
 KIND = StepKind("reopen", EnrollmentChangeParams, reopen, emits=EMITS)

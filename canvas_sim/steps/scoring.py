@@ -1,5 +1,4 @@
-"""What the grading steps share: scores drawn as a step says, a teacher's grade or excuse,
-and the grade change audit."""
+"""What the grading steps share: drawn scores, a grade or excuse, the grade change audit."""
 
 from __future__ import annotations
 

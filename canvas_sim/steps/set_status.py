@@ -1,5 +1,4 @@
-"""``set_status``: a teacher sets (or clears) a custom grade status on students' submissions:
-submission_custom_grade_status."""
+"""``set_status``: a teacher sets or clears a custom grade status on submissions."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""``submit``: students hand work in (some never, some late, bunched before the due date):
-submission_created."""
+"""``submit``: students hand work in, some never, some late (submission_created)."""
 
 from __future__ import annotations
 

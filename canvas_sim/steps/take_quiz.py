@@ -1,5 +1,4 @@
-"""``take_quiz``: students take a quiz, graded at once (or pending review): quiz_submitted,
-submission_created/updated, grade_change, course_grade_change."""
+"""``take_quiz``: students take a quiz, graded at once or pending review."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""``update_assignment``: a teacher changes an assignment (points, grading type, publishing,
-omission, title): assignment_updated, regrades (grade_change) and recomputes."""
+"""``update_assignment``: a teacher changes an assignment; regrades and recomputes follow."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""``update_group``: a teacher changes an assignment group (name, weight, drop rules):
-assignment_group_updated and, when scores depend on it, recomputes."""
+"""``update_group``: a teacher changes an assignment group; recomputes follow."""
 
 from __future__ import annotations
 
