@@ -60,8 +60,16 @@ def natural(text: str) -> tuple[tuple[int, int | str], ...]:
 
 
 def student_key(engines: list[CourseEngine], given: str) -> str:
-    """The person's key for ``given``: a key, or a user id in its global or local form."""
-    if not given.isdigit() or any(given in engine.world.users for engine in engines):
+    """The person's key for ``given``: a key, a user id in its global or local form, or the
+    person's name (any case)."""
+    if any(given in engine.world.users for engine in engines):
+        return given
+    if not given.isdigit():
+        wanted = given.casefold()
+        for engine in engines:
+            for user in engine.world.users.values():
+                if user.name.casefold() == wanted:
+                    return user.key
         return given
     number = int(given)
     for engine in engines:

@@ -193,3 +193,11 @@ def test_a_misspelt_student_gets_suggestions_and_people_sort_naturally() -> None
     assert "did you mean 'student1'" in result.stderr
     listed = result.stderr.split("people: ")[1]
     assert listed.index("student2,") < listed.index("student10,")
+
+
+def test_a_student_can_be_named_by_name() -> None:
+    quickstart = str(ROOT / "scenarios" / "quickstart.yaml")
+    [expected] = orjson.loads(invoke(quickstart, "--json", "student2").stdout)
+    result = invoke(quickstart, "--json", expected["name"].upper())
+    assert result.exit_code == 0, result.output
+    assert orjson.loads(result.stdout) == [expected]

@@ -33,7 +33,7 @@ def explain(
     """Show how STUDENT's course scores come out at the end of SCENARIO.
 
     STUDENT is the scenario's key of the person (student3), or a user id as the events carry
-    it, global (21070000000004512) or local (4512).
+    it, global (21070000000004512) or local (4512), or the person's name.
 
     Runs the scenario in memory (writing nothing), then prints, for each assignment group, the
     score and points possible the calculator counted in the posted pass (what the student
