@@ -35,6 +35,12 @@ def builtin_template_dir() -> Path:
     return shipped_dir("templates")
 
 
+# Body timestamps whose seed examples show milliseconds (kept by default, as the seeds show);
+# every other body timestamp has second precision, as captured payloads do.
+MILLISECOND_FIELDS = {"grade_override": "updated_at", "submission_comment_created": "created_at"}
+_MILLIS = re.compile(r"\.\d{3}Z$")
+
+
 class Renderer:
     """Turns (metadata, event name, body fields) into one JSON line.
 
@@ -42,7 +48,13 @@ class Renderer:
     Jinja2's sandbox with StrictUndefined, so a misspelt field fails loudly.
     """
 
-    def __init__(self, template_dir: str | Path | None = None, nulls: NullPolicy = "keep") -> None:
+    def __init__(
+        self,
+        template_dir: str | Path | None = None,
+        nulls: NullPolicy = "keep",
+        *,
+        body_ms: bool = True,
+    ) -> None:
         loaders: list[jinja2.BaseLoader] = []
         if template_dir is not None:
             if not Path(template_dir).is_dir():
@@ -61,6 +73,7 @@ class Renderer:
         # Per plain template whose keys are its field names: those names, in its order.
         self._same_names: dict[str, tuple[str, ...] | None] = {}
         self._nulls = nulls
+        self._body_ms = body_ms  # False: the seed-documented millisecond fields in seconds
 
     def template(self, event_name: str) -> jinja2.Template:
         """The compiled template of ``event_name`` (compiled on first use, then cached)."""
@@ -140,6 +153,10 @@ class Renderer:
     ) -> bytes:
         """One event as compact JSON bytes: ``{"metadata": ..., "body": ...}``."""
         body = self.body(event_name, fields, job=job)
+        if not self._body_ms and event_name in MILLISECOND_FIELDS:
+            key = MILLISECOND_FIELDS[event_name]
+            if isinstance(body.get(key), str):
+                body = {**body, key: _MILLIS.sub("Z", body[key])}
         try:
             return orjson.dumps({"metadata": metadata, "body": body})
         except TypeError as exc:

@@ -69,10 +69,11 @@ def run_scenario(
     nulls: NullPolicy = "keep",
     progress: Callable[[int], None] | None = None,
     faults: FaultInjector | None = None,
+    body_ms: bool = True,
 ) -> RunResult:
     """Run ``scenario`` and send every event to every sink; partial output never survives."""
     engine = Engine(scenario, located, seed)
-    renderer = Renderer(templates, nulls)
+    renderer = Renderer(templates, nulls, body_ms=body_ms)
     result = RunResult(scenario.name, engine.seed, destinations=[s.description for s in sinks])
     opened: list[Sink] = []
     ok = False
@@ -121,13 +122,14 @@ def deliver_scenario(
     nulls: NullPolicy = "keep",
     progress: Callable[[int], None] | None = None,
     end_state: bool = True,
+    body_ms: bool = True,
 ) -> RunResult:
     """Run ``scenario`` with pacing and HTTP delivery; files get every generated event.
 
     ``end_state``: fill the result's end state and final scores, also when the run stops
     early (then exactly as the events that went out leave them, at the cost of a re-run)."""
     engine = Engine(scenario, located, seed)
-    renderer = Renderer(templates, nulls)
+    renderer = Renderer(templates, nulls, body_ms=body_ms)
     destinations = [s.description for s in sinks] + [t.url for t in options.targets]
     result = RunResult(scenario.name, engine.seed, destinations=destinations)
     faults = options.faults

@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import orjson
 import pytest
 import yaml
 from eventspec import (
@@ -800,3 +802,26 @@ def test_body_timestamps_have_second_precision_but_the_two_seed_documented_field
         field: has_ms for field, has_ms in seen.items() if has_ms != {field in MILLISECOND_FIELDS}
     }
     assert not wrong
+
+
+def test_seconds_only_cuts_the_two_millisecond_fields_and_nothing_else(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from canvas_sim.cli import main
+
+    runs = {}
+    for name, extra in (("default", []), ("seconds", ["--seconds-only"])):
+        out = tmp_path / f"{name}.jsonl"
+        result = CliRunner().invoke(main, ["run", "quickstart", "--to", str(out), "-q", *extra])
+        assert result.exit_code == 0, result.output
+        runs[name] = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    changed = set()
+    for before, after in zip(runs["default"], runs["seconds"], strict=True):
+        assert before["metadata"] == after["metadata"]
+        for key, value in before["body"].items():
+            if after["body"][key] != value:
+                name = before["metadata"]["event_name"]
+                changed.add((name, key))
+                assert value[:19] == after["body"][key][:19] and after["body"][key][19:] == "Z"
+                assert BODY_TIME.match(value).group(1) is not None  # type: ignore[union-attr]
+    assert changed == MILLISECOND_FIELDS

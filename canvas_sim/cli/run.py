@@ -34,6 +34,13 @@ from .plan import DeliveryPlan
     "or omit them only in request-driven events (payloads seen in 2024).",
 )
 @click.option(
+    "--seconds-only",
+    is_flag=True,
+    help="Every body timestamp with second precision, as Canvas sends them, also "
+    "grade_override updated_at and submission_comment_created created_at (whose doc examples "
+    "show milliseconds, kept by default).",
+)
+@click.option(
     "--single-process",
     is_flag=True,
     help="Generate events in the delivering process (by default, HTTP runs generate them in a "
@@ -104,6 +111,7 @@ def run(
     settings: tuple[str, ...],
     templates: str | None,
     nulls: str,
+    seconds_only: bool,
     single_process: bool,
     duplicates: float,
     drop_share: float,
@@ -183,6 +191,7 @@ def run(
                     seed=seed,
                     templates=templates,
                     nulls=cast(NullPolicy, nulls),
+                    body_ms=not seconds_only,
                     progress=progress,
                     faults=injector,
                 )
@@ -200,6 +209,7 @@ def run(
                     seed=seed,
                     templates=templates,
                     nulls=cast(NullPolicy, nulls),
+                    body_ms=not seconds_only,
                     end_state=state_out is not None or not plan.quiet,
                 )
     except KeyboardInterrupt:  # during generation to files, or before delivery began
