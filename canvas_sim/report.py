@@ -256,9 +256,11 @@ def print_plan(path: str, engine: Engine) -> None:
         first = copies[0].course
         roles = [role for copy in copies for role in copy.world.roles.values()]
         times = f"{len(copies)} copies of " if len(copies) > 1 else ""
+        account = copies[0].world.account
+        where = f", on {account.domain} (shard {account.shard})" if engine.scenario.accounts else ""
         console.print(
             f"{times}course {first.name!r} ({first.code}), "
-            f"{'weighted by group' if first.weighted else 'points-based'}"
+            f"{'weighted by group' if first.weighted else 'points-based'}{where}"
         )
         total = "in all: " if len(copies) > 1 else ""
         console.print(

@@ -143,3 +143,17 @@ def test_a_course_naming_an_account_in_a_one_account_scenario_is_an_error() -> N
     with pytest.raises(ScenarioError, match="declares no accounts") as caught:
         run(text)
     assert str(caught.value).startswith("accounts.yaml:2:")
+
+
+def test_check_shows_each_courses_account(tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from canvas_sim.cli import main
+
+    path = tmp_path / "accounts.yaml"
+    path.write_text(SCENARIO)
+    result = CliRunner().invoke(main, ["check", str(path), "--no-dry-run"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    assert "on north.instructure.com (shard 2107)" in said
+    assert "on canvas.south.edu (shard 26348)" in said
