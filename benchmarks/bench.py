@@ -37,6 +37,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from large_course import large_course  # noqa: E402
 
+from canvas_sim.caliper import CaliperRenderer  # noqa: E402
+from canvas_sim.caliper.format import CaliperFormat, CaliperSink  # noqa: E402
 from canvas_sim.cli import GC_THRESHOLDS  # noqa: E402
 from canvas_sim.delivery import HttpTarget  # noqa: E402
 from canvas_sim.engine import Engine  # noqa: E402
@@ -357,7 +359,66 @@ def startup(tmp: Path) -> None:
     row("`canvas-sim run` empty scenario, s", f"{ran:.3f}", f"{python:.3f}", f"{ran / python:.1f}x")
 
 
-SECTIONS = {"generation": generation, "delivery": delivery, "memory": memory, "startup": startup}
+# --- caliper -------------------------------------------------------------------------------
+
+
+def caliper(tmp: Path, courses: int = 10) -> None:
+    """A run writing both forms against the Canvas form alone; the Caliper conversion alone
+    against parsing and re-serialising each line (what any conversion must at least do)."""
+    scenario, located = load_scenario(ROOT / "scenarios" / "load.yaml", {"courses": str(courses)})
+    canvas, envelopes = tmp / "canvas.jsonl", tmp / "caliper.jsonl"
+    events = 0
+
+    def canvas_only() -> float:
+        nonlocal events
+        started = time.perf_counter()
+        events = run_scenario(scenario, located, [JsonlFileSink(canvas)]).total
+        return time.perf_counter() - started
+
+    def both_forms() -> float:
+        started = time.perf_counter()
+        sinks = [JsonlFileSink(canvas), CaliperSink(JsonlFileSink(envelopes), CaliperFormat())]
+        run_scenario(scenario, located, sinks)  # type: ignore[arg-type]
+        return time.perf_counter() - started
+
+    alone, both = best_of(2, canvas_only), best_of(2, both_forms)
+    row(
+        f"caliper: run to both forms, load {courses} courses ({events:,} events), events/s",
+        f"{events / both:,.0f}",
+        f"{events / alone:,.0f}",
+        f"{alone / both:.1%}",
+    )
+    lines = canvas.read_bytes().splitlines()
+
+    def convert() -> float:
+        renderer = CaliperRenderer()
+        started = time.perf_counter()
+        for line in lines:
+            renderer.line(line)
+        return time.perf_counter() - started
+
+    def reserialise() -> float:
+        started = time.perf_counter()
+        for line in lines:
+            orjson.dumps(orjson.loads(line))
+        return time.perf_counter() - started
+
+    converted, floor = best_of(3, convert), best_of(3, reserialise)
+    row(
+        "  the conversion alone (Canvas line -> envelope or skipped), lines/s",
+        f"{len(lines) / converted:,.0f}",
+        f"{len(lines) / floor:,.0f}",
+        f"{floor / converted:.1%}",
+    )
+
+
+SECTIONS = {
+    "generation": generation,
+    "delivery": delivery,
+    "memory": memory,
+    "startup": startup,
+    "caliper": caliper,
+}
 
 
 def main(argv: list[str]) -> int:

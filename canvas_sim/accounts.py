@@ -33,48 +33,53 @@ def _account(spec: AccountSpec, uuid: str) -> Account:
 class RootAccounts:
     """The scenario's root accounts by key (``None`` for the one top-level ``account``)."""
 
-    def __init__(self, scenario: Scenario, rng: random.Random, seed: int, located: Located) -> None:
-        # Drawn from the main stream whether or not it is used, so that one-account scenarios
-        # draw as they always did; declared accounts draw from streams of their own.
-        drawn = canvas_uuid(rng)
+    def __init__(self, scenario: Scenario, seed: int, located: Located) -> None:
         self._located = located
         self._first: str | None = None
+        self.specs: dict[str | None, AccountSpec] = {}
         self.zones: dict[str | None, str | None] = {None: None}
-        self.by_key: dict[str | None, Account] = {}
+        self._uuids: dict[str | None, str | None] = {}
         if not scenario.accounts:
-            self.by_key[None] = _account(scenario.account, drawn)
+            self.specs[None], self._uuids[None] = scenario.account, None
             return
         if "account" in scenario.model_fields_set:
             raise located.error("give either account or accounts, not both", ("accounts",))
         places: set[tuple[int, int]] = set()
         for index, spec in enumerate(scenario.accounts):
             here = ("accounts", index)
-            if spec.key in self.by_key:
+            if spec.key in self.specs:
                 raise located.error(f"account key {spec.key!r} is used twice", (*here, "key"))
             if (spec.shard, spec.id) in places:
                 raise located.error(
                     f"shard {spec.shard} already has a root account with id {spec.id}", here
                 )
             places.add((spec.shard, spec.id))
-            uuid = spec.uuid or canvas_uuid(random.Random(f"{seed}/account/{spec.key}"))
-            self.by_key[spec.key] = _account(spec, uuid)
+            self.specs[spec.key] = spec
+            # Declared accounts draw their uuid from a stream of their own.
+            self._uuids[spec.key] = spec.uuid or canvas_uuid(
+                random.Random(f"{seed}/account/{spec.key}")
+            )
             self.zones[spec.key] = spec.time_zone
         self._first = scenario.accounts[0].key
 
+    def account(self, key: str | None, drawn_uuid: str) -> Account:
+        """The account ``key`` names; ``drawn_uuid`` is the uuid of the one top-level account."""
+        return _account(self.specs[key], self._uuids[key] or drawn_uuid)
+
     def key_of(self, block: CourseBlock, path: Path) -> str | None:
         """The key of the account a course block is in (a located error for an unknown one)."""
-        if None in self.by_key:
+        if None in self.specs:
             if block.account is not None:
                 raise self._located_error(block.account, path)
             return None
         if block.account is None:
             return self._first
-        if block.account not in self.by_key:
+        if block.account not in self.specs:
             raise self._located_error(block.account, path)
         return block.account
 
     def _located_error(self, key: str, path: Path) -> ScenarioError:
-        known = [k for k in self.by_key if k is not None]
+        known = [k for k in self.specs if k is not None]
         if not known:
             message = f"account {key!r}: the scenario declares no accounts (add accounts: [...])"
         else:

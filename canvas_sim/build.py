@@ -5,8 +5,10 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from bisect import bisect
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -15,12 +17,16 @@ from faker import Faker
 from .accounts import RootAccounts
 from .content import add_group
 from .durations import datetime_to_ms
+from .errors import SimulatorError
 from .grading import DEFAULT_GRADING_SCHEME
 from .randoms import canvas_uuid, hex_token
 from .specs import PersonSpec
 from .values import CountRange
 from .world import (
+    GLOBAL_ID_BASE,
+    ID_BLOCK,
     TABLES,
+    Account,
     Course,
     CustomStatus,
     IdSequences,
@@ -52,6 +58,37 @@ USER_AGENTS = (
 )
 OTHER_ZONES = ("America/Chicago", "America/New_York", "America/Los_Angeles", "America/Phoenix")
 TEXT_POOL_SIZE = 64
+MAX_COURSES = GLOBAL_ID_BASE // ID_BLOCK  # the account's block and the courses' fill local ids
+
+
+class WeightedNames:
+    """Faker's weighted first and last names with the cumulative weights computed once.
+
+    ``faker.first_name()`` goes through ``random.choices``, which sums the weights of every name
+    on each call; this draws the same names (one ``random()`` each, the same bisection).
+    """
+
+    def __init__(self, faker: Faker) -> None:
+        method: Any = faker.first_name
+        provider = method.__self__  # the person provider
+        self._generator = provider.generator
+        self._first = self._table(provider.first_names)
+        self._last = self._table(provider.last_names)
+
+    @staticmethod
+    def _table(names: dict[str, float]) -> tuple[tuple[str, ...], list[float], float]:
+        cumulative = list(accumulate(names.values()))
+        return tuple(names), cumulative, cumulative[-1] + 0.0
+
+    def _draw(self, table: tuple[tuple[str, ...], list[float], float]) -> str:
+        names, cumulative, total = table
+        return names[bisect(cumulative, self._generator.random.random() * total, 0, len(names) - 1)]
+
+    def first(self) -> str:
+        return self._draw(self._first)
+
+    def last(self) -> str:
+        return self._draw(self._last)
 
 
 class Draw:
@@ -65,6 +102,7 @@ class Draw:
         self.wire_rng = random.Random(f"{seed}/wire")
         self.faker = Faker("en_US")
         self.faker.seed_instance(seed)
+        self.names = WeightedNames(self.faker)
         self.sentences = [self.faker.sentence(nb_words=12) for _ in range(TEXT_POOL_SIZE)]
         self.paragraphs = [self.faker.paragraph(nb_sentences=4) for _ in range(TEXT_POOL_SIZE)]
         self.words = sorted(
@@ -72,22 +110,39 @@ class Draw:
         )
 
     def for_copy(self, ordinal: int) -> Draw:
-        """The draw of the ``ordinal``-th course copy (0: this one): own streams, shared text.
+        """The draw of the ``ordinal``-th course: own streams, shared text.
 
-        Each copy's people, scores and times come from streams of its own, so adding a course
-        never changes what happens in the others.
+        Each course's people, scores and times come from streams of its own, so adding a course
+        never changes what happens in the others, and a course can be simulated alone.
         """
-        if ordinal == 0:
-            return self
+        return self._derived(f"{self.seed}/course/{ordinal}", f"{self.seed}/wire/{ordinal}")
+
+    def for_account(self) -> Draw:
+        """The draw of account-level records (ids' starts, admin, developer key, server)."""
+        return self._derived(f"{self.seed}/account", f"{self.seed}/wire/account")
+
+    def _derived(self, stream: str, wire: str) -> Draw:
         copy = object.__new__(Draw)
         copy.seed = self.seed
-        copy.rng = random.Random(f"{self.seed}/course/{ordinal}")
-        copy.wire_rng = random.Random(f"{self.seed}/wire/{ordinal}")
-        # One Faker for all (they are slow to make), re-seeded for each copy's people.
-        self.faker.seed_instance(f"{self.seed}/course/{ordinal}")
+        copy.rng = random.Random(stream)
+        copy.wire_rng = random.Random(wire)
+        # One Faker for all (they are slow to make), re-seeded for each stream's people.
+        self.faker.seed_instance(stream)
         copy.faker, copy.sentences, copy.paragraphs = self.faker, self.sentences, self.paragraphs
-        copy.words = self.words
+        copy.names, copy.words = self.names, self.words
         return copy
+
+
+@dataclass(slots=True)
+class AccountRecords:
+    """What every course of a run shares, drawn from the account's own stream."""
+
+    account: Account
+    starts: dict[str, int]  # each id table's first id in every owner's block
+    admin: User
+    developer_key_id: int
+    server_ip: str  # the Canvas server's address (LTI calls come from it)
+    statuses: dict[str, CustomStatus]  # the account's custom grade statuses, by name
 
 
 @dataclass(slots=True)
@@ -102,48 +157,75 @@ class CourseCopy:
     path: tuple[str | int, ...]  # where the course definition is in the file
     block: CourseBlock  # the definition it is a copy of
     server_ip: str = ""  # the Canvas server's address (LTI calls come from it)
+    ordinal: int = 0  # the course's place among the scenario's courses (orders the stream)
+
+
+def build_accounts(
+    scenario: Scenario, draw: Draw, accounts: RootAccounts, keys: list[str | None]
+) -> dict[str | None, AccountRecords]:
+    """Each root account and its records, from the account stream alone (declared accounts
+    one after another; ``keys``: each course block's account)."""
+    account_draw = draw.for_account()
+    rng = account_draw.rng
+    starts = {table: rng.randrange(100, 9000) * 10 for table in TABLES}
+    blocks = [block for _, block in scenario.blocks()]
+    if sum(block.count for block in blocks) >= MAX_COURSES:
+        raise SimulatorError(f"a scenario has at most {MAX_COURSES - 1:,} courses")
+    ids = IdSequences(starts, 0)  # every account's records share block 0: ids never repeat
+    root_uuid = canvas_uuid(rng)
+    start = datetime_to_ms(scenario.start)
+    server_ip: str | None = None
+    found: dict[str | None, AccountRecords] = {}
+    for key in accounts.specs:
+        account = accounts.account(key, root_uuid)
+        mine = [block for block, owner in zip(blocks, keys, strict=True) if owner == key]
+        developer_key_id = ids.next("developer_keys")
+        home = mine[0] if mine else blocks[0]
+        admin = _person(account_draw, PersonSpec(key="admin"), "admin", ids, account, home, start)
+        if server_ip is None:  # one Canvas server for the run
+            server_ip = account_draw.faker.ipv4_public()
+        statuses: dict[str, CustomStatus] = {}  # defined once per root account, as Canvas does
+        for block in mine:
+            for status in block.custom_statuses:
+                if status not in statuses:
+                    statuses[status] = CustomStatus(ids.next("custom_grade_statuses"), status)
+        found[key] = AccountRecords(account, starts, admin, developer_key_id, server_ip, statuses)
+    return found
 
 
 def build_courses(scenario: Scenario, draw: Draw, located: Located) -> list[CourseCopy]:
-    """Every course of the scenario, each ``count`` times: account, people, gradebooks."""
-    rng = draw.rng
+    """Every course of the scenario, each ``count`` times, in its root account: people and
+    gradebooks, each course from its own streams and with its own block of ids (the
+    accounts' is block 0)."""
+    accounts = RootAccounts(scenario, draw.seed, located)
+    keys = [accounts.key_of(block, path) for path, block in scenario.blocks()]
+    every = build_accounts(scenario, draw, accounts, keys)
     start = datetime_to_ms(scenario.start)
-    ids = IdSequences({table: rng.randrange(100, 9000) * 10 for table in TABLES})
-    accounts = RootAccounts(scenario, rng, draw.seed, located)
     copies: list[CourseCopy] = []
-    firsts: dict[str | None, World] = {}  # each account's first course (its admin and key)
-    server_ip = ""
-    statuses: dict[str | None, dict[str, CustomStatus]] = {}  # each account's, by name
     taken: set[tuple[str, str]] = set()  # logins and SIS ids given in the scenario
     for path, block in scenario.blocks():
         steps_path, steps = scenario.steps_of(path, block)
         key = accounts.key_of(block, path)
         zone = accounts.time_zone(key, block)
+        records = every[key]
         for number in range(1, block.count + 1):
-            copy_draw = draw.for_copy(len(copies))
+            ordinal = len(copies)
+            copy_draw = draw.for_copy(ordinal)
+            ids = IdSequences(records.starts, ordinal + 1)
             offset = copy_draw.rng.randrange(block.stagger + 1) if block.stagger else 0
-            course = _course(
-                block, number, ids, copy_draw.rng, start + offset, statuses.setdefault(key, {})
-            )
+            course = _course(block, number, ids, copy_draw.rng, start + offset, records.statuses)
             course.time_zone = zone
-            world = World(account=accounts.by_key[key], course=course, ids=ids)
-            first = firsts.get(key)
-            if first is None:
-                world.developer_key_id = ids.next("developer_keys")
-                world.admin = _person(world, copy_draw, PersonSpec(key="admin"), "admin")
-                firsts[key] = world
-            else:
-                world.developer_key_id, world.admin = first.developer_key_id, first.admin
+            world = World(account=records.account, course=course, ids=ids)
+            world.developer_key_id, world.admin = records.developer_key_id, records.admin
             _people(block, number, path, world, copy_draw, located, taken)
             _personas(block, path, world, copy_draw.rng, located)
             _gradebook(block, path, world, start + offset, copy_draw.rng, located)
-            if not copies:  # drawn after the first course, before any other can change it
-                server_ip = copy_draw.faker.ipv4_public()
             copies.append(
                 CourseCopy(
-                    world, copy_draw, start + offset, steps, steps_path, path, block, server_ip
+                    world, copy_draw, start + offset, steps, steps_path, path, block,
+                    records.server_ip, ordinal,
                 )
-            )
+            )  # fmt: skip
     return copies
 
 
@@ -184,8 +266,6 @@ def _course(
         created_at=start,
     )
     for status in block.custom_statuses:
-        if status not in statuses:  # defined once per root account, as Canvas does
-            statuses[status] = CustomStatus(ids.next("custom_grade_statuses"), status)
         course.custom_statuses[status] = statuses[status]
     return course
 
@@ -223,7 +303,9 @@ def _people(
                     hint = " (every copy repeats it: put ${i} in it)" if block.count > 1 else ""
                     raise located.error(f"{kind} {given!r} is used twice{hint}", (*here, kind))
                 taken.add((kind, given))
-            world.users[person.key] = _person(world, draw, person, role)
+            world.users[person.key] = _person(
+                draw, person, role, world.ids, world.account, world.course, world.course.created_at
+            )
             world.roles[person.key] = role
 
 
@@ -275,16 +357,25 @@ def _gradebook(
         add_group(world, gspec, start, start, rng, located, (*path, "groups", index))
 
 
-def _person(world: World, draw: Draw, spec: PersonSpec, role: str) -> User:
-    rng, faker = draw.rng, draw.faker
-    first, last = faker.first_name(), faker.last_name()
+def _person(
+    draw: Draw,
+    spec: PersonSpec,
+    role: str,
+    ids: IdSequences,
+    account: Account,
+    home: Course | CourseBlock,
+    created_at: int,
+) -> User:
+    """A person drawn from ``draw``; ``home`` gives the default time zone."""
+    rng = draw.rng
+    first, last = draw.names.first(), draw.names.last()
     name = spec.name or f"{first} {last}"
     parts = name.split()
     sortable = f"{parts[-1]}, {' '.join(parts[:-1])}" if len(parts) > 1 else name
-    user_id = world.ids.next("users")
+    user_id = ids.next("users")
     login = (
         spec.login
-        or f"{_ascii(parts[0])}.{_ascii(parts[-1])}{user_id % 1000}@{_mail_domain(world)}"
+        or f"{_ascii(parts[0])}.{_ascii(parts[-1])}{user_id % 1000}@{_mail_domain(account)}"
     )
     if spec.sis_id is not None:
         sis_id: str | None = spec.sis_id
@@ -295,9 +386,7 @@ def _person(world: World, draw: Draw, spec: PersonSpec, role: str) -> User:
     else:
         sis_id = f"T{rng.randrange(10**5):05d}"
     zone_name = spec.time_zone or (
-        rng.choice(OTHER_ZONES)
-        if role == "student" and rng.random() < 0.1
-        else world.course.time_zone
+        rng.choice(OTHER_ZONES) if role == "student" and rng.random() < 0.1 else home.time_zone
     )
     zone = ZoneInfo(zone_name)  # validated with the scenario
     return User(
@@ -312,9 +401,9 @@ def _person(world: World, draw: Draw, spec: PersonSpec, role: str) -> User:
         uuid=canvas_uuid(rng),
         lti_user_id=hex_token(rng, 40),
         user_agent=USER_AGENTS[0] if role == "admin" else rng.choice(USER_AGENTS),
-        client_ip=faker.ipv4_public(),
+        client_ip=draw.faker.ipv4_public(),
         session_id=hex_token(rng, 32),
-        created_at=world.course.created_at,
+        created_at=created_at,
     )
 
 
@@ -323,9 +412,9 @@ def _ascii(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", folded.lower()) or "user"
 
 
-def _mail_domain(world: World) -> str:
-    host = world.account.domain.split(".")
-    return ".".join(host[-2:]) if len(host) >= 2 else world.account.domain
+def _mail_domain(account: Account) -> str:
+    host = account.domain.split(".")
+    return ".".join(host[-2:]) if len(host) >= 2 else account.domain
 
 
 def _course_code(name: str) -> str:

@@ -46,7 +46,8 @@ class CourseEngine:
         self.course = self.world.course
         self.start_ms = copy.start_ms
         self._staggered = bool(copy.block.stagger)
-        self.clock = Clock(kernel, self.start_ms, self.draw.wire_rng.getrandbits)
+        self.ordinal = copy.ordinal
+        self.clock = Clock(kernel, self.start_ms, self.draw.wire_rng.getrandbits, copy.ordinal)
         self.path = copy.path
         self.requests = Requests(self.world, self.draw.wire_rng, copy.server_ip)
         self.people = People(self.world, self.rng)

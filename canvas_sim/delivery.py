@@ -120,6 +120,9 @@ class HttpTarget:
     signer: Signer | None = None
     jwt_quoted: bool = False
     verify_tls: bool = True
+    # The target's payload format: a Canvas-format event -> the event to send (None: nothing),
+    # e.g. its Caliper envelope under its Canvas name (which SQS sends as event_name).
+    convert: Callable[[Rendered], Rendered | None] | None = None
 
 
 @dataclass
@@ -442,7 +445,11 @@ async def deliver(
                 sink.send(event.line)
             for index, pool in enumerate(pools):
                 batch = batches[index]
-                batch.append(event)
+                convert = pool.sender.target.convert
+                sent = event if convert is None else convert(event)
+                if sent is None:
+                    continue
+                batch.append(sent)
                 if len(batch) >= pool.sender.target.batch:
                     batches[index] = []
                     await pool.put(batch)

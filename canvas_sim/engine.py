@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from .build import Draw, build_courses
 from .course import CourseEngine
@@ -35,8 +35,15 @@ class Engine:
             else AccountsMetadata(accounts)
         )
 
-    def events(self) -> Iterator[Event]:
-        """Every event of the scenario, in simulated time order."""
-        for course in self.courses:
+    def events(self, only: Collection[int] | None = None) -> Iterator[Event]:
+        """Every event of the scenario in simulated time order (then course ordinal), or of
+        the courses whose ordinals are in ``only`` (their events are the same either way)."""
+        running = self.running(only)
+        self.kernel.direct = len(running) == 1
+        for course in running:
             course.begin()
         return self.kernel.run()
+
+    def running(self, only: Collection[int] | None = None) -> list[CourseEngine]:
+        """The courses a run of ``only`` (None: all) simulates, in ordinal order."""
+        return [c for c in self.courses if only is None or c.ordinal in only]

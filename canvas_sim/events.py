@@ -28,6 +28,7 @@ class Event:
     time_ms: int
     origin: Origin
     fields: dict[str, Any]
+    ordinal: int = 0  # the course's place among the scenario's courses (orders equal times)
 
 
 # name -> (what emits it, request or job)

@@ -8,6 +8,7 @@ places half up; only the drop rules' bisection runs in binary floats, as canvas-
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import MAX_PREC, Context, Decimal
@@ -166,12 +167,44 @@ def _big_f(
     return f
 
 
+_SEPARATED = 1e-3  # distinct scores at least this far apart ...
+_BOUNDED = 1e9  # ... and this small can never tie in the bisection's floats
+
+
+def _same_points(subs: list[_Rated], cant_drop: list[_Rated]) -> bool:
+    """Whether every item has the same (non-zero) points possible and the scores are plain
+    enough that the bisection keeps exactly the ``keep`` best (or worst) scores, ties to the
+    lowest ids, whatever q it ends at.
+
+    With one p for all, q lies between the lowest and highest score / p, so every
+    ``q * p - s`` is below 2 * _BOUNDED: its rounding error (under 1e-6) cannot reorder scores
+    _SEPARATED apart, and ordering by ``q * p - s`` is ordering by score.
+    """
+    points = subs[0][2]
+    if points <= 0 or any(i[2] != points for i in subs) or any(i[2] != points for i in cant_drop):
+        return False
+    scores = sorted({i[1] for i in subs + cant_drop})
+    if scores[0] < -_BOUNDED or scores[-1] > _BOUNDED:
+        return False
+    return all(b - a >= _SEPARATED for a, b in itertools.pairwise(scores))
+
+
 def _keep(
     subs: list[_Rated], cant_drop: list[_Rated], keep: int, max_total: float, *, best: bool
 ) -> list[_Rated]:
     """One drop stage: canvas-lms's keep_helper bisection (in floats, like canvas-lms)."""
     if len(subs) <= keep:
         return subs
+    if _same_points(subs, cant_drop):
+        return _by_score(subs, keep, highest=best)
+    return _bisection(subs, cant_drop, keep, max_total, best=best)
+
+
+def _bisection(
+    subs: list[_Rated], cant_drop: list[_Rated], keep: int, max_total: float, *, best: bool
+) -> list[_Rated]:
+    """canvas-lms's keep_helper: bisect on q for the ``keep`` items maximising (or minimising)
+    the group's ratio."""
     pool = subs + cant_drop
     pointed = [i for i in pool if i[2] != 0]
     if not pointed:

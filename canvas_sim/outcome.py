@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -46,10 +46,12 @@ class RunResult:
         return sum(self.events.values())
 
 
-def rendered_events(engine: Engine, renderer: Renderer) -> Iterator[Rendered]:
-    """Every event of the run, rendered, in time order."""
+def rendered_events(
+    engine: Engine, renderer: Renderer, only: Collection[int] | None = None
+) -> Iterator[Rendered]:
+    """Every event of the run (or of the courses ``only`` names), rendered, in time order."""
     build_metadata = engine.metadata.build
-    for event in engine.events():
+    for event in engine.events(only):
         metadata = build_metadata(event.origin, event.name, event.time_ms)
         line = renderer.render(
             metadata, event.name, event.fields, job=isinstance(event.origin, Job)
@@ -60,12 +62,13 @@ def rendered_events(engine: Engine, renderer: Renderer) -> Iterator[Rendered]:
 def finish(engine: Engine, result: RunResult) -> RunResult:
     """Fill ``result`` with the end state: the grade book and each student's course scores."""
     result.gradebook = gradebook(engine)
-    result.students = [student for course in engine.courses for student in course_students(course)]
+    for course in engine.courses:
+        result.students.extend(course_students(course))
     return result
 
 
 def course_students(course: CourseEngine) -> list[StudentResult]:
-    """Each student's course scores in one course, as they are now."""
+    """Each student's course scores at the end of ``course``'s run."""
     students = []
     for enrollment in course.course.enrollments.values():
         if enrollment.score is not None:

@@ -10,6 +10,8 @@ Installed with the package (entry point ``pytest11``), it provides the ``canvas_
 
 ``run`` returns a :class:`Simulation`: the events (parsed), the raw JSON lines, and the end state
 (the gradebook a consumer should have derived; see ``canvas_sim.gradebook``).
+``canvas_sim.run(..., format="caliper")`` gives the same run as Canvas's Caliper 1.1 envelopes
+(the events without a Caliper form left out; ``names`` keeps each one's Canvas event name).
 """
 
 from __future__ import annotations
@@ -44,14 +46,21 @@ class Simulation:
     gradebook: dict[str, Any]
     events: list[dict[str, Any]] = field(default_factory=list)
     faults: list[dict[str, Any]] = field(default_factory=list)
+    format: str = "canvas"  # or "caliper": the lines are Caliper envelopes
+    names: list[str] = field(default_factory=list)  # each line's Canvas event name
+    canvas_lines: list[bytes] = field(default_factory=list)  # the run in Canvas form
 
     def __post_init__(self) -> None:
         if not self.events:
             self.events = [orjson.loads(line) for line in self.lines]
+        if not self.names and self.format == "canvas":
+            self.names = [event["metadata"]["event_name"] for event in self.events]
+        if not self.canvas_lines and self.format == "canvas":
+            self.canvas_lines = self.lines
 
     def of_type(self, *names: str) -> list[dict[str, Any]]:
-        """The events of the given types, in stream order."""
-        return [e for e in self.events if e["metadata"]["event_name"] in names]
+        """The events of the given Canvas types, in stream order (in either format)."""
+        return [e for e, name in zip(self.events, self.names, strict=True) if name in names]
 
     def students(self) -> Iterator[dict[str, Any]]:
         """Every student of every course in the end state."""
@@ -118,11 +127,15 @@ class Simulator:
         nulls: NullPolicy = "keep",
         params: Mapping[str, object] | None = None,
         faults: FaultConfig | None = None,
+        format: str = "canvas",
     ) -> Simulation:
         """Run ``scenario``: a scenario file's path, a shipped scenario's name (``"quickstart"``)
         or the YAML text itself (any text with a line break). ``params`` override the
         scenario's params (as ``--set``); ``faults`` injects delivery faults (as the ``run``
-        options do), listed in ``Simulation.faults``."""
+        options do), listed in ``Simulation.faults``; ``format="caliper"`` renders the events
+        as Canvas's Caliper 1.1 envelopes (``Simulation.canvas_lines`` keeps the Canvas form)."""
+        from .caliper import FORMS
+        from .caliper.format import FORMATS, CaliperFormat, CaliperSink
         from .faults import FaultInjector, Manifest
         from .run import run_scenario
         from .scenario import load_scenario, parse_scenario
@@ -133,17 +146,29 @@ class Simulator:
             model, located = load_scenario(scenario, overrides)
         else:
             model, located = parse_scenario(scenario, "<inline scenario>", overrides)
-        sink = MemorySink()
+        if format not in FORMATS:
+            raise ValueError(f"format={format!r}: expected one of {', '.join(FORMATS)}")
+        sink, caliper = MemorySink(), MemorySink()
+        sinks: list[Any] = [sink]
+        if format == "caliper":
+            sinks.append(CaliperSink(caliper, CaliperFormat()))
         with tempfile.TemporaryDirectory(prefix="canvas-sim-") as folder:
             manifest = Path(folder) / "faults.jsonl"
             injector = None if faults is None else FaultInjector(faults, Manifest(manifest))
-            result = run_scenario(model, located, [sink], seed=seed, nulls=nulls, faults=injector)
+            result = run_scenario(model, located, sinks, seed=seed, nulls=nulls, faults=injector)
             rows = manifest.read_bytes().splitlines() if manifest.exists() else []
         assert result.gradebook is not None
+        fault_rows = [orjson.loads(row) for row in rows]
+        if format == "canvas":
+            return Simulation(lines=list(sink.lines), gradebook=result.gradebook, faults=fault_rows)
+        names = [orjson.loads(line)["metadata"]["event_name"] for line in sink.lines]
         return Simulation(
-            lines=list(sink.lines),
+            lines=list(caliper.lines),
             gradebook=result.gradebook,
-            faults=[orjson.loads(row) for row in rows],
+            faults=fault_rows,
+            format="caliper",
+            names=[name for name in names if name in FORMS],
+            canvas_lines=list(sink.lines),
         )
 
 

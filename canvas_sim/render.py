@@ -41,6 +41,25 @@ MILLISECOND_FIELDS = {"grade_override": "updated_at", "submission_comment_create
 _MILLIS = re.compile(r"\.\d{3}Z$")
 
 
+def template_environment(template_dir: str | Path | None, subdir: str = "") -> SandboxedEnvironment:
+    """A sandboxed Jinja2 environment (StrictUndefined, the ``tojson`` filter) loading
+    ``subdir`` of the user's ``template_dir`` first, then of the built-in templates."""
+    loaders: list[jinja2.BaseLoader] = []
+    if template_dir is not None:
+        if not Path(template_dir).is_dir():
+            raise TemplateError(f"{template_dir}: no such template directory")
+        loaders.append(jinja2.FileSystemLoader(str(Path(template_dir) / subdir)))
+    loaders.append(jinja2.FileSystemLoader(str(builtin_template_dir() / subdir)))
+    env = SandboxedEnvironment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        auto_reload=False,
+    )
+    env.filters["tojson"] = _tojson
+    return env
+
+
 class Renderer:
     """Turns (metadata, event name, body fields) into one JSON line.
 
@@ -55,19 +74,7 @@ class Renderer:
         *,
         body_ms: bool = True,
     ) -> None:
-        loaders: list[jinja2.BaseLoader] = []
-        if template_dir is not None:
-            if not Path(template_dir).is_dir():
-                raise TemplateError(f"{template_dir}: no such template directory")
-            loaders.append(jinja2.FileSystemLoader(str(template_dir)))
-        loaders.append(jinja2.FileSystemLoader(str(builtin_template_dir())))
-        self._env = SandboxedEnvironment(
-            loader=jinja2.ChoiceLoader(loaders),
-            undefined=jinja2.StrictUndefined,
-            autoescape=False,
-            auto_reload=False,
-        )
-        self._env.filters["tojson"] = _tojson
+        self._env = template_environment(template_dir)
         self._templates: dict[str, jinja2.Template] = {}
         self._builders: dict[str, tuple[tuple[str, str], ...] | None] = {}
         # Per plain template whose keys are its field names: those names, in its order.

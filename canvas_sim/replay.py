@@ -28,7 +28,8 @@ class ReplayError(SimulatorError):
 
 EXPECTED = (
     'expected a Canvas live event {"metadata": {"event_name": ..., "event_time": ...}, '
-    '"body": {...}} or a dead-letter line {"url": ..., "error": ..., "event": {...}}'
+    '"body": {...}}, a Caliper envelope {"sensor": ..., "data": [{..., "eventTime": ...}]} '
+    'or a dead-letter line {"url": ..., "error": ..., "event": {...}}'
 )
 
 
@@ -65,6 +66,8 @@ def _event(line: bytes) -> Rendered:
     if isinstance(value, dict) and "metadata" not in value and "event" in value:
         value = value["event"]  # a dead letter
         line = orjson.dumps(value)
+    if isinstance(value, dict) and "metadata" not in value and "data" in value:
+        return _caliper_event(value, line)
     if not isinstance(value, dict) or not isinstance(value.get("body"), dict):
         raise ReplayError(EXPECTED)
     metadata = value.get("metadata")
@@ -77,6 +80,19 @@ def _event(line: bytes) -> Rendered:
             "metadata.event_time must be an ISO 8601 time with an offset, "
             "e.g. 2024-04-15T20:46:05.187Z"
         )
+    return Rendered(name, time_ms, line)
+
+
+def _caliper_event(envelope: dict[str, Any], line: bytes) -> Rendered:
+    """A Caliper envelope (a Caliper run's output or dead letter), named by its event's
+    ``<type> <action> <object type>`` since nothing in it names the Canvas event."""
+    from .caliper.stream import label  # only for Caliper files: Canvas runs never load it
+
+    name = label(envelope)
+    data = envelope.get("data")
+    time_ms = _time_ms(data[0].get("eventTime")) if name and isinstance(data, list) else None
+    if name is None or time_ms is None:
+        raise ReplayError(f"a Caliper envelope needs data[0] with an eventTime; {EXPECTED}")
     return Rendered(name, time_ms, line)
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import signal
 import sys
 import threading
 import time
@@ -22,7 +19,6 @@ from rich.table import Table
 from .clock import event_time
 from .delivery import DeliveryStats
 from .engine import CourseEngine, Engine
-from .receiver import Receiver, ReceiverConfig
 from .run import RunResult
 
 MAX_STUDENT_ROWS = 15
@@ -141,56 +137,6 @@ def print_delivery(result: RunResult, console: Console | None = None) -> None:
     console.print(rate)
     if stats.interrupted_by:
         console.print(f"[bold]interrupted by {stats.interrupted_by}[/bold]")
-
-
-def serve_receiver(config: ReceiverConfig, *, live: bool) -> None:
-    """Run the receiver until Ctrl-C / SIGTERM, with a live count on terminals; then a summary."""
-    console = Console(stderr=True, highlight=False)
-
-    async def serve() -> Receiver:
-        receiver = Receiver(config)
-        await receiver.start()
-        console.print(
-            f"receiving Canvas Live Events on http://{config.host}:{receiver.port}/ "
-            "(Ctrl-C to stop)"
-        )
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        try:
-            if live and console.is_terminal:
-                with Live(_receiver_table(receiver), console=console, refresh_per_second=4) as view:
-                    while not stop.is_set():
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(stop.wait(), 0.25)
-                        view.update(_receiver_table(receiver))
-            else:
-                await stop.wait()
-        finally:
-            await receiver.stop()
-        return receiver
-
-    receiver = asyncio.run(serve())
-    console.print(_receiver_table(receiver))
-
-
-def _receiver_table(receiver: Receiver) -> Table:
-    stats = receiver.stats.as_dict()
-    rate = stats["events"] / stats["seconds"] if stats["seconds"] else 0.0
-    table = Table(
-        "event type",
-        "received",
-        title=f"{stats['events']} events in {stats['requests']} requests, {rate:.0f}/s; "
-        f"{stats['injected_failures']} injected failures, "
-        f"{sum(stats['rejected'].values())} rejected",
-        title_justify="left",
-    )
-    for name, count in stats["accepted"].items():
-        table.add_row(name, str(count))
-    for reason, count in stats["rejected"].items():
-        table.add_row(f"[red]rejected: {reason}[/red]", str(count))
-    return table
 
 
 class _Status:

@@ -16,10 +16,11 @@ from .outcome import StudentResult as StudentResult
 from .outcome import finish, rendered_events
 from .pacing import Schedule
 from .prefix import prefix_state
-from .producer import ProducerProcess
+from .producer import ProducerProcess, fork_available
 from .render import NullPolicy, Renderer
 from .replay import read_events
 from .scenario import Scenario, load_scenario
+from .shards import ShardedProducer, in_thread
 from .sinks import Sink
 from .yamlsource import Located
 
@@ -69,12 +70,18 @@ def run_scenario(
     nulls: NullPolicy = "keep",
     progress: Callable[[int], None] | None = None,
     faults: FaultInjector | None = None,
+    workers: int = 1,
     body_ms: bool = True,
 ) -> RunResult:
-    """Run ``scenario`` and send every event to every sink; partial output never survives."""
+    """Run ``scenario`` and send every event to every sink; partial output never survives.
+
+    With ``workers`` above 1 (and more than one course), forked processes simulate shares of
+    the courses (see :mod:`canvas_sim.shards`): the same bytes, the same end state.
+    """
     engine = Engine(scenario, located, seed)
     renderer = Renderer(templates, nulls, body_ms=body_ms)
     result = RunResult(scenario.name, engine.seed, destinations=[s.description for s in sinks])
+    shards = sharded(engine, renderer, workers)
     opened: list[Sink] = []
     ok = False
     try:
@@ -82,17 +89,31 @@ def run_scenario(
             sink.open()
             opened.append(sink)
         count = counter(result, progress)
-        stream = rendered_events(engine, renderer)
+        stream = shards.events() if shards else rendered_events(engine, renderer)
         for event in faults.apply(stream) if faults else stream:
             count(event)
             for sink in sinks:
                 sink.send(event.line)
         ok = True
     finally:
+        if shards is not None:
+            shards.close()
         if faults is not None:
             faults.manifest.close()
         close_all(opened, ok=ok)
-    return finish(engine, result)
+    if shards is None:
+        return finish(engine, result)
+    assert shards.final is not None
+    result.students, result.gradebook = shards.final
+    return result
+
+
+def sharded(engine: Engine, renderer: Renderer, workers: int) -> ShardedProducer | None:
+    """Forked shard processes for ``workers`` above 1, when there are courses to share and
+    the platform can fork; else None (generate in this process)."""
+    if workers <= 1 or len(engine.courses) <= 1 or not fork_available():
+        return None
+    return ShardedProducer(engine, renderer, workers)
 
 
 @dataclass
@@ -109,6 +130,7 @@ class DeliveryOptions:
     producer_process: bool = False  # generate in a forked child (a core for delivery)
     stats: DeliveryStats | None = None  # pass one in to watch it live
     faults: FaultInjector | None = None
+    workers: int = 1  # processes simulating shares of the courses (see canvas_sim.shards)
 
 
 def deliver_scenario(
@@ -133,7 +155,12 @@ def deliver_scenario(
     destinations = [s.description for s in sinks] + [t.url for t in options.targets]
     result = RunResult(scenario.name, engine.seed, destinations=destinations)
     faults = options.faults
-    producer = ProducerProcess(engine, renderer, faults) if options.producer_process else None
+    shards = sharded(engine, renderer, options.workers)
+    producer = (
+        ProducerProcess(engine, renderer, faults)
+        if options.producer_process and shards is None
+        else None
+    )
     ended = False
 
     def whole(stream: Iterable[Rendered]) -> Iterator[Rendered]:
@@ -144,19 +171,22 @@ def deliver_scenario(
     def source() -> Iterable[Rendered] | AsyncIterable[Rendered]:
         if producer is not None:
             return producer.events()
-        stream = rendered_events(engine, renderer)
-        return whole(faults.apply(stream) if faults else stream)
+        stream = shards.events() if shards else rendered_events(engine, renderer)
+        stream = whole(faults.apply(stream) if faults else stream)
+        return in_thread(stream) if shards else stream
 
     try:
         _deliver(source, sinks, options, result, seed=engine.seed, progress=progress)
     finally:
-        if producer is not None:
-            producer.close()
+        for process in (producer, shards):
+            if process is not None:
+                process.close()
         if faults is not None:
             faults.manifest.close()
-    if producer is not None and producer.final is not None:  # the scenario ran to its end
-        result.students, result.gradebook = producer.final
-    elif producer is None and ended:
+    finals = [p.final for p in (shards, producer) if p is not None and p.final is not None]
+    if finals:  # known when the scenario ran to its end
+        result.students, result.gradebook = finals[0]
+    elif producer is None and shards is None and ended:
         finish(engine, result)
     elif end_state:  # stopped early: the engine ran ahead of the events sent
         prefix_state(lambda: Engine(scenario, located, seed), result.total, result)

@@ -10,6 +10,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .errors import SimulatorError
+
 GLOBAL_ID_BASE = 10**13
 
 
@@ -165,14 +167,28 @@ class Course:
     )  # (assignment, user)
 
 
-class IdSequences:
-    """One local id sequence per Canvas table, starting at plausible values."""
+ID_BLOCK = 10**7  # ids of one table an owner (the account or a course) can take
 
-    def __init__(self, starts: dict[str, int]) -> None:
-        self._next = dict(starts)
+
+class IdSequences:
+    """One owner's local id sequence per Canvas table, starting at plausible values.
+
+    The account owns block 0 of every table and course k block k + 1 (``ID_BLOCK`` ids each),
+    so a course's ids depend only on the seed and its ordinal: never on what other courses did
+    first, how many there are, or which process simulates them.
+    """
+
+    __slots__ = ("_end", "_next")
+
+    def __init__(self, starts: dict[str, int], block: int = 0) -> None:
+        base = block * ID_BLOCK
+        self._next = {table: base + start for table, start in starts.items()}
+        self._end = base + ID_BLOCK
 
     def next(self, table: str) -> int:
         value = self._next[table]
+        if value >= self._end:
+            raise SimulatorError(f"a course uses more than {ID_BLOCK:,} ids of table {table}")
         self._next[table] = value + 1
         return value
 
@@ -199,7 +215,8 @@ TABLES = (
 
 @dataclass(slots=True)
 class World:
-    """Everything the simulation knows: one account, one course, its people."""
+    """What one course's simulation knows: the account, the course, its people, and the
+    course's own id sequences."""
 
     account: Account
     course: Course

@@ -2,16 +2,19 @@
 
 The trajectory of student12 in this file was checked by hand against CANVAS_REFERENCE section 4
 (weighted groups 40/60, drop_lowest 1 with never_drop, pending_review, points change, manual
-posting): current/final 95.0/19.0 -> 95.0/28.43 (quiz pending: 19 + 11/70*60) -> 86.0/32.71 ->
-67.0/32.71 (hw2 graded 0; one droppable, so nothing dropped in current) -> 65.27/32.71 (hw2 now
-out of 12: 9.5/22*40 + 48) -> unposted 72.99/74.71 (midterm 49/50 hidden) -> posted 72.99/74.71.
+posting): current/final 60.0/12.0 (hw1 6/10) -> 60.0/21.43 (quiz pending: 12 + 11/70*60) ->
+78.0/27.43 (quiz 18/20) -> 66.0/27.43 (hw2 graded 0; one droppable, so nothing dropped in
+current) -> 64.91/27.43 (hw2 now out of 12: 6/22*40 + 54) -> unposted 61.91/63.0 (midterm
+41.5/50 hidden) -> posted 61.91/63.0. Regenerated once when ids became per course (each course
+its own id block and random streams, account records from their own stream).
 To accept an intended change, regenerate with UPDATE_GOLDEN=1 and review the diff.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from goldens import assert_matches_golden
 
 from canvas_sim.run import run_scenario
 from canvas_sim.scenario import load_scenario
@@ -29,15 +32,7 @@ def quickstart_lines(seed: int | None = None) -> bytes:
 
 
 def test_quickstart_matches_the_golden_file() -> None:
-    produced = quickstart_lines()
-    if os.environ.get("UPDATE_GOLDEN"):
-        GOLDEN.write_bytes(produced)
-    expected = GOLDEN.read_bytes()
-    assert produced.count(b"\n") == expected.count(b"\n")
-    for number, (got, want) in enumerate(
-        zip(produced.splitlines(), expected.splitlines(), strict=True), start=1
-    ):
-        assert got == want, f"line {number} differs from {GOLDEN.name}"
+    assert_matches_golden(quickstart_lines(), GOLDEN)
 
 
 def test_same_seed_same_bytes_and_other_seed_other_people() -> None:

@@ -956,3 +956,26 @@ def test_memo_and_value_caches_change_nothing(
                 b.kept,
                 b.dropped,
             )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(-20, 400), min_size=2, max_size=12),
+    st.lists(st.integers(-20, 400), max_size=3),
+    st.sampled_from([1, 5, 10, 100]),
+    st.integers(1, 11),
+    st.booleans(),
+)
+def test_equal_points_keep_is_the_bisections(
+    scores: list[int], fixed: list[int], points: int, keep: int, best: bool
+) -> None:
+    """Groups whose items share their points possible keep by score (sorted once): the same
+    items in the same order as canvas-lms's bisection (scores in quarter points)."""
+    from canvas_sim.grading import _bisection, _by_score, _same_points
+
+    subs = [(10 + n, s / 4, float(points), n) for n, s in enumerate(scores)]
+    cant = [(100 + n, s / 4, float(points), 50 + n) for n, s in enumerate(fixed)]
+    keep = min(keep, len(subs) - 1)
+    assert _same_points(subs, cant)
+    bisected = _bisection(subs, cant, keep, float(points), best=best)
+    assert _by_score(subs, keep, highest=best) == bisected

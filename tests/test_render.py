@@ -125,7 +125,8 @@ def test_every_value_type_round_trips() -> None:
 
 
 def builtin_names() -> list[str]:
-    return sorted(p.name.removesuffix(TEMPLATE_SUFFIX) for p in builtin_template_dir().iterdir())
+    shipped = builtin_template_dir().glob(f"*{TEMPLATE_SUFFIX}")  # caliper/ has its own tests
+    return sorted(p.name.removesuffix(TEMPLATE_SUFFIX) for p in shipped)
 
 
 def test_builtin_template_dir_is_the_repositorys() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,16 @@ SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 # What each scenario is for, as event types (or "type:field=value") that must appear.
 PROMISES: dict[str, list[str]] = {
+    "demo": [
+        "enrollment_created",
+        "submission_created:attempt=2",
+        "quiz_submitted",
+        "grade_change:score=9.5",
+        "course_grade_change",
+        "submission_comment_created",
+        "submission_custom_grade_status",
+        "grade_override",
+    ],
     "quickstart": list(SEEDED),
     "semester": [
         "enrollment_updated:workflow_state=deleted",
@@ -93,6 +104,20 @@ def test_shipped_scenario_keeps_its_promises(path: Path) -> None:
         assert matching, f"{path.name} emits no {promise}"
     times = [e["metadata"]["event_time"] for e in events]
     assert times == sorted(times)
+
+
+def test_the_demo_lasts_about_three_minutes_with_a_late_regrade() -> None:
+    events = run(ROOT / "scenarios" / "demo.yaml")
+    times = [e["metadata"]["event_time"] for e in events]
+    first, last = (datetime.datetime.fromisoformat(t[:-1]) for t in (times[0], times[-1]))
+    assert 150 <= (last - first).total_seconds() <= 210
+    regrades = [
+        e["body"]
+        for e in events
+        if e["metadata"]["event_name"] == "grade_change"
+        and e["body"]["old_score"] not in (None, e["body"]["score"])
+    ]
+    assert len(regrades) == 1 and regrades[0]["score"] == 9.5
 
 
 def test_the_example_in_the_scenario_docs_runs() -> None:

@@ -45,7 +45,17 @@ DELIVERY_OPTIONS = [
         multiple=True,
         metavar="PATH|-|URL",
         help="Where events go: a JSONL file, - for stdout, or an http(s):// URL (one POST per "
-        "event, like a Canvas Data Services HTTPS subscription). Repeatable. Default: stdout.",
+        "event, like a Canvas Data Services HTTPS subscription). Repeatable. Default: stdout. "
+        "A caliper: or canvas: prefix gives the target its own format (caliper:out.jsonl).",
+    ),
+    click.option(
+        "--format",
+        "payload_format",
+        type=click.Choice(["canvas", "caliper"]),
+        default="canvas",
+        show_default=True,
+        help="Payload format of the targets without a prefix: Canvas's own, or IMS Caliper 1.1 "
+        "as Canvas sends it (events Canvas has no Caliper form for are skipped and counted).",
     ),
     click.option(
         "--rate",

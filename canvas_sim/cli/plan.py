@@ -14,6 +14,7 @@ import click
 from .helpers import check_writable, is_url, refuse_url_options, write_json
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
+    from ..caliper.format import CaliperFormat
     from ..run import DeliveryOptions, RunResult
     from ..sinks import Sink
 
@@ -44,6 +45,27 @@ def parse_header(value: str) -> tuple[str, str]:
     return name.strip(), expanded
 
 
+def caliper_targets(options: dict[str, Any]) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The --to values without their format prefix, and those that get Caliper envelopes
+    (a caliper: prefix, or no prefix with --format caliper)."""
+    given: tuple[str, ...] = options["targets"]
+    default = options.get("payload_format", "canvas")
+    if default == "canvas" and not any(t.startswith(("caliper:", "canvas:")) for t in given):
+        return given, frozenset()  # the Canvas format only: nothing more to import
+    from ..caliper.format import split_target
+
+    targets = [split_target(value) for value in given or ("-",)]  # stdout by default
+    caliper = frozenset(t.where for t in targets if (t.format or default) == "caliper")
+    return tuple(t.where for t in targets), caliper
+
+
+def caliper_summary(caliper: CaliperFormat) -> str:
+    """One line: the envelopes made, and the events left out for want of a Caliper form."""
+    skipped = ", ".join(f"{name} {count}" for name, count in sorted(caliper.skipped.items()))
+    line = f"caliper: {sum(caliper.rendered.values())} envelopes"
+    return line + (f"; no Caliper form in Canvas, not sent: {skipped}" if skipped else "")
+
+
 class DeliveryPlan:
     """The delivery options of ``run`` and ``replay``, checked, and what follows from them."""
 
@@ -53,6 +75,8 @@ class DeliveryPlan:
         from ..pacing import Schedule, parse_ramp
         from ..signing import Signer, kid_beside, load_private_key
 
+        self.templates: str | None = options.get("templates")
+        self._caliper: CaliperFormat | None = None
         rate, ramp, speed = options["rate"], options["ramp"], options["speed"]
         if sum(option is not None for option in (rate, ramp, speed)) > 1:
             raise click.UsageError("use only one of --rate, --ramp and --speed")
@@ -66,7 +90,7 @@ class DeliveryPlan:
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="'--duration'") from None
         headers = [parse_header(value) for value in options["headers"]]
-        targets: tuple[str, ...] = options["targets"]
+        targets, self.caliper_targets = caliper_targets(options)
         for target in {t for t in targets if targets.count(t) > 1}:
             raise click.BadParameter(f"{target} is given twice", param_hint="'--to'")
         self.urls = [t for t in targets if is_url(t)]
@@ -110,14 +134,33 @@ class DeliveryPlan:
                 signer=signer,
                 jwt_quoted=options["jwt_quoted"],
                 verify_tls=not options["insecure"],
+                convert=self.caliper.convert_event if url in self.caliper_targets else None,
             )
             for url in self.urls
         ]
 
+    @property
+    def caliper(self) -> CaliperFormat:
+        """The Caliper conversion shared by every Caliper target (made on first use, with the
+        run's --templates)."""
+        if self._caliper is None:
+            from ..caliper.format import CaliperFormat
+
+            self._caliper = CaliperFormat(self.templates)
+        return self._caliper
+
     def sinks(self) -> list[Sink]:
         from ..sinks import open_sink
 
-        return [open_sink(path) for path in self.paths]
+        sinks = [open_sink(path) for path in self.paths]
+        if not self.caliper_targets:
+            return sinks
+        from ..caliper.format import CaliperSink
+
+        return [
+            CaliperSink(sink, self.caliper) if path in self.caliper_targets else sink
+            for path, sink in zip(self.paths, sinks, strict=True)
+        ]
 
     def options(self, **extra: Any) -> DeliveryOptions:
         """The library's DeliveryOptions (with a live DeliveryStats)."""
@@ -143,11 +186,14 @@ class DeliveryPlan:
         return live_delivery(options.stats, enabled=not self.quiet)
 
     def report(self, result: RunResult) -> None:
-        """The delivery part of the summary (for URL targets, unless quiet)."""
+        """The delivery part of the summary (for URL targets, unless quiet), and what the
+        Caliper targets got."""
         from ..report import print_delivery
 
         if not self.quiet and result.delivery is not None and self.urls:
             print_delivery(result)
+        if not self.quiet and self._caliper is not None:
+            click.echo(caliper_summary(self._caliper), err=True)
 
     def interrupted(self, code: int = 130, *, announced: bool = False) -> NoReturn:
         """Say what an interrupted run kept (output files are kept only when it completes);

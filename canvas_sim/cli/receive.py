@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -23,8 +24,8 @@ from .options import seed_option
 )
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Append every accepted event to this JSONL file.",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Append every accepted event to this JSONL file; '-' writes them to stdout.",
 )
 @click.option(
     "--verify-key",
@@ -53,6 +54,24 @@ from .options import seed_option
     help="Delay every answer: fixed ('50ms') or uniform in a range ('10ms-200ms').",
 )
 @seed_option("Seed of injected failures and latencies.")
+@click.option(
+    "--validate",
+    is_flag=True,
+    help="Check every event against its JSON Schema (as `canvas-sim validate`, strictly); "
+    "answer 400 with the first problem.",
+)
+@click.option(
+    "--expect",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="STATE.json",
+    help="An end state written by `run --state-out`: the page shows which gradebook cells "
+    "differ from it.",
+)
+@click.option(
+    "--tail",
+    is_flag=True,
+    help="Print each accepted event in plain words on stdout (the page's feed).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No live display; only the final summary.")
 @clean_errors
 def receive(
@@ -65,6 +84,9 @@ def receive(
     fail_rate: float,
     latency: str,
     seed: int | None,
+    validate: bool,
+    expect: Path | None,
+    tail: bool,
     quiet: bool,
 ) -> None:
     """Receive Canvas Live Events over HTTP and show what arrives.
@@ -72,12 +94,29 @@ def receive(
     A real HTTP server that accepts Canvas-format POSTs (plain JSON, an RS256 JWT, or a JWT as
     a quoted JSON string; JSON arrays from --batch too), verifies signatures when given keys,
     checks each payload's shape, counts arrivals by type, and can inject failures and latency.
-    GET /stats returns the counts as JSON; GET /jwks serves the --jwks keys. Stop with Ctrl-C.
+    Open its address in a browser for the live dashboard: the arrivals in plain words, rates,
+    the gradebook a consumer would derive from them, and the problems (refusals, bad
+    signatures, schema failures with --validate, duplicates). GET /stats returns the counts as
+    JSON; GET /jwks serves the --jwks keys. Stop with Ctrl-C.
     """
     from ..durations import parse_duration_ms
     from ..receiver import ReceiverConfig
-    from ..report import serve_receiver
+    from ..receiver.console import serve_receiver
     from ..signing import Verifier
+
+    to_stdout = out is not None and str(out) == "-"
+    if to_stdout and tail:
+        raise click.UsageError("--tail and --out - both write to stdout: choose one")
+    expected = None
+    if expect is not None:
+        try:
+            expected = orjson.loads(expect.read_bytes())
+        except (OSError, orjson.JSONDecodeError) as exc:
+            raise SimulatorError(f"cannot read the expected end state {expect}: {exc}") from None
+        if not isinstance(expected, dict) or not isinstance(expected.get("courses"), list):
+            raise click.BadParameter(
+                f"{expect} is not an end state written by `run --state-out`", param_hint="--expect"
+            )
 
     low, _, high = latency.partition("-")
     try:
@@ -97,11 +136,14 @@ def receive(
     config = ReceiverConfig(
         host=host,
         port=port,
-        out=out,
+        out=None if to_stdout else out,
+        out_stream=sys.stdout.buffer if to_stdout else None,
         verifier=verifier,
         jwks=jwks,
         fail_rate=fail_rate,
         latency_ms=(float(latency_ms[0]), float(latency_ms[1])),
         seed=seed,
+        validate=validate,
+        expect=expected,
     )
-    serve_receiver(config, live=not quiet)
+    serve_receiver(config, live=not quiet, tail=tail)

@@ -26,12 +26,14 @@ from .plan import DeliveryPlan
 def replay(files: tuple[Path, ...], only: tuple[str, ...], **delivery_options: Any) -> None:
     """Deliver the events of JSONL FILES again, in file order.
 
-    FILES are a run's JSONL output, a receiver's --out file, or a dead-letter file (each of
-    its events is sent again; what fails this time goes to --dead-letter, which must be
-    another file). Every line is checked first: a line that is not an event is reported with
-    its file and line, and nothing is sent. Events go out byte for byte as read (a dead
-    letter's event as compact JSON), with the same pacing, retries, signing and summary as
-    `canvas-sim run`. With --speed, the events' metadata.event_time sets the pace.
+    FILES are a run's JSONL output (Canvas format or Caliper), a receiver's --out file, or a
+    dead-letter file (each of its events is sent again; what fails this time goes to
+    --dead-letter, which must be another file). With --format caliper, Canvas-format events
+    are sent as their Caliper envelopes. Every line is checked first: a line that is not an
+    event is reported with its file and line, and nothing is sent. Events go out byte for byte
+    as read (a dead letter's event as compact JSON), with the same pacing, retries, signing and
+    summary as `canvas-sim run`. With --speed, the events' metadata.event_time (a Caliper
+    envelope's eventTime) sets the pace.
 
     \b
     Examples:

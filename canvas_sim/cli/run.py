@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, cast
 
@@ -11,6 +12,13 @@ from ..render import NullPolicy
 from .helpers import check_writable, clean_errors, write_json
 from .options import parse_settings, seed_option, set_option, with_delivery_options
 from .plan import DeliveryPlan
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 @click.command()
@@ -45,6 +53,13 @@ from .plan import DeliveryPlan
     is_flag=True,
     help="Generate events in the delivering process (by default, HTTP runs generate them in a "
     "forked child so that delivery has a core of its own).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Processes that simulate shares of the courses (balanced by people x steps); one "
+    "merge keeps the stream byte-identical for any number. Default: the machine's cores when "
+    "every target is a file or URL, else 1 (stdout, --single-process).",
 )
 @click.option(
     "--duplicates",
@@ -113,6 +128,7 @@ def run(
     nulls: str,
     seconds_only: bool,
     single_process: bool,
+    workers: int | None,
     duplicates: float,
     drop_share: float,
     reorder: str | None,
@@ -140,7 +156,7 @@ def run(
     from ..run import deliver_scenario, run_scenario
     from ..scenario import load_scenario
 
-    plan = DeliveryPlan(delivery_options)
+    plan = DeliveryPlan({**delivery_options, "templates": templates})
     try:
         reorder_ms = parse_duration_ms(reorder) if reorder else 0
     except ValueError as exc:
@@ -181,6 +197,8 @@ def run(
         manifest_path = manifest_path or Path("faults.jsonl")
         check_writable(manifest_path, "--faults-manifest")
         injector = FaultInjector(fault_config, Manifest(manifest_path))
+    if workers is None:
+        workers = 1 if single_process or "-" in plan.paths else usable_cores()
     try:
         if not plan.delivering:
             with live_progress(enabled=not plan.quiet) as progress:
@@ -194,11 +212,13 @@ def run(
                     body_ms=not seconds_only,
                     progress=progress,
                     faults=injector,
+                    workers=workers,
                 )
         else:
             options = plan.options(
                 producer_process=bool(plan.urls) and not single_process and fork_available(),
                 faults=injector,
+                workers=workers,
             )
             with plan.live(options):
                 result = deliver_scenario(

@@ -29,11 +29,13 @@ from .helpers import clean_errors
 def validate(files: tuple[str, ...], lenient: bool, max_problems: int) -> None:
     """Check Canvas Live Events JSONL FILES (or - for stdin) for schema and consistency errors.
 
-    Works on any Canvas-format stream, the simulator's or one captured from Canvas: every event
+    Works on any stream, the simulator's or one captured from Canvas, in the Canvas format or
+    in Caliper 1.1 (each payload is recognised by its shape). Canvas-format events: every event
     against its JSON Schema, and the stream against itself (each old_* equals the previous new
-    value of its record, attempts never go back, no unknown event types, duplicates). Each
-    problem is printed with its line number; a summary by type goes to stderr. Exits 1 when
-    anything is wrong.
+    value of its record, attempts never go back, no unknown event types, duplicates). Caliper
+    envelopes: IMS required properties, one event per envelope, UTC times, no nulls, Canvas's id
+    forms and rules, unique event ids. Each problem is printed with its line number; a summary
+    by type goes to stderr. Exits 1 when anything is wrong.
     """
     from ..validate import validate_file
 

@@ -27,6 +27,7 @@ Public API::
     validate_file(path: str | Path, **same keywords) -> Report   # "-" reads stdin (binary)
 
     StreamValidator(**same keywords)   # the engine of both: .feed(line) one at a time, .report
+    first_schema_problem(event: dict) -> str | None   # one event, strictly: the first problem
 
     python -m canvas_sim.validate [--lenient] [--max-problems N] [FILE ...]
         # prints the problems; exit 0 when clean, 1 on problems, 2 when a file cannot be read
@@ -65,7 +66,9 @@ reach jsonschema, which runs only to describe the errors of the others (tests ch
 agree).
 
 Payload formats: each JSON object goes to the checker of the format that claims it, Canvas's
-unless another registered one does (:mod:`.formats`: ``register_format(PayloadFormat(...))``).
+unless another registered one does (:mod:`.formats`: ``register_format(PayloadFormat(...))``):
+Caliper 1.1 envelopes are checked by :class:`canvas_sim.caliper.stream.CaliperChecker` (kind
+``caliper``; events counted by ``"<type> <action> <object type>"``).
 
 Modules: ``stream`` (lines, duplicates, dispatch), ``formats`` (the dispatch point), ``canvas``
 (the Canvas checker, its chains), ``catalogue`` (schemas compiled once), ``fastpath`` (schemas
@@ -77,7 +80,7 @@ from __future__ import annotations
 
 from .canvas import ATTEMPT_EVENTS, CHAINS, CanvasChecker
 from .command import main
-from .findings import EXTRA_KEY_NOTES, LENIENT_METADATA_KEYS, SHORT
+from .findings import EXTRA_KEY_NOTES, LENIENT_METADATA_KEYS, SHORT, first_schema_problem
 from .formats import FormatChecker, PayloadFormat, register_format
 from .report import Problem, Recorder, Report
 from .stream import StreamValidator, validate_file, validate_lines
@@ -95,6 +98,7 @@ __all__ = [
     "Recorder",
     "Report",
     "StreamValidator",
+    "first_schema_problem",
     "main",
     "register_format",
     "validate_file",

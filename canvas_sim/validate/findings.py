@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from .catalogue import Spec, metadata_keys
+from .catalogue import Spec, catalogue, metadata_keys
 
 # Metadata keys that real deliveries may leave out (job events without context, LTI calls
 # without user_*, token calls without a session, logins without time_zone...).
@@ -178,3 +178,16 @@ def _message(error: Any, where: tuple[Any, ...]) -> str:
         return f"{path}: {show(instance)} is less than {value}"
     message: str = error.message
     return f"{path}: {message if len(message) <= 2 * SHORT else message[: 2 * SHORT] + '…'}"
+
+
+def first_schema_problem(event: dict[str, Any]) -> str | None:
+    """The first way one event breaks its JSON Schema (strictly, as ``validate`` without
+    ``--lenient``), or None: what ``canvas-sim receive --validate`` answers 400 with."""
+    name = event["metadata"]["event_name"]
+    spec = catalogue().get(name)
+    if spec is None:
+        return f"$.metadata.event_name: {show(name)} has no schema"
+    findings = quick_findings(spec, event)
+    if findings is None:
+        findings = schema_findings(spec, event)
+    return findings[0].message if findings else None

@@ -2,10 +2,11 @@
 
 Each JSON object of a stream goes to the checker of the first registered format that claims
 it; Canvas Live Events (:mod:`.canvas`) take every object no other format claims, so a stream
-of Canvas events, or of anything malformed, is judged as Canvas's. A new format (Caliper, say)
-registers itself from its own package::
+of Canvas events, or of anything malformed, is judged as Canvas's. Caliper envelopes
+(:mod:`canvas_sim.caliper`) are claimed by their own checker; another format registers itself
+from its own package::
 
-    register_format(PayloadFormat("caliper", claims=is_caliper_envelope, checker=CaliperChecker))
+    register_format(PayloadFormat("xapi", claims=is_xapi_statement, checker=XapiChecker))
 
 and its checker reports through the :class:`~.report.Recorder` it is given (problems with
 their line, events counted by type in ``recorder.report.events``, lenient notes).
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..caliper.stream import CaliperChecker, is_caliper
 from .canvas import CanvasChecker
 from .report import Recorder
 
@@ -40,7 +42,9 @@ class PayloadFormat:
 
 
 CANVAS = PayloadFormat("canvas", claims=lambda _: True, checker=CanvasChecker)
-_REGISTERED: list[PayloadFormat] = []
+# Canvas's Caliper 1.1 envelopes (:mod:`canvas_sim.caliper`), known to every stream.
+CALIPER = PayloadFormat("caliper", claims=is_caliper, checker=CaliperChecker)
+_REGISTERED: list[PayloadFormat] = [CALIPER]
 
 
 def register_format(payload_format: PayloadFormat) -> None:

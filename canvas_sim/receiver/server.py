@@ -1,29 +1,32 @@
-"""A real HTTP server that receives Canvas Live Events, like a Data Services HTTPS subscriber.
+"""The receiver's HTTP server: a hand-written ingest path for POSTs, the page alongside.
 
 Accepts one event per POST (plain JSON, a JWT, or a JWT as a quoted JSON string) or a JSON array
 (the simulator's ``--batch``), verifies RS256 signatures when given keys, checks the payload
-shape, counts arrivals by type, can inject failures and latency, and writes what it accepted to
-a JSONL file (complete within FLUSH_AFTER_S of each answer). A minimal HTTP/1.1 server on asyncio
-keeps it fast enough to be the peer of load tests. ``GET /jwks`` serves the public keys it was
-given; ``GET /stats`` the counts as JSON.
+shape (and with ``validate`` each event's JSON Schema), counts arrivals by type, can inject
+failures and latency, and writes what it accepted to a JSONL file (complete within FLUSH_AFTER_S
+of each answer). POSTs are parsed by a minimal HTTP/1.1 protocol on asyncio, which keeps the
+receiver fast enough to be the peer of load tests (a framework's request handling measured at
+half its rate); a connection whose request is anything else is handed over, bytes and all, to
+the dashboard's ASGI app (:mod:`.page`, Starlette on uvicorn's protocol), which serves the page,
+its live stream, ``GET /stats`` and ``GET /jwks``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-import re
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 
-from .errors import SimulatorError
-from .signing import TokenError, Verifier
+from ..errors import SimulatorError
+from ..signing import Verifier
+from .dashboard import DIGEST_BUDGET_S, DIGEST_EVERY_S, IDLE_BUDGET_S, Dashboard
+from .payload import Rejected, decode_payload, error_body
 
 MAX_HEADER_BYTES = 64 * 1024
 # The --out file is written through a buffer and flushed FLUSH_AFTER_S after the first write
@@ -76,83 +79,14 @@ class ReceiverConfig:
     host: str = "127.0.0.1"
     port: int = 8080
     out: Path | None = None
+    out_stream: BinaryIO | None = None  # instead of ``out``: an open binary stream (stdout)
     verifier: Verifier | None = None
     jwks: dict[str, Any] | None = None
     fail_rate: float = 0.0
     latency_ms: tuple[float, float] = (0.0, 0.0)  # uniform between the two
     seed: int | None = None
-
-
-class Rejected(Exception):
-    """A request the receiver answers with a 4xx status."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
-
-# A compact JWS: three base64url parts separated by dots (the signature may be empty).
-_JWT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
-NOT_A_PAYLOAD = "neither a JSON event nor a JWT"
-UNSIGNED = "unsigned payload, but the receiver verifies signatures (--verify-key / --jwks)"
-NO_KEY = "signed payload but no --verify-key / --jwks given"
-NOT_AN_EVENT = "not a Canvas event: expected {metadata: {event_name}, body}"
-
-
-def error_body(reason: str) -> bytes:
-    """The JSON answer to a request that was not accepted: the reason, for senders to show."""
-    return orjson.dumps({"ok": False, "error": reason})
-
-
-def _is_event(value: Any) -> bool:
-    return (
-        isinstance(value, dict)
-        and isinstance(value.get("metadata"), dict)
-        and isinstance(value.get("body"), dict)
-        and isinstance(value["metadata"].get("event_name"), str)
-    )
-
-
-def decode_payload(raw: bytes, verifier: Verifier | None) -> tuple[list[dict[str, Any]], int]:
-    """The events in one POST body, and how many signatures were verified.
-
-    Raises Rejected for anything that is not a Canvas-format payload: 400 for a body that is
-    neither JSON nor a JWT, or not an event; 401 for a JWT that does not verify (or arrives with
-    no key to verify it) and, when the receiver verifies, for an unsigned event.
-    """
-    text = raw.strip()
-    if not text:
-        raise Rejected(400, "empty body")
-    try:
-        value: Any = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        if not _JWT.fullmatch(text.decode("latin-1")):
-            raise Rejected(400, NOT_A_PAYLOAD) from None
-        value = text.decode("ascii")  # a bare compact JWT
-    items = value if isinstance(value, list) else [value]
-    events: list[dict[str, Any]] = []
-    verified = 0
-    for item in items:
-        if isinstance(item, str):
-            if not _JWT.fullmatch(item):
-                raise Rejected(400, NOT_A_PAYLOAD)
-            if verifier is None:
-                raise Rejected(401, NO_KEY)
-            try:
-                claims = verifier.verify(item)
-            except TokenError as exc:
-                raise Rejected(401, f"bad signature: {exc}") from None
-            verified += 1
-            item = {"metadata": claims.get("metadata"), "body": claims.get("body")}
-            if not _is_event(item):
-                raise Rejected(400, NOT_AN_EVENT)
-        elif not _is_event(item):
-            raise Rejected(400, NOT_AN_EVENT)
-        elif verifier is not None:
-            raise Rejected(401, UNSIGNED)
-        events.append(item)
-    return events, verified
+    validate: bool = False  # check every event against its JSON Schema; 400 on a problem
+    expect: dict[str, Any] | None = None  # an end state (--state-out) the page compares with
 
 
 class Receiver:
@@ -161,19 +95,31 @@ class Receiver:
     def __init__(self, config: ReceiverConfig) -> None:
         self.config = config
         self.stats = ReceiverStats()
+        self.dashboard = Dashboard(self.stats, expect=config.expect)
         self._rng = random.Random(config.seed)
-        self._out: BinaryIO | None = None
+        self._out: BinaryIO | None = config.out_stream
         self._server: asyncio.Server | None = None
-        self.on_event: Callable[[str], None] | None = None
         self._flush_pending: asyncio.TimerHandle | None = None
+        self._check: Any = None  # the schema check of --validate, loaded at start
+        self._page: Any = None  # the dashboard's server (.page.PageServer), made at start
+        self._digest_timer: asyncio.TimerHandle | None = None
+        self._requests_seen = 0
 
     async def start(self) -> asyncio.Server:
+        from .page import PageServer
+
         if self.config.out is not None:
             try:
                 self._out = open(self.config.out, "ab", buffering=1 << 16)  # noqa: SIM115
             except OSError as exc:
                 raise SimulatorError(f"cannot write {self.config.out}: {exc.strerror}") from None
+        if self.config.validate:
+            from ..validate import first_schema_problem
+
+            self._check = first_schema_problem
+        self._page = PageServer(self)
         loop = asyncio.get_running_loop()
+        self._digest_timer = loop.call_later(DIGEST_EVERY_S, self._digest)
         try:
             self._server = await loop.create_server(
                 lambda: _Connection(self), self.config.host, self.config.port, reuse_address=True
@@ -189,15 +135,31 @@ class Receiver:
         assert self._server is not None
         return int(self._server.sockets[0].getsockname()[1])
 
+    def _digest(self) -> None:
+        """The dashboard's share of the CPU: a little, often, so ingest keeps its rate."""
+        busy = self.stats.requests != self._requests_seen
+        self._requests_seen = self.stats.requests
+        self.dashboard.digest(DIGEST_BUDGET_S if busy else IDLE_BUDGET_S)
+        loop = asyncio.get_running_loop()
+        self._digest_timer = loop.call_later(DIGEST_EVERY_S, self._digest)
+
     async def stop(self) -> None:
+        if self._digest_timer is not None:
+            self._digest_timer.cancel()
         if self._server is not None:
             self._server.close()
+        if self._page is not None:
+            await self._page.close()
+        if self._server is not None:
             await self._server.wait_closed()
         if self._flush_pending is not None:
             self._flush_pending.cancel()
             self._flush_pending = None
         if self._out is not None:
-            self._out.close()
+            if self._out is self.config.out_stream:
+                self._out.flush()
+            else:
+                self._out.close()
             self._out = None
 
     def _flush(self) -> None:
@@ -217,35 +179,41 @@ class Receiver:
             return 0.0
         return (low if low == high else self._rng.uniform(low, high)) / 1000
 
-    def handle(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
-        """Answer one request: (status, JSON response body)."""
+    def handover(self, transport: asyncio.Transport, data: bytes) -> None:
+        """Give a connection whose request is not a POST to the page's server."""
+        self._page.take(transport, data)
+
+    def refuse(self, status: int, reason: str, kind: str, raw: bytes) -> tuple[int, bytes]:
+        """Count a refused request and show it on the page; the answer to send."""
+        self.stats.rejected[reason] += 1
+        self.dashboard.refused(kind, reason, raw)
+        return status, error_body(reason)
+
+    def handle(self, body: bytes) -> tuple[int, bytes]:
+        """Answer one POST: (status, JSON response body)."""
         self.stats.requests += 1
-        route = path.split("?", 1)[0]
-        if method == "GET" and route == "/jwks":
-            if self.config.jwks is None:
-                return 404, error_body("no keys configured")
-            return 200, orjson.dumps(self.config.jwks)
-        if method == "GET" and route == "/stats":
-            return 200, orjson.dumps(self.stats.as_dict())
-        if method != "POST":
-            return 405, error_body("POST events here")
         if self.config.fail_rate and self._rng.random() < self.config.fail_rate:
             self.stats.injected_failures += 1
             return 500, error_body("injected failure")
         try:
             events, verified = decode_payload(body, self.config.verifier)
         except Rejected as exc:
-            self.stats.rejected[exc.reason] += 1
-            return exc.status, error_body(exc.reason)
+            return self.refuse(exc.status, exc.reason, exc.kind, body)
+        if self._check is not None:
+            for event in events:
+                problem = self._check(event)
+                if problem is not None:
+                    return self.refuse(400, f"schema: {problem}", "schema", body)
         self.stats.verified += verified
+        out, accept, accepted = self._out, self.dashboard.accept, self.stats.accepted
+        single = len(events) == 1 and not verified  # the body is the event's JSON
         for event in events:
-            name = event["metadata"]["event_name"]
-            self.stats.accepted[name] += 1
-            if self._out is not None:
-                self._out.write(orjson.dumps(event) + b"\n")
-            if self.on_event is not None:
-                self.on_event(name)
-        if self._out is not None and events:
+            line = body if single and out is None else orjson.dumps(event)
+            accepted[event["metadata"]["event_name"]] += 1
+            if out is not None:
+                out.write(line + b"\n")
+            accept(line)
+        if out is not None and events:
             self._schedule_flush()
         return 200, b'{"ok":true}'
 
@@ -270,29 +238,34 @@ class _Connection(asyncio.Protocol):
 
     def _process(self) -> None:
         while self._transport is not None and not self._transport.is_closing():
+            if not self._buffer.startswith(b"POST "):
+                if len(self._buffer) >= 5 or b" " in self._buffer:
+                    transport, self._transport = self._transport, None
+                    self._receiver.handover(transport, bytes(self._buffer))
+                    self._buffer.clear()
+                return
             request = self._parse()
             if request is None:
                 return
-            method, path, body, keep_alive = request
+            body, keep_alive = request
             delay = self._receiver.delay()
             if delay > 0:
                 self._busy = True
-                asyncio.get_running_loop().call_later(
-                    delay, self._answer_later, method, path, body, keep_alive
-                )
+                asyncio.get_running_loop().call_later(delay, self._answer_later, body, keep_alive)
                 return
-            status, payload = self._receiver.handle(method, path, body)
+            status, payload = self._receiver.handle(body)
             self._respond(status, payload, keep_alive)
 
-    def _answer_later(self, method: str, path: str, body: bytes, keep_alive: bool) -> None:
+    def _answer_later(self, body: bytes, keep_alive: bool) -> None:
         self._busy = False
         if self._transport is None or self._transport.is_closing():
             return
-        status, payload = self._receiver.handle(method, path, body)
+        status, payload = self._receiver.handle(body)
         self._respond(status, payload, keep_alive)
         self._process()
 
-    def _parse(self) -> tuple[str, str, bytes, bool] | None:
+    def _parse(self) -> tuple[bytes, bool] | None:
+        """The next POST's body and whether to keep the connection, once it is all here."""
         end = self._buffer.find(b"\r\n\r\n")
         if end < 0:
             if len(self._buffer) > MAX_HEADER_BYTES:
@@ -300,7 +273,7 @@ class _Connection(asyncio.Protocol):
             return None
         lines = bytes(self._buffer[:end]).split(b"\r\n")
         try:
-            method, path, version = lines[0].decode("latin-1").split(" ", 2)
+            _, _, version = lines[0].decode("latin-1").split(" ", 2)
         except ValueError:
             self._fail(400)
             return None
@@ -329,7 +302,7 @@ class _Connection(asyncio.Protocol):
             return None
         body = bytes(self._buffer[end + 4 : total])
         del self._buffer[:total]
-        return method, path, body, keep_alive
+        return body, keep_alive
 
     def _respond(self, status: int, payload: bytes, keep_alive: bool) -> None:
         assert self._transport is not None
@@ -343,7 +316,7 @@ class _Connection(asyncio.Protocol):
             self._transport.close()
 
     def _fail(self, status: int) -> None:
-        self._receiver.stats.rejected[REASONS[status].lower()] += 1
+        self._receiver.refuse(status, REASONS[status].lower(), "refused", bytes(self._buffer[:300]))
         self._buffer.clear()
         self._respond(status, error_body(REASONS[status]), keep_alive=False)
 

@@ -1,0 +1,256 @@
+"""Course-sharded generation: N forked processes each simulate a size-balanced share of the
+courses and spill their rendered lines to a file; one merge, in the parent, puts them in the
+single stream's order, (event time, course ordinal), as they come.
+
+Courses share nothing (own ids, own random streams), so the merged stream is the in-process
+stream byte for byte, whatever N. A child never waits for the others: it appends to its spill
+file and tells the parent how many bytes are ready; the parent reads them as it merges.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import heapq
+import itertools
+import multiprocessing
+import shutil
+import signal
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from .delivery import Rendered
+from .engine import CourseEngine, Engine
+from .errors import SimulatorError
+from .gradebook import course_gradebook
+from .metadata import Job
+from .outcome import StudentResult, course_students
+from .render import Renderer
+
+HAND_OVER = 256  # events the merge hands an event loop at once
+SPILL_BATCH = 1 << 16  # bytes a child gathers before it writes and tells the parent
+Key = tuple[int, int, int]  # (time, priority, ordinal) of the action that failed
+
+
+def course_weight(course: CourseEngine) -> int:
+    """A course's share of the work: its people times its steps (both at least one)."""
+    return max(len(course.world.users), 1) * max(course.step_count, 1)
+
+
+def plan_shards(courses: list[CourseEngine], workers: int) -> list[list[int]]:
+    """The course ordinals each of ``workers`` shards simulates, balanced by weight (heaviest
+    course to the lightest shard, ties to the lower ordinal and shard), each in order; never
+    more shards than courses."""
+    count = max(1, min(workers, len(courses)))
+    loads = [(0, shard) for shard in range(count)]
+    plan: list[list[int]] = [[] for _ in range(count)]
+    for course in sorted(courses, key=lambda c: (-course_weight(c), c.ordinal)):
+        load, shard = heapq.heappop(loads)
+        plan[shard].append(course.ordinal)
+        heapq.heappush(loads, (load + course_weight(course), shard))
+    return [sorted(ordinals) for ordinals in plan]
+
+
+def _simulate(
+    connection: Connection, engine: Engine, renderer: Renderer, only: list[int], spill: Path
+) -> None:
+    """A child: simulate ``only``'s courses, append ``time ordinal name line`` records to the
+    spill file, and tell the parent each time bytes are ready; then the courses' end state."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
+    engine.kernel.direct = False  # always in (time, ordinal) order, also with one course
+    build_metadata = engine.metadata.build
+    batch: list[bytes] = []
+    try:
+        with spill.open("wb") as out:
+            try:
+                size = 0
+                for event in engine.events(only):
+                    metadata = build_metadata(event.origin, event.name, event.time_ms)
+                    line = renderer.render(
+                        metadata, event.name, event.fields, job=isinstance(event.origin, Job)
+                    )
+                    record = b"%d %d %s %s\n" % (
+                        event.time_ms, event.ordinal, event.name.encode(), line
+                    )  # fmt: skip
+                    batch.append(record)
+                    size += len(record)
+                    if size >= SPILL_BATCH:
+                        _flush(out, batch, connection)
+                        batch, size = [], 0
+            finally:  # what was rendered before a failure is output too, as in one process
+                _flush(out, batch, connection)
+        running = engine.running(only)
+        students = [course_students(course) for course in running]
+        books = [course_gradebook(course) for course in running]
+        connection.send(("done", (only, students, books)))
+    except SimulatorError as exc:
+        current = engine.kernel.current
+        key = (current[0], current[1], current[2]) if current else (-1, -1, -1)
+        connection.send(("error", (str(exc), exc.exit_code, key)))
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the parent stopped reading: nothing left to do
+    finally:
+        connection.close()
+
+
+def _flush(out: BinaryIO, batch: list[bytes], connection: Connection) -> None:
+    if batch:
+        data = b"".join(batch)
+        out.write(data)
+        out.flush()
+        connection.send(("bytes", len(data)))
+
+
+def _advance(
+    heap: list[tuple[int, int, int, str, bytes]],
+    index: int,
+    stream: Iterator[tuple[int, int, str, bytes]],
+) -> bool:
+    """Push the stream's next record; False when it has ended."""
+    record = next(stream, None)
+    if record is None:
+        return False
+    time_ms, ordinal, name, line = record
+    heapq.heappush(heap, (time_ms, ordinal, index, name, line))
+    return True
+
+
+class Shard:
+    """The parent's side of one child: its pipe, its spill file, and what it reported."""
+
+    def __init__(self, number: int, connection: Connection, spill: Path) -> None:
+        self.number = number
+        self.connection = connection
+        self.spill = spill
+        self.final: tuple[list[int], list[list[StudentResult]], list[dict[str, Any]]] | None = None
+        self.error: tuple[str, int, Key] | None = None
+
+    def records(self, names: dict[bytes, str]) -> Iterator[tuple[int, int, str, bytes]]:
+        """The child's records as it writes them, until it is done (or failed)."""
+        with self.spill.open("rb") as spilled:
+            while True:
+                try:
+                    kind, payload = self.connection.recv()
+                except EOFError:
+                    raise SimulatorError(
+                        f"event generation stopped unexpectedly (shard {self.number})"
+                    ) from None
+                if kind == "bytes":
+                    for record in spilled.read(payload).splitlines():
+                        time_ms, ordinal, name, line = record.split(b" ", 3)
+                        text = names.get(name)
+                        if text is None:
+                            text = names[name] = name.decode()
+                        yield int(time_ms), int(ordinal), text, line
+                elif kind == "done":
+                    self.final = payload
+                    return
+                else:
+                    self.error = payload
+                    return
+
+
+class ShardedProducer:
+    """Rendered events of ``engine``'s courses, simulated by ``workers`` forked processes and
+    merged in stream order (the hook delivery takes: an iterator of rendered lines, in order).
+
+    Build the engine first (scenario errors surface before any fork). After the stream ends,
+    ``final`` holds the students' scores and the end state of every course, in course order.
+    """
+
+    def __init__(self, engine: Engine, renderer: Renderer, workers: int) -> None:
+        self._engine = engine
+        self.plan = plan_shards(engine.courses, workers)
+        self._folder = Path(tempfile.mkdtemp(prefix="canvas-sim-shards-"))
+        self._processes: list[Any] = []
+        self._shards: list[Shard] = []
+        self.final: tuple[list[StudentResult], dict[str, Any]] | None = None
+        context = multiprocessing.get_context("fork")
+        gc.collect()
+        gc.freeze()  # the built courses stay shared with the children, not copied by the GC
+        try:
+            for number, only in enumerate(self.plan):
+                receiver, sender = context.Pipe(duplex=False)
+                spill = self._folder / f"shard-{number}.spill"
+                process = context.Process(
+                    target=_simulate, args=(sender, engine, renderer, only, spill), daemon=True
+                )
+                process.start()
+                sender.close()
+                self._processes.append(process)
+                self._shards.append(Shard(number, receiver, spill))
+        finally:
+            gc.unfreeze()
+
+    def events(self) -> Iterator[Rendered]:
+        """Every event in stream order; a child's failure is raised where a single process
+        would have raised it (after every event up to the failing action's time)."""
+        names: dict[bytes, str] = {}
+        streams = [shard.records(names) for shard in self._shards]
+        heap: list[tuple[int, int, int, str, bytes]] = []
+        for index, stream in enumerate(streams):
+            _advance(heap, index, stream)
+        limit = self._limit()  # once a child failed: the time of its failing action
+        while heap:
+            time_ms, _, index, name, line = heap[0]
+            if limit is not None and time_ms > limit:
+                break
+            yield Rendered(name, time_ms, line)
+            heapq.heappop(heap)
+            if not _advance(heap, index, streams[index]):
+                limit = self._limit()
+        failures = [shard.error for shard in self._shards if shard.error is not None]
+        if failures:
+            message, code, _ = min(failures, key=lambda failure: failure[2])
+            error = SimulatorError(message)
+            error.exit_code = code
+            raise error
+        self.final = self._assemble()
+
+    def _limit(self) -> int | None:
+        times = [shard.error[2][0] for shard in self._shards if shard.error is not None]
+        return min(times) if times else None
+
+    def _assemble(self) -> tuple[list[StudentResult], dict[str, Any]]:
+        by_ordinal: dict[int, tuple[list[StudentResult], dict[str, Any]]] = {}
+        for shard in self._shards:
+            assert shard.final is not None
+            only, students, books = shard.final
+            for ordinal, people, book in zip(only, students, books, strict=True):
+                by_ordinal[ordinal] = (people, book)
+        ordered = [by_ordinal[ordinal] for ordinal in sorted(by_ordinal)]
+        gradebook = {
+            "scenario": self._engine.scenario.name,
+            "seed": self._engine.seed,
+            "courses": [book for _, book in ordered],
+        }
+        return [student for people, _ in ordered for student in people], gradebook
+
+    def close(self) -> None:
+        """Stop the children (if still running) and remove the spill files."""
+        for shard in self._shards:
+            shard.connection.close()
+        for process in self._processes:
+            if process.is_alive():
+                process.terminate()
+        for process in self._processes:
+            process.join(timeout=5)
+        with contextlib.suppress(OSError):
+            shutil.rmtree(self._folder)
+
+
+async def in_thread(events: Iterator[Rendered]) -> AsyncIterator[Rendered]:
+    """``events`` for an event loop: the merge (which waits on the children) runs in a worker
+    thread, a batch at a time, so the loop keeps sending meanwhile."""
+    loop = asyncio.get_running_loop()
+
+    def take() -> list[Rendered]:
+        return list(itertools.islice(events, HAND_OVER))
+
+    while batch := await loop.run_in_executor(None, take):
+        for event in batch:
+            yield event

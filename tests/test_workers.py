@@ -1,0 +1,138 @@
+"""`run --workers N`: forked processes simulate shares of the courses and one merge writes the
+stream; the bytes, the end state and the summary are those of one process, for any N."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+from test_http import Server
+
+from canvas_sim.engine import Engine
+from canvas_sim.run import run_scenario
+from canvas_sim.scenario import load_scenario
+from canvas_sim.shards import course_weight, plan_shards
+from canvas_sim.sinks import MemorySink
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+SMALL = {"load.yaml": {"courses": "5", "students_max": "45"}}
+
+FAILING = """\
+start: 2024-09-02T08:00:00-06:00
+courses:
+  - count: 2
+    name: "Fine ${i}"
+    teachers: 1
+    students: 4
+    groups: [{key: hw, assignments: [{key: a1, title: Essay, points: 10}]}]
+    steps:
+      - enroll: {users: all}
+      - at: 2d
+        grade: {assignment: a1, score: 7}
+  - name: Broken
+    teachers: 1
+    students: 4
+    groups: [{key: hw, assignments: [{key: a1, title: Essay, points: 10}]}]
+    steps:
+      - enroll: {users: all}
+      - at: 1d
+        drop: {students: [student1]}
+      - at: 1d12h
+        grade: {assignment: a1, students: [student1], score: 3}
+"""
+
+
+def cli(*args: object) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "canvas_sim", "run", *map(str, args)], capture_output=True
+    )
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_any_number_of_workers_gives_the_same_bytes_and_end_state(path: Path) -> None:
+    outputs = []
+    for workers in (1, 2, 3):
+        scenario, located = load_scenario(path, SMALL.get(path.name, {}))
+        sink = MemorySink()
+        result = run_scenario(scenario, located, [sink], workers=workers)
+        outputs.append((sink.lines, result.students, result.gradebook, result.events))
+    assert outputs[0][0], "no events"
+    assert outputs[1] == outputs[0]
+    assert outputs[2] == outputs[0]
+
+
+def test_the_cli_writes_the_same_file_and_state_for_1_and_2_workers(tmp_path: Path) -> None:
+    load = ROOT / "scenarios" / "load.yaml"
+    for workers in (1, 2):
+        result = cli(
+            load, "--set", "courses=4", "--set", "students_max=45", "--workers", workers,
+            "--to", tmp_path / f"{workers}.jsonl", "--state-out", tmp_path / f"{workers}.json",
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "1.jsonl").read_bytes() == (tmp_path / "2.jsonl").read_bytes()
+    state = orjson.loads((tmp_path / "2.json").read_bytes())
+    assert len(state["courses"]) == 4
+    assert (tmp_path / "1.json").read_bytes() == (tmp_path / "2.json").read_bytes()
+
+
+def test_a_failure_in_a_shard_stops_where_one_process_stops(tmp_path: Path) -> None:
+    """The same message and exit code, and on stdout exactly the events one process wrote
+    before the failing step (the other shard had already gone further)."""
+    scenario = tmp_path / "failing.yaml"
+    scenario.write_text(FAILING, encoding="utf-8")
+    runs = [cli(scenario, "--workers", workers, "--to", "-") for workers in (1, 2, 3)]
+    assert runs[0].returncode == 2
+    assert b"student 'student1' was dropped" in runs[0].stderr
+    last = orjson.loads(runs[0].stdout.splitlines()[-1])
+    assert last["metadata"]["event_time"].startswith("2024-09-03T14:00:00")  # the drop, 1d in
+    for other in runs[1:]:
+        assert (other.returncode, other.stdout) == (runs[0].returncode, runs[0].stdout)
+        assert other.stderr.splitlines()[-1] == runs[0].stderr.splitlines()[-1]
+
+
+def test_shards_are_balanced_by_people_times_steps() -> None:
+    scenario, located = load_scenario(
+        ROOT / "scenarios" / "load.yaml", {"courses": "12", "students_min": "5"}
+    )
+    courses = Engine(scenario, located).courses
+    plan = plan_shards(courses, 3)
+    assert sorted(o for shard in plan for o in shard) == list(range(12))
+    weights = {c.ordinal: course_weight(c) for c in courses}
+    loads = [sum(weights[o] for o in shard) for shard in plan]
+    assert max(loads) - min(loads) <= max(weights.values())  # greedy: within one course
+    assert plan_shards(courses[:2], 5) == [[0], [1]]  # never more shards than courses
+
+
+@pytest.fixture
+def receiver(tmp_path: Path) -> Iterator[Server]:
+    server = Server(tmp_path)
+    yield server
+    if server.process.poll() is None:
+        server.process.kill()
+    server.process.communicate()
+
+
+def test_http_delivery_takes_the_events_of_every_shard(receiver: Server, tmp_path: Path) -> None:
+    """Two shard processes feed one delivery: the receiver gets exactly the events (as a
+    multiset: requests run concurrently) of a one-process run to a file."""
+    load = ROOT / "scenarios" / "load.yaml"
+    small = ("--set", "courses=3", "--set", "students_max=45")
+    alone = cli(load, *small, "--workers", 1, "--to", tmp_path / "alone.jsonl")
+    assert alone.returncode == 0, alone.stderr
+    sent_file = tmp_path / "sent.jsonl"
+    result = cli(load, *small, "--workers", 2, "--to", receiver.url, "--to", sent_file)
+    assert result.returncode == 0, result.stderr
+    receiver.stop()
+    expected = (tmp_path / "alone.jsonl").read_bytes()
+    assert sent_file.read_bytes() == expected
+    received = sorted(orjson.dumps(e, option=orjson.OPT_SORT_KEYS) for e in receiver.received())
+    sent = sorted(
+        orjson.dumps(orjson.loads(line), option=orjson.OPT_SORT_KEYS)
+        for line in expected.splitlines()
+    )
+    assert received == sent
