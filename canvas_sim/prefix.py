@@ -4,7 +4,9 @@ A stopped run's engine has run ahead of its last event sent (a whole action at o
 waiting to be sent, or a producer process far ahead). The run is deterministic, so the state is
 taken again from fresh engines: the first pass counts how many of the first ``emitted`` events
 each course made (courses interleave in time); the second takes each course's state right after
-it made its last counted event, before its next change.
+it made its last counted event, before its next change. Courses and assignments (with their
+submissions) are listed once the stream has told of them (``course_created``,
+``assignment_created``, or from the start without setup events).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from .events import Event
 from .gradebook import course_gradebook
 from .kernel import Action, Clock, Kernel
 from .outcome import RunResult, StudentResult, course_students
+from .world import GLOBAL_ID_BASE
 
 
 class _CourseEmits:
@@ -67,9 +70,23 @@ def prefix_state(make_engine: Callable[[], Engine], emitted: int, result: RunRes
     targets = _made_by_course(make_engine(), emitted)
     engine = make_engine()
     snapshots: dict[int, _Snapshot] = {}
+    # Per course, the assignments the stream has told of: those it starts with when it sends
+    # no setup events, then each assignment_created.
+    setup = engine.scenario.setup_events
+    known: list[set[int]] = [
+        set() if setup else {a.id for a in c.course.assignments.values()} for c in engine.courses
+    ]
+    told_of = [not setup] * len(engine.courses)  # the course itself, by course_created
 
     def snapshot(index: int, course: CourseEngine) -> None:
-        snapshots[index] = (course_gradebook(course), course_students(course))
+        book = course_gradebook(course)
+        told = {course.world.account.gid(i) for i in known[index]}
+        keys = {a["key"] for a in book["assignments"] if a["assignment_id"] in told}
+        book["assignments"] = [a for a in book["assignments"] if a["key"] in keys]
+        for student in book["students"]:
+            subs = student["submissions"]
+            student["submissions"] = {key: sub for key, sub in subs.items() if key in keys}
+        snapshots[index] = (book, course_students(course))
 
     made: Counter[int] = Counter()
     for index, course in enumerate(engine.courses):
@@ -77,8 +94,12 @@ def prefix_state(make_engine: Callable[[], Engine], emitted: int, result: RunRes
             snapshot(index, course)  # before anything happened
             continue
 
-        def count(_: Event, i: int = index, c: CourseEngine = course) -> None:
+        def count(event: Event, i: int = index, c: CourseEngine = course) -> None:
             made[i] += 1
+            if event.name == "course_created":
+                told_of[i] = True
+            elif event.name == "assignment_created":
+                known[i].add(int(event.fields["assignment_id"]) % GLOBAL_ID_BASE)
             if made[i] == targets[i]:
                 snapshot(i, c)
 
@@ -92,6 +113,6 @@ def prefix_state(make_engine: Callable[[], Engine], emitted: int, result: RunRes
     result.gradebook = {
         "scenario": engine.scenario.name,
         "seed": engine.seed,
-        "courses": [snapshots[i][0] for i in range(len(engine.courses))],
+        "courses": [snapshots[i][0] for i in range(len(engine.courses)) if told_of[i]],
     }
     result.students = [student for i in range(len(engine.courses)) for student in snapshots[i][1]]

@@ -28,6 +28,7 @@ import pytest
 GLOBAL_ID_BASE = 10**13  # global id = shard * 10**13 + local id
 
 if TYPE_CHECKING:  # the simulator itself loads on first use: pytest starts as fast as before
+    from .derive import Difference
     from .faults import FaultConfig
     from .render import NullPolicy
 
@@ -66,6 +67,18 @@ class Simulation:
         """Every student of every course in the end state."""
         for course in self.gradebook["courses"]:
             yield from course["students"]
+
+    def diff(self, state: dict[str, Any], *, placeholders: bool = False) -> list[Difference]:
+        """Where a consumer's ``state`` differs from the end state; empty when they agree.
+
+        ``state`` is in the ``--state-out`` format (docs/end-state.md) as a consumer derives it:
+        ids in either form, submissions keyed by assignment key or id, keys and what no event
+        carries may be null. Each :class:`~canvas_sim.derive.Difference` prints as one readable
+        line (``str(d)``). Placeholders (never handed in work, score rows no recompute touched)
+        are compared only with ``placeholders=True``."""
+        from .derive import diff
+
+        return diff(state, self.gradebook, placeholders=placeholders)
 
     @property
     def shards(self) -> list[int]:

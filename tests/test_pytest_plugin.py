@@ -141,3 +141,18 @@ def test_with_several_shards_the_id_helper_asks_which(canvas_sim: Simulator) -> 
     assert sim.global_id(565, shard=26348) == "263480000000000565"
     with pytest.raises(ValueError, match="several shards"):
         sim.global_id(565)
+
+
+def test_diff_compares_a_consumers_state_with_the_end_state(canvas_sim: Simulator) -> None:
+    from canvas_sim.derive import derive
+
+    sim = canvas_sim.run("quickstart")
+    derived = derive(sim.events)  # what a consumer of the stream knows: local ids, ids as keys
+    assert sim.diff(derived) == []
+    student = derived["courses"][0]["students"][2]
+    student["scores"]["final_score"] = 12.5
+    [difference] = sim.diff(derived)
+    assert difference.field == "final_score" and difference.derived == 12.5
+    said = str(difference)
+    assert "final_score 12.5, expected" in said
+    assert sim.diff(derive(sim.events), placeholders=True) != []  # no event names them
