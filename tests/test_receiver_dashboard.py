@@ -30,7 +30,7 @@ from canvas_sim.sinks import MemorySink
 __all__ = ["server_factory"]  # the fixture of test_http, used here too
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "scenarios" / "demo.yaml"
-REGRADE = "Maria Rivera graded Essay 1: Memory for Marcus Chen: 9.5/10, was 8.5/10"
+REGRADE = "Maria Rivera graded Essay 1: Memory for Marcus Chen: 9.5/10, was 7.5/10"
 
 
 @cache
