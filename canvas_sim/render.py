@@ -35,6 +35,12 @@ def builtin_template_dir() -> Path:
     return shipped_dir("templates")
 
 
+# Body timestamps whose seed examples show milliseconds (kept by default, as the seeds show);
+# every other body timestamp has second precision, as captured payloads do.
+MILLISECOND_FIELDS = {"grade_override": "updated_at", "submission_comment_created": "created_at"}
+_MILLIS = re.compile(r"\.\d{3}Z$")
+
+
 def template_environment(template_dir: str | Path | None, subdir: str = "") -> SandboxedEnvironment:
     """A sandboxed Jinja2 environment (StrictUndefined, the ``tojson`` filter) loading
     ``subdir`` of the user's ``template_dir`` first, then of the built-in templates."""
@@ -61,13 +67,20 @@ class Renderer:
     Jinja2's sandbox with StrictUndefined, so a misspelt field fails loudly.
     """
 
-    def __init__(self, template_dir: str | Path | None = None, nulls: NullPolicy = "keep") -> None:
+    def __init__(
+        self,
+        template_dir: str | Path | None = None,
+        nulls: NullPolicy = "keep",
+        *,
+        body_ms: bool = True,
+    ) -> None:
         self._env = template_environment(template_dir)
         self._templates: dict[str, jinja2.Template] = {}
         self._builders: dict[str, tuple[tuple[str, str], ...] | None] = {}
         # Per plain template whose keys are its field names: those names, in its order.
         self._same_names: dict[str, tuple[str, ...] | None] = {}
         self._nulls = nulls
+        self._body_ms = body_ms  # False: the seed-documented millisecond fields in seconds
 
     def template(self, event_name: str) -> jinja2.Template:
         """The compiled template of ``event_name`` (compiled on first use, then cached)."""
@@ -147,6 +160,10 @@ class Renderer:
     ) -> bytes:
         """One event as compact JSON bytes: ``{"metadata": ..., "body": ...}``."""
         body = self.body(event_name, fields, job=job)
+        if not self._body_ms and event_name in MILLISECOND_FIELDS:
+            key = MILLISECOND_FIELDS[event_name]
+            if isinstance(body.get(key), str):
+                body = {**body, key: _MILLIS.sub("Z", body[key])}
         try:
             return orjson.dumps({"metadata": metadata, "body": body})
         except TypeError as exc:

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console as RichConsole
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -22,6 +22,14 @@ from .run import RunResult
 
 MAX_STUDENT_ROWS = 15
 __all__ = ["live_delivery", "print_delivery", "print_summary"]
+
+
+class Console(RichConsole):
+    """rich's console, except that a closed output (``| head``) raises BrokenPipeError, which
+    the commands turn into exit 141, where rich would exit 1."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
 
 
 def _score(value: Decimal | None) -> str:
@@ -108,7 +116,7 @@ def print_delivery(result: RunResult, console: Console | None = None) -> None:
 def print_plan(path: str, engine: Engine) -> None:
     """What ``canvas-sim check`` prints first: the courses, their people, groups and steps."""
     console = Console(highlight=False)
-    console.print(f"[bold]{path}[/bold]: valid scenario {engine.scenario.name!r}")
+    console.print(f"[bold]{path}[/bold]: scenario {engine.scenario.name!r}")
     blocks: dict[tuple[str | int, ...], list[CourseEngine]] = {}
     for course in engine.courses:
         blocks.setdefault(course.path, []).append(course)
@@ -117,9 +125,11 @@ def print_plan(path: str, engine: Engine) -> None:
         first = copies[0].course
         roles = [role for copy in copies for role in copy.world.roles.values()]
         times = f"{len(copies)} copies of " if len(copies) > 1 else ""
+        account = copies[0].world.account
+        where = f", on {account.domain} (shard {account.shard})" if engine.scenario.accounts else ""
         console.print(
             f"{times}course {first.name!r} ({first.code}), "
-            f"{'weighted by group' if first.weighted else 'points-based'}"
+            f"{'weighted by group' if first.weighted else 'points-based'}{where}"
         )
         total = "in all: " if len(copies) > 1 else ""
         console.print(
@@ -130,6 +140,16 @@ def print_plan(path: str, engine: Engine) -> None:
             console.print(f"  group {group.key} (weight {group.weight}): {keys}")
         console.print(f"  {copies[0].step_count} steps")
     console.print(f"seed {engine.seed}")
+
+
+def print_verdict(path: str, *, dry_run: bool) -> None:
+    """``canvas-sim check``'s verdict, said once, last (a mistake is an error instead)."""
+    how = (
+        "the format, every name and a dry run"
+        if dry_run
+        else "the format and every name; not simulated (--no-dry-run)"
+    )
+    Console(highlight=False).print(f"[bold]{path}[/bold]: valid scenario ({how})")
 
 
 def print_counts(counts: Counter[str], first: int | None, last: int | None) -> None:
@@ -165,7 +185,8 @@ def print_explanation(data: dict[str, Any], console: Console | None = None) -> N
         "current: score / possible",
         "final: score / possible",
         "dropped (current; final)",
-        title="Posted grades (what the student sees), by group",
+        "unposted final",
+        title="Posted grades (what the student sees), by group; unposted final: all grades",
         title_justify="left",
     )
     for group in data["groups"]:
@@ -176,8 +197,15 @@ def print_explanation(data: dict[str, Any], console: Console | None = None) -> N
             _part(group["current"]),
             _part(group["final"]),
             dropped if dropped != "-; -" else "",
+            _part(group["unposted_final"]),
         )
     console.print(table)
+    if data["enrollment_state"] == "completed":
+        console.print(
+            "concluded: only submissions that do not exist are left out of final (in the posted "
+            "pair, also those not posted); work never handed in has an unsubmitted placeholder, "
+            "so it counts 0 in the unposted final until its grade is posted."
+        )
     scores = data["scores"]
     console.print(
         f"current_score {_score_text(scores['current_score'])}, final_score "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +17,7 @@ from .faults import FaultInjector, count_faults
 from .outcome import RunResult as RunResult
 from .outcome import StudentResult as StudentResult
 from .outcome import finish, rendered_events
+from .prefix import prefix_state
 from .producer import ProducerProcess, fork_available, scenario_stream
 from .render import NullPolicy, Renderer
 from .replay import read_events
@@ -76,6 +77,7 @@ def run_scenario(
     progress: Callable[[int], None] | None = None,
     faults: FaultInjector | None = None,
     workers: int = 1,
+    body_ms: bool = True,
 ) -> RunResult:
     """Run ``scenario`` and send every event to every sink; partial output never survives.
 
@@ -83,7 +85,7 @@ def run_scenario(
     the courses (see :mod:`canvas_sim.shards`): the same bytes, the same end state.
     """
     engine = Engine(scenario, located, seed)
-    renderer = Renderer(templates, nulls)
+    renderer = Renderer(templates, nulls, body_ms=body_ms)
     result = RunResult(scenario.name, engine.seed, destinations=[s.description for s in sinks])
     shards = sharded(engine, renderer, workers)
     opened: list[Sink] = []
@@ -155,10 +157,15 @@ def deliver_scenario(
     templates: str | Path | None = None,
     nulls: NullPolicy = "keep",
     progress: Callable[[int], None] | None = None,
+    end_state: bool = True,
+    body_ms: bool = True,
 ) -> RunResult:
-    """Run ``scenario`` with pacing and HTTP delivery; files get every generated event."""
+    """Run ``scenario`` with pacing and HTTP delivery; files get every generated event.
+
+    ``end_state``: fill the result's end state and final scores, also when the run stops
+    early (then exactly as the events that went out leave them, at the cost of a re-run)."""
     engine = Engine(scenario, located, seed)
-    renderer = Renderer(templates, nulls)
+    renderer = Renderer(templates, nulls, body_ms=body_ms)
     destinations = [s.description for s in sinks] + [target_name(t) for t in options.targets]
     result = RunResult(scenario.name, engine.seed, destinations=destinations)
     faults = options.faults
@@ -167,12 +174,18 @@ def deliver_scenario(
     if options.producer_process and shards is None:
         stream, final, cleanup = scenario_stream(engine, renderer, faults)
         producer = ProducerProcess(stream, signer=options.signer, final=final, cleanup=cleanup)
+    ended = False
+
+    def whole(stream: Iterable[Rendered]) -> Iterator[Rendered]:
+        nonlocal ended
+        yield from stream
+        ended = True
 
     def source() -> Iterable[Rendered] | AsyncIterable[Rendered]:
         if producer is not None:
             return producer.events()
         stream = shards.events() if shards else rendered_events(engine, renderer)
-        stream = faults.apply(stream) if faults else stream
+        stream = whole(faults.apply(stream) if faults else stream)
         return in_thread(stream) if shards else stream
 
     try:
@@ -185,14 +198,13 @@ def deliver_scenario(
             faults.manifest.close()
             if result.delivery is not None:
                 result.delivery.faults.update(count_faults(faults.manifest.path))
-    if shards is not None:
-        if shards.final is not None:  # known when the scenario ran to its end
-            result.students, result.gradebook = shards.final
-        return result
-    if producer is None:
-        return finish(engine, result)
-    if producer.final is not None:  # known when the scenario ran to its end
-        result.students, result.gradebook = producer.final
+    finals = [p.final for p in (shards, producer) if p is not None and p.final is not None]
+    if finals:  # known when the scenario ran to its end
+        result.students, result.gradebook = finals[0]
+    elif producer is None and shards is None and ended:
+        finish(engine, result)
+    elif end_state:  # stopped early: the engine ran ahead of the events sent
+        prefix_state(lambda: Engine(scenario, located, seed), result.total, result)
     return result
 
 

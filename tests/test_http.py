@@ -441,3 +441,41 @@ def test_every_answered_event_is_in_the_out_file_within_0_2_s(tmp_path: Path) ->
         return seen
 
     assert asyncio.run(scenario()) == [25, 50, 75]
+
+
+@pytest.mark.parametrize("mode", [(), ("--single-process",)], ids=["forked", "single-process"])
+def test_an_early_stop_writes_the_state_of_the_events_sent(
+    server_factory: type[Server], tmp_path: Path, mode: tuple[str, ...]
+) -> None:
+    server = server_factory()
+    state, sent = tmp_path / "state.json", tmp_path / "sent.jsonl"
+    args = ("--to", server.url, "--to", sent, "--max-events", 90, "--state-out", state, *mode)
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    # The same cut of the same stream to a file alone (in-process) gives the same state.
+    alone = tmp_path / "alone.json"
+    same = run("--to", tmp_path / "a.jsonl", "--max-events", 90, "--state-out", alone, cwd=tmp_path)
+    assert same.returncode == 0, same.stderr
+    assert orjson.loads(state.read_bytes()) == orjson.loads(alone.read_bytes())
+    assert "student1" in result.stderr  # the final scores table is not empty
+    from test_prefix_state import assert_state_is_the_prefix
+
+    events = [orjson.loads(line) for line in sent.read_bytes().splitlines()]
+    assert len(events) == 90
+    assert assert_state_is_the_prefix(orjson.loads(state.read_bytes()), events) > 10
+
+
+def test_results_are_written_before_the_summary_to_a_closed_stderr(tmp_path: Path) -> None:
+    state, stats = tmp_path / "state.json", tmp_path / "stats.json"
+    with subprocess.Popen(
+        cli("run", QUICKSTART, "--to", tmp_path / "e.jsonl", "--max-events", 50,
+            "--state-out", state, "--stats-json", stats),
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    ) as process:  # fmt: skip
+        assert process.stderr is not None
+        process.stderr.close()  # as `2>&1 | head -0` leaves it
+        code = process.wait(timeout=120)
+    assert code == 141
+    assert orjson.loads(state.read_bytes())["courses"]
+    assert "targets" in orjson.loads(stats.read_bytes())  # the whole summary was written

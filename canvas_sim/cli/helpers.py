@@ -69,6 +69,8 @@ def check_writable(path: Path, option: str) -> None:
 
 
 URL_SCHEMES = ("http", "https", "sqs")
+# host:port or host:port/path, the way a URL without its scheme starts (localhost:8080/events).
+_SCHEMELESS = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.\-]*):\d{1,5}(/|$)")
 
 
 def is_sqs(target: str) -> bool:
@@ -83,6 +85,12 @@ def is_url(target: str) -> bool:
 
     scheme, sep, _ = target.partition("://")
     if not sep:
+        if _SCHEMELESS.match(target):
+            raise click.BadParameter(
+                f"{target} looks like a URL without its scheme: did you mean http://{target}? "
+                f"(for a file of that name, write ./{target})",
+                param_hint="'--to'",
+            )
         return False
     if scheme.lower() not in URL_SCHEMES:
         close = difflib.get_close_matches(scheme.lower(), URL_SCHEMES, n=1)

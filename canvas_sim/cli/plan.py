@@ -247,8 +247,8 @@ class DeliveryPlan:
             click.echo("interrupted", err=True)
         sys.exit(code)
 
-    def finish(self, result: RunResult) -> None:
-        """--stats-json, and the exit code of an interrupted or lossy run."""
+    def write_results(self, result: RunResult) -> None:
+        """--stats-json, written before anything is reported (a closed stderr loses nothing)."""
         delivery = result.delivery
         if self.stats_json is not None and delivery is not None:
             from ..delivery.summary import summary_dict
@@ -258,6 +258,10 @@ class DeliveryPlan:
             from ..delivery.series import write_csv
 
             write_csv(self.stats_csv, delivery.series)
+
+    def finish(self, result: RunResult) -> None:
+        """The exit code of an interrupted or lossy run."""
+        delivery = result.delivery
         if delivery is not None and delivery.interrupted_by:
             code = 130 if delivery.interrupted_by == "SIGINT" else 143
             self.interrupted(code, announced=True)

@@ -95,6 +95,7 @@ def replay(
     options.stats.last_ms = checked.last_ms
     with plan.live(options):
         result = replay_files(list(files), sinks, options, only=wanted, skip=skip)
+    plan.write_results(result)
     if not plan.quiet and sinks:
         click.echo(f"written to: {', '.join(s.description for s in sinks)}", err=True)
     plan.report(result)
