@@ -19,6 +19,7 @@ NullPolicy = Literal["keep", "omit", "omit-requests"]
 _FIELD = re.compile(
     r'\s*"([^"\\]+)"\s*:\s*\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)\s*\|\s*tojson\s*-?\}\}\s*'
 )
+_FIELD_USE = r"\{{\{{-?\s*({})\s*\|"  # where a field list uses a name (format with the name)
 _COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 NULL_POLICIES: tuple[str, ...] = ("keep", "omit", "omit-requests")
 TEMPLATE_SUFFIX = ".json.j2"
@@ -123,9 +124,10 @@ class Renderer:
             try:
                 body = {key: fields[name] for key, name in pairs}
             except KeyError as exc:
-                raise TemplateError(
-                    f"{self.template(event_name).filename}: {exc.args[0]!r} is undefined"
-                ) from None
+                filename = self.template(event_name).filename
+                name = exc.args[0]
+                where = _place(_source(filename), _FIELD_USE.format(re.escape(name)))
+                raise TemplateError(f"{filename}{where}: {name!r} is undefined") from None
             return self._apply_nulls(body, job)
         return self._apply_nulls(self._render_text(event_name, fields), job)
 
@@ -138,10 +140,8 @@ class Renderer:
         template = self.template(event_name)
         try:
             text = template.render(fields)
-        except jinja2.TemplateError as exc:
-            raise TemplateError(f"{template.filename}: {exc}") from None
         except Exception as exc:  # a user template can raise anything: report, never crash
-            raise TemplateError(f"{template.filename}: {type(exc).__name__}: {exc}") from None
+            raise render_failure(exc, template.filename) from None
         try:
             body = orjson.loads(text)
         except orjson.JSONDecodeError as exc:
@@ -170,6 +170,50 @@ class Renderer:
             raise TemplateError(
                 f"event {event_name!r} holds a value JSON cannot carry: {exc}"
             ) from None
+
+
+def _source(filename: str | None) -> str:
+    try:
+        return Path(filename).read_text(encoding="utf-8") if filename else ""
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _place(source: str, pattern: str, line: int | None = None) -> str:
+    """``:line:column`` of the first match of ``pattern`` (of its group, if any) in ``source``,
+    on ``line`` if given; ``:line`` alone when it is not found on that line; else ``""``."""
+    lines = source.splitlines()
+    numbers = [line] if line is not None else range(1, len(lines) + 1)
+    for number in numbers:
+        text = lines[number - 1] if 0 < number <= len(lines) else ""
+        match = re.search(pattern, text)
+        if match:
+            return f":{number}:{match.start(1 if match.re.groups else 0) + 1}"
+    return f":{line}" if line is not None else ""
+
+
+def _error_place(exc: BaseException, filename: str | None) -> str:
+    """Where in the template file ``exc`` was raised: Jinja's traceback frames carry the
+    template's own file name and line numbers (the innermost one is the failing line)."""
+    line = getattr(exc, "lineno", None)
+    tb = exc.__traceback__
+    while tb is not None:
+        if filename and tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    if line is None:
+        return ""
+    undefined = re.match(r"'([A-Za-z_][A-Za-z0-9_]*)' is undefined", str(exc))
+    if undefined is None:
+        return f":{line}"
+    name = undefined.group(1)
+    return _place(_source(filename), rf"\b{re.escape(name)}\b", line)
+
+
+def render_failure(exc: Exception, filename: str | None) -> TemplateError:
+    """The error for a template that raised ``exc`` while rendering, naming its file and line."""
+    detail = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: {exc}"
+    return TemplateError(f"{filename}{_error_place(exc, filename)}: {detail}")
 
 
 def simple_fields(source: str) -> tuple[tuple[str, str], ...] | None:

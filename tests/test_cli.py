@@ -27,6 +27,7 @@ from canvas_sim.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 QUICKSTART = REPO / "scenarios" / "quickstart.yaml"
+GOLDEN_EVENTS = REPO / "tests" / "golden" / "quickstart.jsonl"
 TEMPLATES = REPO / "templates"
 README = REPO / "README.md"
 
@@ -451,6 +452,17 @@ def test_failed_target_leaves_no_partial_file_for_other_targets(tmp_path: Path) 
     assert (code, exception) == (2, SystemExit)  # found before any work
     assert "Invalid value for '--to': " in stderr and "is_a_dir is a directory" in stderr
     assert sorted(p.name for p in out_dir.iterdir()) == ["is_a_dir"]
+
+
+@pytest.mark.parametrize("target", ["", "caliper:", "canvas:", " "])
+def test_an_empty_target_is_refused(tmp_path: Path, target: str) -> None:
+    for command in ("run", "replay"):
+        source = QUICKSTART if command == "run" else GOLDEN_EVENTS
+        result = invoke(command, source, "--to", tmp_path / "a.jsonl", "--to", target)
+        assert result.exit_code == 2, (command, result.output)
+        assert "--to needs a file path, '-' or a URL" in result.stderr
+        assert "is a directory" not in result.stderr
+        assert list(tmp_path.iterdir()) == []
 
 
 def test_unknown_null_policy_is_a_usage_error() -> None:

@@ -394,7 +394,28 @@ def test_a_refusal_carries_its_reason(server_factory: type[Server], tmp_path: Pa
             400,
             "not a Canvas event: expected {metadata: {event_name}, body}",
         )
-        assert refusal(client.get(server.base + "/events")) == (405, "POST events here")
+    assert server.stats()["events"] == 0
+
+
+def test_unknown_paths_are_404_and_caliper_is_named(server_factory: type[Server]) -> None:
+    server = server_factory()
+    with httpx.Client() as client:  # the POST first: after a GET the page serves the connection
+        envelope = {
+            "sensor": "http://canvas.example/",
+            "sendTime": "2026-01-05T10:00:00.000Z",
+            "dataVersion": "http://purl.imsglobal.org/ctx/caliper/v1p1",
+            "data": [{"type": "Event", "action": "LoggedIn", "id": "urn:uuid:1"}],
+        }
+        status, reason = refusal(client.post(server.url, json=envelope))
+        assert status == 400
+        assert "Canvas format only" in str(reason) and "canvas-sim validate" in str(reason)
+        for path in ("/nonexistent", "/events/x"):
+            answer = client.get(server.base + path)
+            assert answer.status_code == 404, path
+            assert "no such page" in answer.json()["error"]
+        answer = client.get(server.url)
+        assert answer.status_code == 405 and answer.headers["allow"] == "POST"
+        assert answer.json()["error"] == "POST events to /events"
     assert server.stats()["events"] == 0
 
 

@@ -53,12 +53,19 @@ def caliper_targets(options: dict[str, Any]) -> tuple[tuple[str, ...], frozenset
     given: tuple[str, ...] = options["targets"]
     default = options.get("payload_format", "canvas")
     if default == "canvas" and not any(t.startswith(("caliper:", "canvas:")) for t in given):
+        _refuse_empty(given)
         return given, frozenset()  # the Canvas format only: nothing more to import
     from ..caliper.format import split_target
 
     targets = [split_target(value) for value in given or ("-",)]  # stdout by default
+    _refuse_empty(tuple(t.where for t in targets))
     caliper = frozenset(t.where for t in targets if (t.format or default) == "caliper")
     return tuple(t.where for t in targets), caliper
+
+
+def _refuse_empty(targets: tuple[str, ...]) -> None:
+    if any(not target.strip() for target in targets):
+        raise click.UsageError("--to needs a file path, '-' or a URL")
 
 
 def caliper_summary(caliper: CaliperFormat) -> str:
