@@ -11,8 +11,13 @@ Sections:
   delivery    one event per POST to the local receiver: the simulator's pipeline (generating as
               it sends, and `canvas-sim replay` of a file of the same events) vs a bare client
               loop posting the same pre-rendered bodies; and httpx's default transport,
-              httpx-aiohttp, plain aiohttp and the simulator's transport on the same receiver
+              httpx-aiohttp, plain aiohttp and the simulator's transport on the same receiver;
+              signed delivery (RS256, signed in the generating child) vs a bare sign-only loop
+  sqs         the SQS sink against a minimal local SQS-protocol endpoint vs a bare boto3 loop
+              (benchmarks/network_sinks.py; real SQS throughput is not measurable here)
   memory      peak RSS after 100k and after 1M events (the second within 20% of the first)
+  shards      `run --workers 2` vs one process on the load scenario (the same bytes, checked),
+              and the peak RSS per process at 1,000 courses with 2 workers vs 1
   startup     `canvas-sim --help` and `canvas-sim run` on an empty scenario vs `python -c pass`
 """
 
@@ -37,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from large_course import large_course  # noqa: E402
+from network_sinks import signing, sqs  # noqa: E402
 
 from canvas_sim.caliper import CaliperRenderer  # noqa: E402
 from canvas_sim.caliper.format import CaliperFormat, CaliperSink  # noqa: E402
@@ -123,9 +129,9 @@ def generation_of(tmp: Path, name: str, scenario: Scenario, located: Located) ->
 # --- delivery ------------------------------------------------------------------------------
 
 
-def start_receiver() -> tuple[subprocess.Popen[str], str]:
+def start_receiver(*args: str) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "canvas_sim", "receive", "--port", "0", "-q"],
+        [sys.executable, "-m", "canvas_sim", "receive", "--port", "0", "-q", *args],
         cwd=ROOT,
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
@@ -158,7 +164,7 @@ async def post_all(bodies: Sequence[bytes], url: str, concurrency: int, kind: st
             await asyncio.gather(*(worker_aiohttp() for _ in range(concurrency)))
         return time.perf_counter() - started
     if kind == "lean":
-        from canvas_sim.transport import LeanTransport, origin_of
+        from canvas_sim.delivery.transport import LeanTransport, origin_of
 
         transport = LeanTransport()
         target = httpx.URL(url)
@@ -239,6 +245,7 @@ def delivery(tmp: Path, count: int = 20_000, concurrency: int = 16) -> None:
             f"{bare:,.0f}",
             f"{ceiling / bare:.1%}",
         )
+        signing(tmp, bodies[:4000], row, (scenario, located))
         sample = bodies[:5000]
         lean = len(sample) / asyncio.run(post_all(sample, url, concurrency, "lean"))
         for kind in ("httpx", "httpx-aiohttp", "aiohttp"):
@@ -343,6 +350,67 @@ def memory(tmp: Path) -> None:
     )
 
 
+# --- shards --------------------------------------------------------------------------------
+
+SHARD_COURSES = 60  # the load scenario at this size: about 115k events
+RSS_COURSES = 1000
+
+
+# Runs the command and prints the peak RSS (KiB) of the largest process of its tree: wait4's
+# rusage covers the waited-for children. Measured from this small process, because Linux carries
+# ru_maxrss over from the parent across fork and exec (the bench process holds big buffers).
+PEAK_RSS = """
+import os, subprocess, sys
+process = subprocess.Popen(sys.argv[1:])
+_, status, usage = os.wait4(process.pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
+
+
+def _run_load(out: Path, courses: int, workers: int) -> tuple[float, int]:
+    """`canvas-sim run` of the load scenario: wall seconds, and the peak RSS (KiB) of the
+    largest process of its tree."""
+    command = [sys.executable, "-m", "canvas_sim", "run", str(ROOT / "scenarios" / "load.yaml")]
+    command += ["--set", f"courses={courses}", "--workers", str(workers), "--to", str(out), "-q"]
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS, *command], cwd=ROOT, capture_output=True, text=True
+    )
+    elapsed = time.perf_counter() - started
+    code, peak = map(int, done.stdout.split())
+    if code != 0:
+        raise RuntimeError(f"{' '.join(command)} exited {code}: {done.stderr}")
+    return elapsed, peak
+
+
+def shards(tmp: Path) -> None:
+    """`--workers 2` against one process on the same scenario (one merged stream, the same
+    bytes), and the peak RSS per process at 1,000 courses."""
+    one, two = tmp / "one.jsonl", tmp / "two.jsonl"
+    alone = best_of(2, lambda: _run_load(one, SHARD_COURSES, 1)[0])
+    shared = best_of(2, lambda: _run_load(two, SHARD_COURSES, 2)[0])
+    assert one.read_bytes() == two.read_bytes(), "--workers 2 changed the stream"
+    events = one.read_bytes().count(b"\n")
+    row(
+        f"--workers 2 vs 1, load {SHARD_COURSES} courses ({events:,} events), events/s",
+        f"{events / shared:,.0f}",
+        f"{events / alone:,.0f}",
+        f"{alone / shared:.2f}x",
+    )
+    one.unlink()
+    two.unlink()
+    _, rss_one = _run_load(one, RSS_COURSES, 1)
+    one.unlink()
+    _, rss_two = _run_load(two, RSS_COURSES, 2)
+    two.unlink()
+    row(
+        f"peak RSS per process, MiB, load {RSS_COURSES:,} courses: --workers 2 vs 1",
+        f"{rss_two / 1024:,.0f}",
+        f"{rss_one / 1024:,.0f}",
+        f"{rss_two / rss_one:.1%}",
+    )
+
+
 # --- startup -------------------------------------------------------------------------------
 
 
@@ -360,6 +428,11 @@ def startup(tmp: Path) -> None:
     ran = best_of(5, lambda: _time([sys.executable, "-m", "canvas_sim", "run", str(empty), "-q"]))
     row("`canvas-sim --help`, s", f"{helped:.3f}", f"{python:.3f}", f"{helped / python:.1f}x")
     row("`canvas-sim run` empty scenario, s", f"{ran:.3f}", f"{python:.3f}", f"{ran / python:.1f}x")
+
+
+def sqs_section(tmp: Path, count: int = 10_000) -> None:
+    scenario, located = parse_scenario(large_course(students=1500, cycles=2), "large-course.yaml")
+    sqs(tmp, [bytes(line) for line in _lines(scenario, located, count)], row)
 
 
 # --- caliper -------------------------------------------------------------------------------
@@ -418,7 +491,9 @@ def caliper(tmp: Path, courses: int = 10) -> None:
 SECTIONS = {
     "generation": generation,
     "delivery": delivery,
+    "sqs": sqs_section,
     "memory": memory,
+    "shards": shards,
     "startup": startup,
     "caliper": caliper,
 }

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from faker import Faker
 
+from .accounts import RootAccounts
 from .content import add_group
 from .durations import datetime_to_ms
 from .errors import SimulatorError
@@ -161,11 +162,13 @@ class CourseCopy:
     ordinal: int = 0  # the course's place among the scenario's courses (orders the stream)
 
 
-def build_account(scenario: Scenario, draw: Draw) -> AccountRecords:
-    """The account and its records, from the account's stream alone."""
+def build_accounts(
+    scenario: Scenario, draw: Draw, accounts: RootAccounts, keys: list[str | None]
+) -> dict[str | None, AccountRecords]:
+    """Each root account and its records, from the account stream alone (declared accounts
+    one after another; ``keys``: each course block's account)."""
     account_draw = draw.for_account()
     rng = account_draw.rng
-    spec = scenario.account
     starts = {table: rng.randrange(100, 9000) * 10 for table in TABLES}
     # Course activity's tables start from a stream of their own: adding them moved no other id.
     activity = random.Random(f"{draw.seed}/activity-ids")
@@ -175,43 +178,50 @@ def build_account(scenario: Scenario, draw: Draw) -> AccountRecords:
     blocks = [block for _, block in scenario.blocks()]
     if sum(block.count for block in blocks) >= MAX_COURSES:
         raise SimulatorError(f"a scenario has at most {MAX_COURSES - 1:,} courses")
-    ids = IdSequences(starts, 0)
+    ids = IdSequences(starts, 0)  # every account's records share block 0: ids never repeat
     root_uuid = canvas_uuid(rng)
-    account = Account(
-        id=spec.id,
-        shard=spec.shard,
-        domain=spec.domain,
-        uuid=root_uuid,
-        lti_guid=f"{root_uuid}.{spec.domain}",
-        sub_account_id=spec.sub_account_id,
-    )
-    developer_key_id = ids.next("developer_keys")
     start = datetime_to_ms(scenario.start)
-    admin = _person(account_draw, PersonSpec(key="admin"), "admin", ids, account, blocks[0], start)
-    server_ip = account_draw.faker.ipv4_public()
-    statuses: dict[str, CustomStatus] = {}  # defined once per root account, as Canvas does
-    for block in blocks:
-        for status in block.custom_statuses:
-            if status not in statuses:
-                statuses[status] = CustomStatus(ids.next("custom_grade_statuses"), status)
-    return AccountRecords(account, starts, admin, developer_key_id, server_ip, statuses)
+    server_ip: str | None = None
+    found: dict[str | None, AccountRecords] = {}
+    for key in accounts.specs:
+        account = accounts.account(key, root_uuid)
+        mine = [block for block, owner in zip(blocks, keys, strict=True) if owner == key]
+        developer_key_id = ids.next("developer_keys")
+        home = mine[0] if mine else blocks[0]
+        admin = _person(account_draw, PersonSpec(key="admin"), "admin", ids, account, home, start)
+        if server_ip is None:  # one Canvas server for the run
+            server_ip = account_draw.faker.ipv4_public()
+        statuses: dict[str, CustomStatus] = {}  # defined once per root account, as Canvas does
+        for block in mine:
+            for status in block.custom_statuses:
+                if status not in statuses:
+                    statuses[status] = CustomStatus(ids.next("custom_grade_statuses"), status)
+        found[key] = AccountRecords(account, starts, admin, developer_key_id, server_ip, statuses)
+    return found
 
 
 def build_courses(scenario: Scenario, draw: Draw, located: Located) -> list[CourseCopy]:
-    """Every course of the scenario, each ``count`` times: people and gradebooks, each
-    course from its own streams and with its own block of ids (the account's is block 0)."""
-    records = build_account(scenario, draw)
+    """Every course of the scenario, each ``count`` times, in its root account: people and
+    gradebooks, each course from its own streams and with its own block of ids (the
+    accounts' is block 0)."""
+    accounts = RootAccounts(scenario, draw.seed, located)
+    keys = [accounts.key_of(block, path) for path, block in scenario.blocks()]
+    every = build_accounts(scenario, draw, accounts, keys)
     start = datetime_to_ms(scenario.start)
     copies: list[CourseCopy] = []
     taken: set[tuple[str, str]] = set()  # logins and SIS ids given in the scenario
     for path, block in scenario.blocks():
         steps_path, steps = scenario.steps_of(path, block)
+        key = accounts.key_of(block, path)
+        zone = accounts.time_zone(key, block)
+        records = every[key]
         for number in range(1, block.count + 1):
             ordinal = len(copies)
             copy_draw = draw.for_copy(ordinal)
             ids = IdSequences(records.starts, ordinal + 1)
             offset = copy_draw.rng.randrange(block.stagger + 1) if block.stagger else 0
             course = _course(block, number, ids, copy_draw.rng, start + offset, records.statuses)
+            course.time_zone = zone
             world = World(account=records.account, course=course, ids=ids)
             world.developer_key_id, world.admin = records.developer_key_id, records.admin
             _people(block, number, path, world, copy_draw, located, taken)

@@ -8,7 +8,7 @@ from .build import Draw, build_courses
 from .course import CourseEngine
 from .events import Event
 from .kernel import Kernel
-from .metadata import MetadataBuilder
+from .metadata import AccountsMetadata, MetadataBuilder
 from .scenario import Scenario
 from .yamlsource import Located
 
@@ -28,7 +28,12 @@ class Engine:
             CourseEngine(scenario, located, copy, self.kernel, len(copies) > 1) for copy in copies
         ]
         self.account = copies[0].world.account
-        self.metadata = MetadataBuilder(self.account)
+        accounts = {copy.world.course.id: copy.world.account for copy in copies}
+        self.metadata: MetadataBuilder | AccountsMetadata = (
+            MetadataBuilder(self.account)
+            if len({id(account) for account in accounts.values()}) == 1
+            else AccountsMetadata(accounts)
+        )
 
     def events(self, only: Collection[int] | None = None) -> Iterator[Event]:
         """Every event of the scenario in simulated time order (then course ordinal), or of

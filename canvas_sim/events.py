@@ -17,6 +17,7 @@ from .metadata import Origin
 from .world import Assignment, AssignmentGroup, Enrollment, Submission, User, World
 
 TEXT_LIMIT = 8192
+OMISSION = "..."
 
 
 @dataclass(slots=True)
@@ -139,8 +140,15 @@ def num(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def truncate(text: str | None) -> str | None:
-    return None if text is None else text[:TEXT_LIMIT]
+def truncate(text: str | None, limit: int = TEXT_LIMIT) -> str | None:
+    """Long text as Canvas's LiveEvents cuts it, ``truncate(8192, separator: " ")``: at most
+    ``limit`` characters with a trailing ``...``, cut at the last space that leaves room for it
+    (else at that room's end)."""
+    if text is None or len(text) <= limit:
+        return text
+    room = limit - len(OMISSION)
+    space = text.rfind(" ", 0, room + 1)
+    return text[: room if space < 0 else space] + OMISSION
 
 
 def is_late(submission: Submission) -> bool:
@@ -335,12 +343,14 @@ def enrollment_fields(
 ENROLLMENT_STATES = {"active": "active", "invited": "invited", "completed": "completed"}
 
 
-def enrollment_state_fields(world: World, enrollment: Enrollment, now: int) -> dict[str, Any]:
+def enrollment_state_fields(
+    world: World, enrollment: Enrollment, now: int, zone: ZoneInfo | None
+) -> dict[str, Any]:
     return {
         "enrollment_id": world.account.gid(enrollment.id),
         "state": ENROLLMENT_STATES.get(enrollment.workflow_state, enrollment.workflow_state),
         "state_is_current": True,
-        "state_started_at": body_time_ms(now),
+        "state_started_at": body_time(now, zone),
         "state_valid_until": None,
         "access_is_current": True,
         "restricted_access": False,

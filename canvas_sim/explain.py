@@ -8,12 +8,15 @@ whose own calculation disagrees can see where.
 
 from __future__ import annotations
 
+import difflib
+import re
 from typing import Any
 
 from .course import CourseEngine
 from .errors import SimulatorError
 from .events import num
 from .grading import GroupScore, course_scores, group_score
+from .world import GLOBAL_ID_BASE
 
 MAX_COURSES = 10  # explained at once without --course
 
@@ -30,9 +33,11 @@ def find_student(engines: list[CourseEngine], key: str, course: str | None) -> l
     the run (people exist from the start; enrollments come with the steps)."""
     found = [engine for engine in engines if key in engine.world.users]
     if not found:
-        keys = sorted({k for engine in engines for k in engine.world.users})
+        keys = sorted({k for engine in engines for k in engine.world.users}, key=natural)
+        close = difflib.get_close_matches(key, keys, n=3)
+        hint = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
         shown = ", ".join(keys[:12]) + (", ..." if len(keys) > 12 else "")
-        raise ExplainError(f"no one with the key {key!r} in the scenario (people: {shown})")
+        raise ExplainError(f"no one with the key {key!r} in the scenario ({hint}people: {shown})")
     if course is not None:
         chosen = [engine for engine in found if engine.course.code == course]
         if not chosen:
@@ -45,6 +50,37 @@ def find_student(engines: list[CourseEngine], key: str, course: str | None) -> l
             f"{key!r} is in {len(found)} courses: choose one with --course CODE ({codes}, ...)"
         )
     return found
+
+
+def natural(text: str) -> tuple[tuple[int, int | str], ...]:
+    """A sort key that puts ``student2`` before ``student10``."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", text) if part
+    )
+
+
+def student_key(engines: list[CourseEngine], given: str) -> str:
+    """The person's key for ``given``: a key, a user id in its global or local form, or the
+    person's name (any case)."""
+    if any(given in engine.world.users for engine in engines):
+        return given
+    if not given.isdigit():
+        wanted = given.casefold()
+        for engine in engines:
+            for user in engine.world.users.values():
+                if user.name.casefold() == wanted:
+                    return user.key
+        return given
+    number = int(given)
+    for engine in engines:
+        account = engine.world.account
+        local = number % GLOBAL_ID_BASE
+        if number >= GLOBAL_ID_BASE and account.gid(local) != str(number):
+            continue  # a global id of another shard
+        for user in engine.world.users.values():
+            if user.id == local:
+                return user.key
+    return given
 
 
 def enrolled(engines: list[CourseEngine], key: str) -> list[CourseEngine]:
@@ -95,6 +131,10 @@ def explain_student(engine: CourseEngine, key: str) -> dict[str, Any]:
                 ),
                 "final": _group_part(
                     group_score(given, final=True, posted_only=True, concluded=concluded), keys
+                ),
+                # All grades: where a concluded student's never handed in work still counts 0.
+                "unposted_final": _group_part(
+                    group_score(given, final=True, posted_only=False, concluded=concluded), keys
                 ),
             }
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import random
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -61,6 +62,18 @@ class Manifest(LazyLines):
 
     def record(self, entry: dict[str, Any]) -> None:
         self.write(orjson.dumps(entry))
+
+
+def count_faults(path: Path) -> Counter[str]:
+    """The faults a manifest lists, by kind (none when it was not created)."""
+    counts: Counter[str] = Counter()
+    try:
+        with open(path, "rb") as handle:
+            for line in handle:
+                counts[str(orjson.loads(line).get("fault"))] += 1
+    except FileNotFoundError:
+        pass
+    return counts
 
 
 class FaultInjector:

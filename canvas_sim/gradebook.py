@@ -1,4 +1,5 @@
-"""The end state a consumer should have derived from the stream: the gradebook as JSON.
+"""The end state a consumer should have derived from the stream: the gradebook as JSON
+(documented in docs/end-state.md, schema in schemas/_end_state.schema.json).
 
 Format (``canvas-sim run --state-out``), ids as the events carry them (global strings):
 

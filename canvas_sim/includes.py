@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .yamlsource import Located, load_yaml
+from .yamlsource import Located, decode_source, load_yaml
 
 YamlPath = tuple[str | int, ...]
 
@@ -114,13 +114,13 @@ class _Resolver:
         if identity in self.chain:
             raise self.located.error(f"{name!r} is already being included: an include cycle", path)
         try:
-            text = file.read_text(encoding="utf-8")
+            data = file.read_bytes()
         except FileNotFoundError:
             raise self.located.error(f"included file {str(file)!r} does not exist", path) from None
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
             message = f"cannot read included file {str(file)!r}: {exc}"
             raise self.located.error(message, path) from None
-        included = load_yaml(text, str(file))
+        included = load_yaml(decode_source(data, str(file)), str(file))
         resolver = _Resolver(included, (*self.chain, identity))
         included.data = resolver.value(included.data, ())
         return included

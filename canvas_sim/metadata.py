@@ -152,3 +152,21 @@ class MetadataBuilder:
             "event_name": event_name,
             "event_time": event_time(time_ms),
         }
+
+
+class AccountsMetadata:
+    """Metadata for courses in several root accounts: each course's events get its account's
+    root keys, user account, ids and hostname (one MetadataBuilder per account)."""
+
+    def __init__(self, accounts_by_course: dict[int, Account]) -> None:
+        builders: dict[int, MetadataBuilder] = {}
+        self._by_course: dict[int, MetadataBuilder] = {}
+        for course_id, account in accounts_by_course.items():
+            builder = builders.get(id(account))
+            if builder is None:
+                builder = builders[id(account)] = MetadataBuilder(account)
+            self._by_course[course_id] = builder
+
+    def build(self, origin: Origin, event_name: str, time_ms: int) -> dict[str, Any]:
+        assert origin.course is not None, "every event of a course names its course"
+        return self._by_course[origin.course.id].build(origin, event_name, time_ms)

@@ -25,7 +25,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 import orjson
 import pytest
 
+GLOBAL_ID_BASE = 10**13  # global id = shard * 10**13 + local id
+
 if TYPE_CHECKING:  # the simulator itself loads on first use: pytest starts as fast as before
+    from .derive import Difference
     from .faults import FaultConfig
     from .render import NullPolicy
 
@@ -64,6 +67,41 @@ class Simulation:
         """Every student of every course in the end state."""
         for course in self.gradebook["courses"]:
             yield from course["students"]
+
+    def diff(self, state: dict[str, Any], *, placeholders: bool = False) -> list[Difference]:
+        """Where a consumer's ``state`` differs from the end state; empty when they agree.
+
+        ``state`` is in the ``--state-out`` format (docs/end-state.md) as a consumer derives it:
+        ids in either form, submissions keyed by assignment key or id, keys and what no event
+        carries may be null. Each :class:`~canvas_sim.derive.Difference` prints as one readable
+        line (``str(d)``). Placeholders (never handed in work, score rows no recompute touched)
+        are compared only with ``placeholders=True``."""
+        from .derive import diff
+
+        return diff(state, self.gradebook, placeholders=placeholders)
+
+    @property
+    def shards(self) -> list[int]:
+        """The shards of the scenario's root accounts (one unless it declares several)."""
+        found = {int(c["course_id"]) // GLOBAL_ID_BASE for c in self.gradebook["courses"]}
+        return sorted(found)
+
+    def global_id(self, local_id: int | str, shard: int | None = None) -> str:
+        """An id in its global form (``"21070000000000565"``), on ``shard`` (by default the
+        scenario's only shard); a global id is returned as it is."""
+        number = int(local_id)
+        if number >= GLOBAL_ID_BASE:
+            return str(number)
+        if shard is None:
+            if len(self.shards) != 1:
+                raise ValueError(f"the scenario has several shards {self.shards}: pass shard=")
+            shard = self.shards[0]
+        return str(shard * GLOBAL_ID_BASE + number)
+
+    @staticmethod
+    def local_id(any_id: int | str) -> str:
+        """An id in its local form (``"565"``), from either form."""
+        return str(int(any_id) % GLOBAL_ID_BASE)
 
     def post_to(
         self,

@@ -20,6 +20,7 @@ NullPolicy = Literal["keep", "omit", "omit-requests"]
 _FIELD = re.compile(
     r'\s*"([^"\\]+)"\s*:\s*\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)\s*\|\s*tojson\s*-?\}\}\s*'
 )
+_FIELD_USE = r"\{{\{{-?\s*({})\s*\|"  # where a field list uses a name (format with the name)
 _COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 NULL_POLICIES: tuple[str, ...] = ("keep", "omit", "omit-requests")
 TEMPLATE_SUFFIX = ".json.j2"
@@ -34,6 +35,12 @@ def _tojson(value: Any) -> str:
 
 def builtin_template_dir() -> Path:
     return shipped_dir("templates")
+
+
+# Body timestamps whose seed examples show milliseconds (kept by default, as the seeds show);
+# every other body timestamp has second precision, as captured payloads do.
+MILLISECOND_FIELDS = {"grade_override": "updated_at", "submission_comment_created": "created_at"}
+_MILLIS = re.compile(r"\.\d{3}Z$")
 
 
 def template_environment(template_dir: str | Path | None, subdir: str = "") -> SandboxedEnvironment:
@@ -62,13 +69,20 @@ class Renderer:
     Jinja2's sandbox with StrictUndefined, so a misspelt field fails loudly.
     """
 
-    def __init__(self, template_dir: str | Path | None = None, nulls: NullPolicy = "keep") -> None:
+    def __init__(
+        self,
+        template_dir: str | Path | None = None,
+        nulls: NullPolicy = "keep",
+        *,
+        body_ms: bool = True,
+    ) -> None:
         self._env = template_environment(template_dir)
         self._templates: dict[str, jinja2.Template] = {}
         self._builders: dict[str, tuple[tuple[str, str], ...] | None] = {}
         # Per plain template whose keys are its field names: those names, in its order.
         self._same_names: dict[str, tuple[str, ...] | None] = {}
         self._nulls = nulls
+        self._body_ms = body_ms  # False: the seed-documented millisecond fields in seconds
 
     def template(self, event_name: str) -> jinja2.Template:
         """The compiled template of ``event_name`` (compiled on first use, then cached)."""
@@ -122,10 +136,11 @@ class Renderer:
             try:
                 body = {key: fields[name] for key, name in pairs}
             except KeyError as exc:
-                if optional is None or exc.args[0] not in optional:
-                    raise TemplateError(
-                        f"{self.template(event_name).filename}: {exc.args[0]!r} is undefined"
-                    ) from None
+                name = exc.args[0]
+                if optional is None or name not in optional:
+                    filename = self.template(event_name).filename
+                    where = _place(_source(filename), _FIELD_USE.format(re.escape(name)))
+                    raise TemplateError(f"{filename}{where}: {name!r} is undefined") from None
                 body = self._without_optional(event_name, pairs, fields, optional)
             return self._apply_nulls(body, job)
         return self._apply_nulls(self._render_text(event_name, fields), job)
@@ -152,10 +167,8 @@ class Renderer:
         template = self.template(event_name)
         try:
             text = template.render(fields)
-        except jinja2.TemplateError as exc:
-            raise TemplateError(f"{template.filename}: {exc}") from None
         except Exception as exc:  # a user template can raise anything: report, never crash
-            raise TemplateError(f"{template.filename}: {type(exc).__name__}: {exc}") from None
+            raise render_failure(exc, template.filename) from None
         try:
             body = orjson.loads(text)
         except orjson.JSONDecodeError as exc:
@@ -174,12 +187,60 @@ class Renderer:
     ) -> bytes:
         """One event as compact JSON bytes: ``{"metadata": ..., "body": ...}``."""
         body = self.body(event_name, fields, job=job)
+        if not self._body_ms and event_name in MILLISECOND_FIELDS:
+            key = MILLISECOND_FIELDS[event_name]
+            if isinstance(body.get(key), str):
+                body = {**body, key: _MILLIS.sub("Z", body[key])}
         try:
             return orjson.dumps({"metadata": metadata, "body": body})
         except TypeError as exc:
             raise TemplateError(
                 f"event {event_name!r} holds a value JSON cannot carry: {exc}"
             ) from None
+
+
+def _source(filename: str | None) -> str:
+    try:
+        return Path(filename).read_text(encoding="utf-8") if filename else ""
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _place(source: str, pattern: str, line: int | None = None) -> str:
+    """``:line:column`` of the first match of ``pattern`` (of its group, if any) in ``source``,
+    on ``line`` if given; ``:line`` alone when it is not found on that line; else ``""``."""
+    lines = source.splitlines()
+    numbers = [line] if line is not None else range(1, len(lines) + 1)
+    for number in numbers:
+        text = lines[number - 1] if 0 < number <= len(lines) else ""
+        match = re.search(pattern, text)
+        if match:
+            return f":{number}:{match.start(1 if match.re.groups else 0) + 1}"
+    return f":{line}" if line is not None else ""
+
+
+def _error_place(exc: BaseException, filename: str | None) -> str:
+    """Where in the template file ``exc`` was raised: Jinja's traceback frames carry the
+    template's own file name and line numbers (the innermost one is the failing line)."""
+    line = getattr(exc, "lineno", None)
+    tb = exc.__traceback__
+    while tb is not None:
+        if filename and tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    if line is None:
+        return ""
+    undefined = re.match(r"'([A-Za-z_][A-Za-z0-9_]*)' is undefined", str(exc))
+    if undefined is None:
+        return f":{line}"
+    name = undefined.group(1)
+    return _place(_source(filename), rf"\b{re.escape(name)}\b", line)
+
+
+def render_failure(exc: Exception, filename: str | None) -> TemplateError:
+    """The error for a template that raised ``exc`` while rendering, naming its file and line."""
+    detail = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: {exc}"
+    return TemplateError(f"{filename}{_error_place(exc, filename)}: {detail}")
 
 
 def simple_fields(source: str) -> tuple[tuple[str, str], ...] | None:

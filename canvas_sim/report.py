@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -11,17 +10,26 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
-from rich.console import Console
-from rich.live import Live
+from rich.console import Console as RichConsole
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .clock import event_time
-from .delivery import DeliveryStats
+from .delivery.summary import PLAIN_STATUS_EVERY_S, live_delivery
+from .delivery.summary import print_delivery as delivery_summary
 from .engine import CourseEngine, Engine
 from .run import RunResult
 
 MAX_STUDENT_ROWS = 15
+__all__ = ["live_delivery", "print_delivery", "print_summary"]
+
+
+class Console(RichConsole):
+    """rich's console, except that a closed output (``| head``) raises BrokenPipeError, which
+    the commands turn into exit 141, where rich would exit 1."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
 
 
 def _score(value: Decimal | None) -> str:
@@ -55,9 +63,6 @@ def print_summary(result: RunResult, console: Console | None = None) -> None:
     if len(result.students) > MAX_STUDENT_ROWS:
         scores.add_row(f"... {len(result.students) - MAX_STUDENT_ROWS} more", "", "", "")
     console.print(scores)
-
-
-PLAIN_STATUS_EVERY_S = 10.0  # without a terminal: one status line this often
 
 
 @contextmanager
@@ -103,89 +108,15 @@ def live_progress(
 
 
 def print_delivery(result: RunResult, console: Console | None = None) -> None:
-    """The HTTP delivery part of the summary: outcomes, statuses, retries, latency, rate."""
-    stats = result.delivery
-    if stats is None:
-        return
-    console = console or Console(stderr=True, highlight=False)
-    summary = stats.as_dict()
-    table = Table(
-        "event type", "delivered", "dead-lettered", title="Delivery", title_justify="left"
-    )
-    for name in sorted(set(stats.delivered) | set(stats.dead_lettered)):
-        table.add_row(name, str(stats.delivered[name]), str(stats.dead_lettered[name]))
-    console.print(table)
-    latency = summary["latency_ms"]
-    statuses = ", ".join(f"{k}: {v}" for k, v in summary["http_statuses"].items()) or "none"
-    console.print(f"requests: {summary['requests']} ({statuses}); retries: {summary['retries']}")
-    if latency["p50"] is not None:
-        console.print(
-            f"latency ms: p50 {latency['p50']:.1f}, p90 {latency['p90']:.1f}, "
-            f"p99 {latency['p99']:.1f}, max {latency['max']:.1f}"
-        )
-    rate = f"achieved {summary['achieved_rate']} events/s over {summary['seconds']} s"
-    if summary["target_rate"]:
-        rate += f" (target {summary['target_rate']:g}/s; {summary['late_sends']} late sends)"
-    console.print(rate)
-    if stats.interrupted_by:
-        console.print(f"[bold]interrupted by {stats.interrupted_by}[/bold]")
-
-
-class _Status:
-    """A line rich re-renders on every refresh (4 times a second)."""
-
-    def __init__(self, describe: Callable[[], str]) -> None:
-        self._describe = describe
-
-    def __rich__(self) -> str:
-        return self._describe()
-
-
-@contextmanager
-def live_delivery(
-    stats: DeliveryStats, *, enabled: bool, plain_every_s: float = PLAIN_STATUS_EVERY_S
-) -> Iterator[None]:
-    """Sent, rate, in flight, retries and errors, live on stderr when it is a terminal; when
-    it is not (a log, CI), the same as a plain line every ``plain_every_s`` seconds, so a long
-    run (or one retrying an unreachable consumer) is never silent until its summary."""
-    if not enabled:
-        yield
-        return
-
-    def describe() -> str:
-        delivered = sum(stats.delivered.values())
-        elapsed = stats.elapsed or 1e-9
-        failing = f" | last error: {stats.last_error}" if stats.last_error else ""
-        return (
-            f"delivered {delivered:,} of {stats.generated:,} | {delivered / elapsed:,.0f}/s | "
-            f"in flight {stats.in_flight} | retries {stats.retries:,} | "
-            f"dead-lettered {sum(stats.dead_lettered.values()):,}{failing}"
-        )
-
-    console = Console(stderr=True)
-    if console.is_terminal:
-        with Live(_Status(describe), console=console, refresh_per_second=4, transient=True):
-            yield
-        return
-    done = threading.Event()
-
-    def report() -> None:  # reads counters the delivery loop updates; never changes them
-        while not done.wait(plain_every_s):
-            print(describe(), file=sys.stderr, flush=True)
-
-    reporter = threading.Thread(target=report, name="delivery-status", daemon=True)
-    reporter.start()
-    try:
-        yield
-    finally:
-        done.set()
-        reporter.join()
+    """The delivery part of the summary (see :mod:`canvas_sim.delivery.summary`)."""
+    if result.delivery is not None:
+        delivery_summary(result.delivery, console)
 
 
 def print_plan(path: str, engine: Engine) -> None:
     """What ``canvas-sim check`` prints first: the courses, their people, groups and steps."""
     console = Console(highlight=False)
-    console.print(f"[bold]{path}[/bold]: valid scenario {engine.scenario.name!r}")
+    console.print(f"[bold]{path}[/bold]: scenario {engine.scenario.name!r}")
     blocks: dict[tuple[str | int, ...], list[CourseEngine]] = {}
     for course in engine.courses:
         blocks.setdefault(course.path, []).append(course)
@@ -194,9 +125,11 @@ def print_plan(path: str, engine: Engine) -> None:
         first = copies[0].course
         roles = [role for copy in copies for role in copy.world.roles.values()]
         times = f"{len(copies)} copies of " if len(copies) > 1 else ""
+        account = copies[0].world.account
+        where = f", on {account.domain} (shard {account.shard})" if engine.scenario.accounts else ""
         console.print(
             f"{times}course {first.name!r} ({first.code}), "
-            f"{'weighted by group' if first.weighted else 'points-based'}"
+            f"{'weighted by group' if first.weighted else 'points-based'}{where}"
         )
         total = "in all: " if len(copies) > 1 else ""
         console.print(
@@ -207,6 +140,16 @@ def print_plan(path: str, engine: Engine) -> None:
             console.print(f"  group {group.key} (weight {group.weight}): {keys}")
         console.print(f"  {copies[0].step_count} steps")
     console.print(f"seed {engine.seed}")
+
+
+def print_verdict(path: str, *, dry_run: bool) -> None:
+    """``canvas-sim check``'s verdict, said once, last (a mistake is an error instead)."""
+    how = (
+        "the format, every name and a dry run"
+        if dry_run
+        else "the format and every name; not simulated (--no-dry-run)"
+    )
+    Console(highlight=False).print(f"[bold]{path}[/bold]: valid scenario ({how})")
 
 
 def print_counts(counts: Counter[str], first: int | None, last: int | None) -> None:
@@ -242,7 +185,8 @@ def print_explanation(data: dict[str, Any], console: Console | None = None) -> N
         "current: score / possible",
         "final: score / possible",
         "dropped (current; final)",
-        title="Posted grades (what the student sees), by group",
+        "unposted final",
+        title="Posted grades (what the student sees), by group; unposted final: all grades",
         title_justify="left",
     )
     for group in data["groups"]:
@@ -253,8 +197,15 @@ def print_explanation(data: dict[str, Any], console: Console | None = None) -> N
             _part(group["current"]),
             _part(group["final"]),
             dropped if dropped != "-; -" else "",
+            _part(group["unposted_final"]),
         )
     console.print(table)
+    if data["enrollment_state"] == "completed":
+        console.print(
+            "concluded: only submissions that do not exist are left out of final (in the posted "
+            "pair, also those not posted); work never handed in has an unsubmitted placeholder, "
+            "so it counts 0 in the unposted final until its grade is posted."
+        )
     scores = data["scores"]
     console.print(
         f"current_score {_score_text(scores['current_score'])}, final_score "

@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, Callable, Iterable, Sequence
+import itertools
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .delivery import DeadLetters, DeliveryStats, HttpSender, HttpTarget, Rendered, deliver
+from .delivery import DeadLetters, DeliveryStats, HttpTarget, Rendered, Sender, deliver
+from .delivery.pacing import Schedule
 from .engine import Engine
 from .errors import SimulatorError
-from .faults import FaultInjector
+from .faults import FaultInjector, count_faults
 from .outcome import RunResult as RunResult
 from .outcome import StudentResult as StudentResult
 from .outcome import finish, rendered_events
-from .pacing import Schedule
-from .producer import ProducerProcess, fork_available
+from .prefix import prefix_state
+from .producer import ProducerProcess, fork_available, scenario_stream
 from .render import NullPolicy, Renderer
 from .replay import read_events
 from .scenario import Scenario, load_scenario
 from .shards import ShardedProducer, in_thread
 from .sinks import Sink
 from .yamlsource import Located
+
+if TYPE_CHECKING:
+    from .delivery.sqs_client import SqsTarget
+    from .signing import Signer
 
 PROGRESS_EVERY = 10_000
 
@@ -70,6 +77,7 @@ def run_scenario(
     progress: Callable[[int], None] | None = None,
     faults: FaultInjector | None = None,
     workers: int = 1,
+    body_ms: bool = True,
 ) -> RunResult:
     """Run ``scenario`` and send every event to every sink; partial output never survives.
 
@@ -77,7 +85,7 @@ def run_scenario(
     the courses (see :mod:`canvas_sim.shards`): the same bytes, the same end state.
     """
     engine = Engine(scenario, located, seed)
-    renderer = Renderer(templates, nulls)
+    renderer = Renderer(templates, nulls, body_ms=body_ms)
     result = RunResult(scenario.name, engine.seed, destinations=[s.description for s in sinks])
     shards = sharded(engine, renderer, workers)
     opened: list[Sink] = []
@@ -118,7 +126,7 @@ def sharded(engine: Engine, renderer: Renderer, workers: int) -> ShardedProducer
 class DeliveryOptions:
     """How events travel when the run is paced or goes over HTTP."""
 
-    targets: Sequence[HttpTarget] = ()
+    targets: Sequence[HttpTarget | SqsTarget] = ()
     schedule: Schedule = field(default_factory=Schedule)
     max_events: int | None = None
     duration_s: float | None = None
@@ -128,7 +136,15 @@ class DeliveryOptions:
     producer_process: bool = False  # generate in a forked child (a core for delivery)
     stats: DeliveryStats | None = None  # pass one in to watch it live
     faults: FaultInjector | None = None
+    check: bool = True  # make sure every target takes connections before sending
+    max_failures: int | None = 100  # connection failures in a row that stop the run
+    total: int | None = None  # events in the stream, when known (to count those not sent)
     workers: int = 1  # processes simulating shares of the courses (see canvas_sim.shards)
+
+    @property
+    def signer(self) -> Signer | None:
+        """The HTTP targets' signer (the generating child signs ahead with it)."""
+        return next((t.signer for t in self.targets if isinstance(t, HttpTarget)), None)
 
 
 def deliver_scenario(
@@ -141,25 +157,35 @@ def deliver_scenario(
     templates: str | Path | None = None,
     nulls: NullPolicy = "keep",
     progress: Callable[[int], None] | None = None,
+    end_state: bool = True,
+    body_ms: bool = True,
 ) -> RunResult:
-    """Run ``scenario`` with pacing and HTTP delivery; files get every generated event."""
+    """Run ``scenario`` with pacing and HTTP delivery; files get every generated event.
+
+    ``end_state``: fill the result's end state and final scores, also when the run stops
+    early (then exactly as the events that went out leave them, at the cost of a re-run)."""
     engine = Engine(scenario, located, seed)
-    renderer = Renderer(templates, nulls)
-    destinations = [s.description for s in sinks] + [t.url for t in options.targets]
+    renderer = Renderer(templates, nulls, body_ms=body_ms)
+    destinations = [s.description for s in sinks] + [target_name(t) for t in options.targets]
     result = RunResult(scenario.name, engine.seed, destinations=destinations)
     faults = options.faults
     shards = sharded(engine, renderer, options.workers)
-    producer = (
-        ProducerProcess(engine, renderer, faults)
-        if options.producer_process and shards is None
-        else None
-    )
+    producer = None
+    if options.producer_process and shards is None:
+        stream, final, cleanup = scenario_stream(engine, renderer, faults)
+        producer = ProducerProcess(stream, signer=options.signer, final=final, cleanup=cleanup)
+    ended = False
+
+    def whole(stream: Iterable[Rendered]) -> Iterator[Rendered]:
+        nonlocal ended
+        yield from stream
+        ended = True
 
     def source() -> Iterable[Rendered] | AsyncIterable[Rendered]:
         if producer is not None:
             return producer.events()
         stream = shards.events() if shards else rendered_events(engine, renderer)
-        stream = faults.apply(stream) if faults else stream
+        stream = whole(faults.apply(stream) if faults else stream)
         return in_thread(stream) if shards else stream
 
     try:
@@ -170,14 +196,15 @@ def deliver_scenario(
                 process.close()
         if faults is not None:
             faults.manifest.close()
-    if shards is not None:
-        if shards.final is not None:  # known when the scenario ran to its end
-            result.students, result.gradebook = shards.final
-        return result
-    if producer is None:
-        return finish(engine, result)
-    if producer.final is not None:  # known when the scenario ran to its end
-        result.students, result.gradebook = producer.final
+            if result.delivery is not None:
+                result.delivery.faults.update(count_faults(faults.manifest.path))
+    finals = [p.final for p in (shards, producer) if p is not None and p.final is not None]
+    if finals:  # known when the scenario ran to its end
+        result.students, result.gradebook = finals[0]
+    elif producer is None and shards is None and ended:
+        finish(engine, result)
+    elif end_state:  # stopped early: the engine ran ahead of the events sent
+        prefix_state(lambda: Engine(scenario, located, seed), result.total, result)
     return result
 
 
@@ -187,16 +214,51 @@ def replay_files(
     options: DeliveryOptions,
     *,
     only: frozenset[str] = frozenset(),
+    skip: int = 0,
 ) -> RunResult:
     """Deliver the events of JSONL files again (see :mod:`canvas_sim.replay`), in file order.
 
     Check the files first (:func:`canvas_sim.replay.check_files`): a bad line met here stops the
     replay midway.
     """
-    destinations = [s.description for s in sinks] + [t.url for t in options.targets]
+    destinations = [s.description for s in sinks] + [target_name(t) for t in options.targets]
     result = RunResult("replay", 0, destinations=destinations)
-    _deliver(lambda: read_events(paths, only), sinks, options, result, seed=None)
+
+    def stream() -> Iterable[Rendered]:
+        return itertools.islice(read_events(paths, only), skip, None)
+
+    producer = None
+    if options.producer_process:  # read (and sign) in a child: a core for delivery
+        producer = ProducerProcess(stream, signer=options.signer)
+    try:
+        _deliver(
+            producer.events if producer is not None else stream,
+            sinks,
+            options,
+            result,
+            seed=None,
+        )
+    finally:
+        if producer is not None:
+            producer.close()
     return result
+
+
+def target_name(target: HttpTarget | SqsTarget) -> str:
+    return target.url if isinstance(target, HttpTarget) else target.target
+
+
+def open_sender(
+    target: HttpTarget | SqsTarget, stats: DeliveryStats, dead: DeadLetters, seed: int | None
+) -> Sender:
+    """The sender of a target, with its own ledger in ``stats``."""
+    if isinstance(target, HttpTarget):
+        from .delivery.http import HttpSender
+
+        return HttpSender(target, stats.target(target.url), dead, seed=seed)
+    from .delivery.sqs import SqsSender
+
+    return SqsSender(target, stats.target(target.target, "sqs"), dead, seed=seed)
 
 
 def _deliver(
@@ -218,7 +280,7 @@ def _deliver(
     ok = False
 
     async def go() -> None:
-        senders = [HttpSender(target, stats, dead, seed=seed) for target in options.targets]
+        senders = [open_sender(target, stats, dead, seed) for target in options.targets]
         try:
             await deliver(
                 source(),
@@ -231,6 +293,9 @@ def _deliver(
                 drain_s=options.drain_s,
                 handle_signals=options.handle_signals,
                 passed=counter(result, progress),
+                check=options.check,
+                max_failures=options.max_failures,
+                total=options.total,
             )
         finally:
             for sender in senders:

@@ -65,7 +65,7 @@ def _simulate(
     build_metadata = engine.metadata.build
     batch: list[bytes] = []
     try:
-        with spill.open("wb") as out:
+        with spill.open("ab") as out:
             try:
                 size = 0
                 for event in engine.events(only):
@@ -176,7 +176,7 @@ class ShardedProducer:
             for number, only in enumerate(self.plan):
                 receiver, sender = context.Pipe(duplex=False)
                 spill = self._folder / f"shard-{number}.spill"
-                spill.touch()  # before the child starts: the parent may open it first
+                spill.touch()  # before the child starts: the merge may open it first
                 process = context.Process(
                     target=_simulate, args=(sender, engine, renderer, only, spill), daemon=True
                 )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
+import math
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -143,8 +145,48 @@ def _score(value: object) -> object:
     if isinstance(value, str) and (_PERCENT.fullmatch(value) or value == "persona"):
         return value
     if isinstance(value, dict) and len(value) == 1:
-        return value
+        return check_distribution(value)
     raise ValueError(_SCORE_HELP)
+
+
+# A distribution's name -> its parameters, as the scenario writes them.
+DISTRIBUTIONS = {"uniform": "[low, high]", "normal": "[mean, sd]", "beta": "[alpha, beta]"}
+_DISTRIBUTIONS_HELP = ", ".join(f"{{{name}: {args}}}" for name, args in DISTRIBUTIONS.items())
+
+
+def check_distribution(value: dict[Any, Any]) -> dict[Any, Any]:
+    """A one-key distribution mapping, checked in the author's words: the name (with 'did you
+    mean'), two numbers, low <= high, a positive sd, positive alpha and beta."""
+    [(name, numbers)] = value.items()
+    if name not in DISTRIBUTIONS:
+        close = difflib.get_close_matches(str(name), list(DISTRIBUTIONS), n=1)
+        close = ["normal"] if str(name).lower() in ("gaussian", "gauss") else close
+        hint = f", did you mean {close[0]!r}?" if close else ""
+        raise ValueError(
+            f"unknown distribution {name!r}{hint} (expected one of: {_DISTRIBUTIONS_HELP})"
+        )
+    shape = f"{{{name}: {DISTRIBUTIONS[name]}}}"
+    if (
+        not isinstance(numbers, list)
+        or len(numbers) != 2
+        or not all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in numbers)
+    ):
+        raise ValueError(f"{shape} takes a list of two numbers (got {numbers!r})")
+    first, second = numbers
+    if not all(math.isfinite(n) for n in numbers):
+        raise ValueError(f"{shape} takes finite numbers (got {numbers!r})")
+    if name == "uniform" and first > second:
+        raise ValueError(f"{shape} needs low <= high (got {numbers!r})")
+    if name == "normal" and second <= 0:
+        raise ValueError(f"{shape} needs a positive sd, the spread (got {second!r})")
+    if name == "beta" and (first <= 0 or second <= 0):
+        raise ValueError(f"{shape} needs alpha > 0 and beta > 0 (got {numbers!r})")
+    return value
+
+
+def _level(value: object) -> object:
+    """A persona's level: a fraction, or a checked distribution."""
+    return check_distribution(value) if isinstance(value, dict) and len(value) == 1 else value
 
 
 _PERSONA = re.compile(r"persona:[A-Za-z0-9_.\-]+")
@@ -173,6 +215,7 @@ class Beta(Model):
 Score = Annotated[
     float | ScorePercent | Literal["persona"] | Uniform | Normal | Beta, BeforeValidator(_score)
 ]
+Level = Annotated[Uniform | Normal | Beta | float, BeforeValidator(_level)]
 
 
 def _students(value: object) -> object:

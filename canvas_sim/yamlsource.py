@@ -13,6 +13,10 @@ from .errors import ScenarioError
 
 Path = tuple[str | int, ...]
 _SURROGATES = re.compile("[\ud800-\udfff]")
+# What YAML does not allow in a file (PyYAML's Reader refuses it with no place given).
+_NOT_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 _PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 
@@ -56,8 +60,56 @@ def format_path(path: Sequence[str | int]) -> str:
 _UNQUOTED_PARAM = re.compile(r"""(?<!["'])\$\{""")
 
 
+def character_name(char: str) -> str:
+    """``NUL (U+0000)``, ``U+0089``: a character named for an error message."""
+    code = f"U+{ord(char):04X}"
+    return f"NUL ({code})" if char == "\x00" else code
+
+
+def _place(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of ``text[index]``."""
+    line_start = text.rfind("\n", 0, index) + 1
+    return text.count("\n", 0, index) + 1, index - line_start + 1
+
+
+def decode_source(data: bytes, file: str) -> str:
+    """A YAML file's bytes as text; a byte that is not UTF-8 is a located ScenarioError."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _place(data[: exc.start].decode("utf-8"), exc.start)
+        byte = data[exc.start]
+        raise ScenarioError(
+            f"byte 0x{byte:02x} is not UTF-8 text (a YAML file is UTF-8 text, not binary data)",
+            file=file,
+            line=line,
+            column=column,
+        ) from None
+
+
+def _refuse_unprintable(text: str, file: str) -> None:
+    """A control character in the file (YAML allows tab and line breaks only) is located."""
+    found = _NOT_PRINTABLE.search(text)
+    if found is not None:
+        line, column = _place(text, found.start())
+        char = found.group()
+        hint = (
+            "Canvas cannot store it either: remove it"
+            if char == "\x00"
+            else "write it as an escape in a double-quoted string if it is meant"
+        )
+        raise ScenarioError(
+            f"the file holds the control character {character_name(char)}, which YAML does "
+            f"not allow ({hint})",
+            file=file,
+            line=line,
+            column=column,
+        )
+
+
 def load_yaml(text: str, file: str) -> Located:
     """Parse ``text`` with the safe loader; raise ScenarioError with a position on bad YAML."""
+    _refuse_unprintable(text, file)
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -99,6 +151,7 @@ def _convert(
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
+            _refuse_nul(key, key_node, path, file)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
                 raise yaml.MarkedYAMLError(
                     problem=f"a mapping key must be a plain value, not {type(key).__name__}",
@@ -125,9 +178,23 @@ def _convert(
             problem=f"{node.value!r} is not a valid {node.tag.rsplit(':', 1)[-1]} ({exc})",
             problem_mark=node.start_mark,
         ) from None
-    if isinstance(value, str) and _SURROGATES.search(value):
-        value = _join_surrogates(value, node)
+    if isinstance(value, str):
+        if _SURROGATES.search(value):
+            value = _join_surrogates(value, node)
+        _refuse_nul(value, node, path, file)
     return value
+
+
+def _refuse_nul(value: Any, node: yaml.Node, path: Path, file: str) -> None:
+    """Text with NUL (an escape such as ``"\\0"``) is a located error: Canvas cannot store it."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ScenarioError(
+            "text holds a NUL character (U+0000), which Canvas cannot store: remove it",
+            file=file,
+            line=node.start_mark.line + 1,
+            column=node.start_mark.column + 1,
+            where=format_path(path) or None,
+        )
 
 
 def _join_surrogates(text: str, node: yaml.Node) -> str:

@@ -206,6 +206,9 @@ def test_a_broken_user_template_is_named(tmp_path: Path) -> None:
     (tmp_path / "caliper" / "grade_change.json.j2").write_text('{"object": 1}')
     with pytest.raises(TemplateError, match="must render an object with an 'object'"):
         CaliperRenderer(tmp_path).event(*_canvas_event("grade_change"))
+    (tmp_path / "caliper" / "grade_change.json.j2").write_text('{\n"object": {{ nosuch }}}')
+    with pytest.raises(TemplateError, match=r"grade_change\.json\.j2:2:14: 'nosuch' is undefined"):
+        CaliperRenderer(tmp_path).event(*_canvas_event("grade_change"))
 
 
 def test_every_form_has_a_shipped_template() -> None:

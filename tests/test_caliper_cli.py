@@ -154,14 +154,13 @@ def test_a_user_caliper_template_applies_on_the_command_line(tmp_path: Path) -> 
 def test_caliper_dead_letters_are_replayed_as_they_are(
     collector: tuple[str, list[bytes]], tmp_path: Path
 ) -> None:
-    import socket
+    from tests.stub_server import Answer, StubServer
 
-    with socket.socket() as free:  # a port nobody listens on: every POST fails at once
-        free.bind(("127.0.0.1", 0))
-        closed = f"http://127.0.0.1:{free.getsockname()[1]}/"
     dead = tmp_path / "dead.jsonl"
     args = ["--retries", "0", "--dead-letter", str(dead), "-q"]
-    failed = run_cli("run", "quickstart", "--format", "caliper", "--to", closed, *args)
+    with StubServer(lambda headers, body: Answer(503)) as refusing:  # every POST fails
+        closed = refusing.url + "/"
+        failed = run_cli("run", "quickstart", "--format", "caliper", "--to", closed, *args)
     assert failed.returncode == 1, failed.stderr
     url, bodies = collector
     again = tmp_path / "again.jsonl"

@@ -27,6 +27,7 @@ from canvas_sim.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 QUICKSTART = REPO / "scenarios" / "quickstart.yaml"
+GOLDEN_EVENTS = REPO / "tests" / "golden" / "quickstart.jsonl"
 TEMPLATES = REPO / "templates"
 README = REPO / "README.md"
 
@@ -453,6 +454,17 @@ def test_failed_target_leaves_no_partial_file_for_other_targets(tmp_path: Path) 
     assert sorted(p.name for p in out_dir.iterdir()) == ["is_a_dir"]
 
 
+@pytest.mark.parametrize("target", ["", "caliper:", "canvas:", " "])
+def test_an_empty_target_is_refused(tmp_path: Path, target: str) -> None:
+    for command in ("run", "replay"):
+        source = QUICKSTART if command == "run" else GOLDEN_EVENTS
+        result = invoke(command, source, "--to", tmp_path / "a.jsonl", "--to", target)
+        assert result.exit_code == 2, (command, result.output)
+        assert "--to needs a file path, '-' or a URL" in result.stderr
+        assert "is a directory" not in result.stderr
+        assert list(tmp_path.iterdir()) == []
+
+
 def test_unknown_null_policy_is_a_usage_error() -> None:
     result = invoke("run", QUICKSTART, "--nulls", "drop")
     assert result.exit_code == 2
@@ -714,3 +726,65 @@ def test_nulls_omit_requests(null_runs: dict[str, list[dict[str, Any]]]) -> None
         else:
             assert omitted["body"] == without_nulls(kept["body"])
     assert jobs_with_nulls > 0
+
+
+def test_check_says_its_verdict_once_and_last() -> None:
+    for extra in ((), ("--no-dry-run",)):
+        result = invoke("check", QUICKSTART, *extra)
+        assert result.exit_code == 0, result.output
+        said = " ".join(result.stdout.split())
+        assert said.count("valid") == 1
+        assert said.rsplit(f"{QUICKSTART}: ", 1)[-1].startswith("valid scenario (")
+        assert said.index("valid") > said.index("seed")
+
+
+def test_a_mistake_found_by_the_dry_run_is_the_only_verdict(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    # Known to be wrong only once simulated: a dropped student named later.
+    path.write_text(
+        HEAD + ENROLL + "  - drop: {students: [student1]}\n"
+        "  - grade: {assignment: hw1, students: [student1], score: 5}\n"
+    )
+    result = invoke("check", path)
+    assert result.exit_code == 2
+    assert "valid" not in result.stdout
+    assert result.stderr.startswith(f"error: {path}:15:")
+
+
+def test_check_into_a_closed_pipe_exits_141() -> None:
+    """``check ... | head -1``: the reader went away; exit 141 quietly, as the README says."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "canvas_sim", "check", str(REPO / "scenarios" / "semester.yaml")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.readline()
+        process.stdout.close()  # as head -1 does
+        assert process.stderr.read() == b""
+        assert process.wait(timeout=120) == 141
+
+
+@pytest.mark.parametrize(
+    "target", ["localhost:18201/events", "127.0.0.1:8080", "[::1]:8080/x", "example.org:443/"]
+)
+@pytest.mark.parametrize("command", ["run", "replay"])
+def test_a_url_without_its_scheme_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str, command: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = QUICKSTART if command == "run" else REPO / "tests" / "golden" / "quickstart.jsonl"
+    result = invoke(command, source, "--to", target)
+    assert result.exit_code == 2
+    assert f"did you mean http://{target}?" in result.stderr
+    assert list(tmp_path.iterdir()) == []  # no directory, no file
+
+
+def test_a_file_named_like_host_port_is_written_with_a_dot_slash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke("run", QUICKSTART, "--to", "./localhost:18201/events", "--max-events", "3")
+    assert result.exit_code == 0, result.output
+    assert len(parse_lines((tmp_path / "localhost:18201" / "events").read_bytes())) == 3

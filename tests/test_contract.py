@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import orjson
 import pytest
 import yaml
 from eventspec import (
@@ -658,8 +660,20 @@ def test_muted_follows_post_policy_and_posting(every_step: tuple[Events, Account
     assert any(p is not None for p in posted_updates)
 
 
-def test_text_fields_are_truncated_to_8192_characters() -> None:
-    text = "x" * 9000
+TRUNCATIONS = [
+    # (text, what Canvas sends: Rails' truncate(8192, separator: " ")), written out by hand
+    ("x" * 8191, "x" * 8191),  # under the limit
+    ("x" * 8192, "x" * 8192),  # at it: untouched
+    ("x" * 8193, "x" * 8189 + "..."),  # over, no space: cut to leave room for "..."
+    ("a" * 8000 + " " + "b" * 500, "a" * 8000 + "..."),  # the last space before the limit
+    ("a" * 8189 + " " + "b" * 100, "a" * 8189 + "..."),  # a space right at the room's end
+    ("a" * 8000 + " " + "a" * 189 + " " + "b" * 9, "a" * 8000 + "..."),  # one past it: ignored
+]
+
+
+@pytest.mark.parametrize(("text", "sent"), TRUNCATIONS, ids=range(len(TRUNCATIONS)))
+def test_text_fields_are_truncated_as_canvas_does(text: str, sent: str) -> None:
+    assert len(sent) <= 8192
     scenario = f"""
 start: 2024-03-04T09:00:00Z
 course:
@@ -679,7 +693,7 @@ steps:
         for e in events
         if e["metadata"]["event_name"] in ("submission_created", "submission_comment_created")
     }
-    assert bodies == {"submission_created": "x" * 8192, "submission_comment_created": "x" * 8192}
+    assert bodies == {"submission_created": sent, "submission_comment_created": sent}
 
 
 def test_text_survives_json_escaping() -> None:
@@ -762,3 +776,52 @@ def test_set_up_events_agree_with_the_gradebook_events(every_step: tuple[Events,
     essay = next(b for b in created if b["title"] == "SpeedGrader Essay")
     assert homework["rules"] == f"drop_lowest:1\nnever_drop:{local(essay['assignment_id'])}\n"
     assert homework["group_weight"] == 50.0
+
+
+# Body timestamps Canvas sends with milliseconds, as its docs' seed examples show them.
+MILLISECOND_FIELDS = {
+    ("grade_override", "updated_at"),
+    ("submission_comment_created", "created_at"),
+}
+BODY_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?(Z|[+-]\d\d:\d\d)$")
+
+
+def test_body_timestamps_have_second_precision_but_the_two_seed_documented_fields(
+    run: tuple[Events, Account],
+) -> None:
+    events, _ = run
+    seen: dict[tuple[str, str], set[bool]] = defaultdict(set)
+    for event in events:
+        name = event["metadata"]["event_name"]
+        for key, value in event["body"].items():
+            found = BODY_TIME.match(value) if isinstance(value, str) else None
+            if found:
+                seen[(name, key)].add(found.group(1) is not None)
+    assert ("enrollment_state_created", "state_started_at") in seen
+    wrong = {
+        field: has_ms for field, has_ms in seen.items() if has_ms != {field in MILLISECOND_FIELDS}
+    }
+    assert not wrong
+
+
+def test_seconds_only_cuts_the_two_millisecond_fields_and_nothing_else(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from canvas_sim.cli import main
+
+    runs = {}
+    for name, extra in (("default", []), ("seconds", ["--seconds-only"])):
+        out = tmp_path / f"{name}.jsonl"
+        result = CliRunner().invoke(main, ["run", "quickstart", "--to", str(out), "-q", *extra])
+        assert result.exit_code == 0, result.output
+        runs[name] = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    changed = set()
+    for before, after in zip(runs["default"], runs["seconds"], strict=True):
+        assert before["metadata"] == after["metadata"]
+        for key, value in before["body"].items():
+            if after["body"][key] != value:
+                name = before["metadata"]["event_name"]
+                changed.add((name, key))
+                assert value[:19] == after["body"][key][:19] and after["body"][key][19:] == "Z"
+                assert BODY_TIME.match(value).group(1) is not None  # type: ignore[union-attr]
+    assert changed == MILLISECOND_FIELDS

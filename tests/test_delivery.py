@@ -16,17 +16,21 @@ import pytest
 import respx
 
 from canvas_sim.delivery import (
+    NOT_SENT,
     DeadLetters,
     DeliveryStats,
     HttpSender,
     HttpTarget,
+    Parcel,
     Rendered,
     RetryPolicy,
+    TargetStats,
     answer_reason,
     deliver,
     retry_after_seconds,
 )
-from canvas_sim.pacing import Schedule, parse_ramp
+from canvas_sim.delivery.http import _Deadlines
+from canvas_sim.delivery.pacing import Schedule, parse_ramp
 
 URL = "https://consumer.test/canvas/events"
 
@@ -34,6 +38,10 @@ URL = "https://consumer.test/canvas/events"
 def event(n: int, name: str = "grade_change") -> Rendered:
     line = orjson.dumps({"metadata": {"event_name": name, "n": n}, "body": {"score": float(n)}})
     return Rendered(name, 1_700_000_000_000 + n * 1000, line)
+
+
+def parcels(*events: Rendered) -> list[Parcel]:
+    return [Parcel(e, 0.0, n) for n, e in enumerate(events)]
 
 
 class Sleeps:
@@ -48,8 +56,8 @@ class Sleeps:
 
 def sender_for(
     router: respx.Router, tmp_path: Path, **target: object
-) -> tuple[HttpSender, DeliveryStats, DeadLetters, Sleeps]:
-    stats = DeliveryStats()
+) -> tuple[HttpSender, TargetStats, DeadLetters, Sleeps]:
+    stats = DeliveryStats().target(URL)
     dead = DeadLetters(tmp_path / "dead.jsonl")
     sleeps = Sleeps()
     sender = HttpSender(
@@ -72,7 +80,7 @@ def test_one_post_per_event_with_canvas_headers(tmp_path: Path) -> None:
     router = respx.Router()
     route = router.post(URL).respond(200)
     sender, stats, _, _ = sender_for(router, tmp_path, headers=[("Authorization", "Bearer t0k")])
-    assert asyncio.run(sender.send([event(1)])) is True
+    assert asyncio.run(sender.send(parcels(event(1)))) is True
     request = route.calls.last.request
     assert request.headers["content-type"] == "application/json"
     assert request.headers["authorization"] == "Bearer t0k"
@@ -86,7 +94,7 @@ def test_retryable_statuses_are_retried_then_succeed(tmp_path: Path, status: int
     router = respx.Router()
     route = router.post(URL).mock(side_effect=[httpx.Response(status), httpx.Response(200)])
     sender, stats, _, sleeps = sender_for(router, tmp_path)
-    assert asyncio.run(sender.send([event(1)])) is True
+    assert asyncio.run(sender.send(parcels(event(1)))) is True
     assert route.call_count == 2 and stats.retries == 1 and len(sleeps.waits) == 1
     assert stats.statuses == {str(status): 1, "200": 1}
 
@@ -98,7 +106,7 @@ def test_other_4xx_are_not_retried_and_go_to_the_dead_letter_file(
     router = respx.Router()
     route = router.post(URL).respond(status)
     sender, stats, dead, sleeps = sender_for(router, tmp_path)
-    assert asyncio.run(sender.send([event(7)])) is False
+    assert asyncio.run(sender.send(parcels(event(7)))) is False
     assert route.call_count == 1 and not sleeps.waits
     [record] = dead_records(dead)
     assert record["error"] == f"HTTP {status}" and record["attempts"] == 1
@@ -112,7 +120,7 @@ def test_retries_are_bounded_and_backoff_grows_with_jitter(tmp_path: Path) -> No
     route = router.post(URL).respond(503)
     policy = RetryPolicy(retries=3, backoff_s=0.5)
     sender, stats, dead, sleeps = sender_for(router, tmp_path, retry=policy)
-    assert asyncio.run(sender.send([event(1)])) is False
+    assert asyncio.run(sender.send(parcels(event(1)))) is False
     assert route.call_count == 4 and stats.retries == 3
     # Equal jitter: wait n is in [base/2, base] with base = 0.5 * 2**(n-1).
     for n, wait in enumerate(sleeps.waits, start=1):
@@ -127,7 +135,7 @@ def test_retry_after_is_honoured(tmp_path: Path) -> None:
         side_effect=[httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200)]
     )
     sender, _, _, sleeps = sender_for(router, tmp_path)
-    assert asyncio.run(sender.send([event(1)])) is True
+    assert asyncio.run(sender.send(parcels(event(1)))) is True
     assert sleeps.waits == [7.0]
 
 
@@ -145,7 +153,7 @@ def test_connection_errors_and_timeouts_are_retried(tmp_path: Path) -> None:
         side_effect=[httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), httpx.Response(204)]
     )
     sender, stats, _, _ = sender_for(router, tmp_path)
-    assert asyncio.run(sender.send([event(1)])) is True
+    assert asyncio.run(sender.send(parcels(event(1)))) is True
     assert stats.retries == 2 and stats.statuses["connection error"] == 2
 
 
@@ -157,7 +165,7 @@ def test_a_request_slower_than_the_timeout_counts_as_failed(tmp_path: Path) -> N
     router = respx.Router()
     router.post(URL).mock(side_effect=slow)
     sender, stats, dead, _ = sender_for(router, tmp_path, timeout_s=0.05, retry=RetryPolicy(1))
-    assert asyncio.run(sender.send([event(1)])) is False
+    assert asyncio.run(sender.send(parcels(event(1)))) is False
     assert stats.statuses == {"timeout": 2}
     assert "timeout" in str(dead_records(dead)[0]["error"])
 
@@ -166,7 +174,7 @@ def test_batches_are_json_arrays(tmp_path: Path) -> None:
     router = respx.Router()
     route = router.post(URL).respond(200)
     sender, stats, _, _ = sender_for(router, tmp_path, batch=3)
-    assert asyncio.run(sender.send([event(1), event(2), event(3)]))
+    assert asyncio.run(sender.send(parcels(event(1), event(2), event(3))))
     payload = orjson.loads(route.calls.last.request.content)
     assert [item["metadata"]["n"] for item in payload] == [1, 2, 3]
     assert sum(stats.delivered.values()) == 3
@@ -182,9 +190,12 @@ def test_deliver_sends_every_event_once_and_counts_outcomes(tmp_path: Path) -> N
 
     router.post(URL).mock(side_effect=record)
     sender, stats, dead, _ = sender_for(router, tmp_path, retry=RetryPolicy(retries=5))
-    asyncio.run(deliver([event(n) for n in range(50)], [sender], stats=stats))
+    run = stats.run
+    assert run is not None
+    asyncio.run(deliver([event(n) for n in range(50)], [sender], stats=run))
     assert sorted(set(seen)) == list(range(50))
-    assert stats.generated == 50 and sum(stats.delivered.values()) == 50
+    assert run.generated == 50 and sum(stats.delivered.values()) == 50
+    assert sum(run.delivered.values()) == 50
     assert dead.count == 0
 
 
@@ -199,7 +210,8 @@ def test_max_events_stops_generation(tmp_path: Path) -> None:
             pulled.append(n)
             yield event(n)
 
-    asyncio.run(deliver(events(), [sender], stats=stats, max_events=10))  # type: ignore[arg-type]
+    assert stats.run is not None
+    asyncio.run(deliver(events(), [sender], stats=stats.run, max_events=10))  # type: ignore[arg-type]
     assert route.call_count == 10 and len(pulled) == 10
 
 
@@ -242,13 +254,14 @@ class SlowTransport(httpx.AsyncBaseTransport):
 def slow_sender(tmp_path: Path, transport: SlowTransport, concurrency: int) -> HttpSender:
     target = HttpTarget(url=URL, concurrency=concurrency)
     dead = DeadLetters(tmp_path / "dead.jsonl")
-    return HttpSender(target, DeliveryStats(), dead, transport=transport)
+    return HttpSender(target, DeliveryStats().target(URL), dead, transport=transport)
 
 
 def test_requests_in_flight_reach_but_never_exceed_the_concurrency(tmp_path: Path) -> None:
     transport = SlowTransport()
     sender = slow_sender(tmp_path, transport, concurrency=4)
-    asyncio.run(deliver([event(n) for n in range(40)], [sender], stats=sender.stats))
+    assert sender.stats.run is not None
+    asyncio.run(deliver([event(n) for n in range(40)], [sender], stats=sender.stats.run))
     assert transport.requests == 40 and sum(sender.stats.delivered.values()) == 40
     assert transport.most == 4
 
@@ -264,7 +277,8 @@ def interrupted(tmp_path: Path, wait_s: float, drain_s: float) -> tuple[SlowTran
         for n in range(10):
             yield event(n)
 
-    stats = sender.stats
+    stats = sender.stats.run
+    assert stats is not None
     asyncio.run(deliver(events(), [sender], stats=stats, handle_signals=True, drain_s=drain_s))
     return transport, sender
 
@@ -272,19 +286,20 @@ def interrupted(tmp_path: Path, wait_s: float, drain_s: float) -> tuple[SlowTran
 def test_a_stop_dead_letters_what_is_in_flight_and_queued(tmp_path: Path) -> None:
     """A stop with no time to drain: every event pulled is delivered or dead-lettered."""
     transport, sender = interrupted(tmp_path, wait_s=10, drain_s=0.01)  # no answer in time
-    stats = sender.stats
+    stats = sender.stats.run
+    assert stats is not None
     assert stats.interrupted_by == "SIGINT" and transport.requests == 2
+    assert stats.stop_reason == "interrupted (SIGINT)"
     records = dead_records(sender.dead_letters)
     assert sum(stats.delivered.values()) == 0
     assert stats.generated == len(records) == sum(stats.dead_lettered.values()) == 5
-    assert all(r["error"] == "interrupted before delivery finished" for r in records)
+    errors = sorted(str(r["error"]) for r in records)
+    assert errors == ["interrupted before delivery finished"] * 2 + [NOT_SENT] * 3
     numbers = sorted(r["event"]["metadata"]["n"] for r in records)  # type: ignore[index]
     assert numbers == list(range(len(records)))
 
 
 def test_deadlines_time_out_slow_requests_only_and_leave_the_task_usable() -> None:
-    from canvas_sim.delivery import _Deadlines
-
     async def scenario() -> list[str]:
         deadlines = _Deadlines(0.08)
         log: list[str] = []
@@ -310,8 +325,6 @@ def test_deadlines_time_out_slow_requests_only_and_leave_the_task_usable() -> No
 
 
 def test_an_outside_cancel_is_not_reported_as_a_timeout() -> None:
-    from canvas_sim.delivery import _Deadlines
-
     async def scenario() -> str:
         deadlines = _Deadlines(10)
         request = asyncio.ensure_future(deadlines.run(asyncio.sleep(5)))
@@ -372,8 +385,11 @@ def test_without_a_terminal_delivery_status_is_a_plain_line_now_and_then(
 ) -> None:
     from canvas_sim.report import live_delivery
 
-    stats = DeliveryStats(generated=7, retries=3)
-    stats.last_error = "connection failed: ConnectionRefusedError(111, 'Connect call failed')"
+    stats = DeliveryStats(generated=7)
+    stats.target(URL).retries = 3
+    stats.targets[
+        0
+    ].last_error = "connection failed: ConnectionRefusedError(111, 'Connect call failed')"
     with live_delivery(stats, enabled=True, plain_every_s=0.02):
         time.sleep(0.2)
     lines = capsys.readouterr().err.splitlines()

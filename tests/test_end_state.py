@@ -176,3 +176,40 @@ def test_random_scenarios_end_where_their_streams_say() -> None:
         _end_state_matches(generated.text)
 
     check()
+
+
+def test_the_end_state_follows_its_shipped_schema(tmp_path: Path) -> None:
+    from canvas_sim.schemas import end_state_schema
+
+    schema = end_state_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    for path in SCENARIOS:
+        state = tmp_path / f"{path.stem}.json"
+        extra = ["--set", "courses=2"] if path.stem == "load" else []
+        args = ["run", str(path), "--to", str(tmp_path / "e.jsonl"), "--state-out", str(state)]
+        result = CliRunner().invoke(main, [*args, "-q", *extra])
+        assert result.exit_code == 0, result.output
+        data = json.loads(state.read_text())
+        errors = [error.message for error in validator.iter_errors(data)]
+        assert not errors, (path.stem, errors[:3])
+    # Strict: a key the format does not have is an error (the docs list every key).
+    data["courses"][0]["students"][0]["scores"]["total"] = 1.0
+    assert not validator.is_valid(data)
+
+
+def test_the_end_state_docs_name_every_key_of_the_schema() -> None:
+    from canvas_sim.schemas import end_state_schema
+
+    docs = (ROOT / "docs" / "end-state.md").read_text()
+    keys: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            keys.update(node.get("properties", {}))
+            for value in node.values():
+                walk(value)
+
+    walk(end_state_schema())
+    missing = sorted(key for key in keys if f"`{key}`" not in docs)
+    assert not missing

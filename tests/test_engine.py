@@ -656,3 +656,43 @@ def test_a_persona_score_without_personas_is_found_before_anything_runs() -> Non
     text = COURSE.format(weighted="false") + "  - grade: {assignment: a1, score: persona}\n"
     with pytest.raises(ScenarioError, match=r"score: persona, but the course defines no personas"):
         Engine(*parse_scenario(text, "test.yaml"))  # no event is generated
+
+
+CONCLUDED = """
+start: 2024-09-02T08:00:00Z
+setup_events: false
+course:
+  students: [{key: ann, name: Ann Lee}]
+  groups:
+    - key: g
+      assignments:
+        - {key: a1, points: 10}
+        - {key: a2, points: 20}
+        - {key: a3, points: 10, post_policy: manual}
+steps:
+  - enroll: {users: all}
+  - grade: {assignment: a1, students: [ann], score: 8}
+  - grade: {assignment: a3, students: [ann], score: 7}
+  - conclude: {students: [ann]}
+  - grade: {assignment: a1, students: [ann], score: 9}
+"""
+
+
+def test_a_concluded_students_never_handed_in_work_counts_0_in_the_unposted_final() -> None:
+    # Canvas keeps an unsubmitted placeholder for a2: for a concluded enrollment only absent
+    # rows are left out, so the unposted final counts it 0: (9 + 7 + 0) / 40 = 40.00. The
+    # posted pair leaves out a3 (not posted) and the placeholder (never posted): 9 / 10.
+    scenario, located = parse_scenario(CONCLUDED, "t.yaml")
+    sink = MemorySink()
+    run_scenario(scenario, located, [sink])
+    last = [e["body"] for e in sink.events() if names([e]) == ["course_grade_change"]][-1]
+    scores = [
+        last[name]
+        for name in (
+            "current_score",
+            "final_score",
+            "unposted_current_score",
+            "unposted_final_score",
+        )
+    ]
+    assert scores == [90.0, 90.0, 80.0, 40.0]

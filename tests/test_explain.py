@@ -113,6 +113,10 @@ def test_a_concluded_student_shows_the_last_recompute_and_what_a_new_one_gives()
     assert explanation["scores"]["final_score"] == 40.0
     assert explanation["recomputed_now"]["final_score"] == 80.0
     assert explanation["groups"][0]["final"]["counted"] == ["a1"]
+    # a2's unsubmitted placeholder still counts 0 in the unposted final: 8 / 20.
+    unposted = explanation["groups"][0]["unposted_final"]
+    assert (unposted["counted"], unposted["score"], unposted["possible"]) == (["a1", "a2"], 8, 20)
+    assert explanation["recomputed_now"]["unposted_final_score"] == 40.0
 
 
 def invoke(*args: str) -> Any:
@@ -156,3 +160,44 @@ def test_a_student_in_many_courses_needs_a_course() -> None:
     one = invoke(load, "student3", "--set", "courses=11", "--course", "STAT-101-2", "--json")
     assert one.exit_code == 0, one.output
     assert [e["course_code"] for e in orjson.loads(one.stdout)] == ["STAT-101-2"]
+
+
+def test_a_student_can_be_named_by_user_id_in_either_form() -> None:
+    quickstart = str(ROOT / "scenarios" / "quickstart.yaml")
+    golden = (ROOT / "tests" / "golden" / "quickstart.jsonl").read_bytes().splitlines()
+    # student1's ids, as the stream carries them: global in enrollments, local in grades.
+    enrollment = next(
+        orjson.loads(line)["body"]
+        for line in golden
+        if b'"enrollment_created"' in line and b'"user_name"' in line
+        and orjson.loads(line)["body"]["type"] == "StudentEnrollment"
+    )  # fmt: skip
+    global_id = enrollment["user_id"]
+    local_id = str(int(global_id) % 10**13)
+    by_key = invoke(quickstart, "--json", "student1")
+    assert by_key.exit_code == 0
+    [expected] = orjson.loads(by_key.stdout)
+    assert expected["name"] == enrollment["user_name"]
+    for given in (global_id, local_id):
+        result = invoke(quickstart, "--json", given)
+        assert result.exit_code == 0, result.output
+        assert orjson.loads(result.stdout) == [expected]
+    other_shard = invoke(quickstart, str(int(global_id) + 10**13))
+    assert other_shard.exit_code == 2
+
+
+def test_a_misspelt_student_gets_suggestions_and_people_sort_naturally() -> None:
+    quickstart = str(ROOT / "scenarios" / "quickstart.yaml")
+    result = invoke(quickstart, "studnet1")
+    assert result.exit_code == 2
+    assert "did you mean 'student1'" in result.stderr
+    listed = result.stderr.split("people: ")[1]
+    assert listed.index("student2,") < listed.index("student10,")
+
+
+def test_a_student_can_be_named_by_name() -> None:
+    quickstart = str(ROOT / "scenarios" / "quickstart.yaml")
+    [expected] = orjson.loads(invoke(quickstart, "--json", "student2").stdout)
+    result = invoke(quickstart, "--json", expected["name"].upper())
+    assert result.exit_code == 0, result.output
+    assert orjson.loads(result.stdout) == [expected]

@@ -140,3 +140,43 @@ def test_a_consumer_project_with_its_own_simulator_module_runs_pytest(tmp_path: 
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout
+
+
+def test_ids_convert_between_forms_on_the_scenarios_shard(canvas_sim: Simulator) -> None:
+    sim = canvas_sim.run("quickstart")
+    assert sim.shards == [2107]
+    comment = sim.of_type("submission_comment_created")[0]["body"]  # local ids there
+    submission = sim.global_id(comment["submission_id"])
+    assert submission == str(2107 * 10**13 + int(comment["submission_id"]))
+    assert sim.local_id(submission) == comment["submission_id"] == sim.local_id(int(submission))
+    assert sim.global_id(submission) == submission  # already global
+    assert submission in {e["body"]["submission_id"] for e in sim.of_type("submission_updated")}
+    student = next(sim.students())
+    assert sim.global_id(sim.local_id(student["user_id"])) == student["user_id"]
+
+
+def test_with_several_shards_the_id_helper_asks_which(canvas_sim: Simulator) -> None:
+    sim = canvas_sim.run(
+        "start: 2024-09-02T08:00:00Z\n"
+        "accounts: [{key: a, shard: 2107}, {key: b, shard: 26348}]\n"
+        "courses: [{students: 1}, {account: b, students: 1}]\n"
+    )
+    assert sim.shards == [2107, 26348]
+    assert sim.global_id(565, shard=26348) == "263480000000000565"
+    with pytest.raises(ValueError, match="several shards"):
+        sim.global_id(565)
+
+
+def test_diff_compares_a_consumers_state_with_the_end_state(canvas_sim: Simulator) -> None:
+    from canvas_sim.derive import derive
+
+    sim = canvas_sim.run("quickstart")
+    derived = derive(sim.events)  # what a consumer of the stream knows: local ids, ids as keys
+    assert sim.diff(derived) == []
+    student = derived["courses"][0]["students"][2]
+    student["scores"]["final_score"] = 12.5
+    [difference] = sim.diff(derived)
+    assert difference.field == "final_score" and difference.derived == 12.5
+    said = str(difference)
+    assert "final_score 12.5, expected" in said
+    assert sim.diff(derive(sim.events), placeholders=True) != []  # no event names them

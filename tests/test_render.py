@@ -190,6 +190,30 @@ def test_undefined_variable_through_tojson_names_the_template(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        # a plain field list (rendered without Jinja): the line and column of the name
+        ('{\n  "a": {{ grade | tojson }},\n  "b":   {{ nosuch | tojson }}\n}', ":3:13:"),
+        # a template that runs in Jinja: the line from its traceback, the column of the name
+        ('{\n  {% if true %}\n  "b": {{ "x" ~ nosuch | tojson }}\n  {% endif %}\n}', ":3:17:"),
+    ],
+)
+def test_undefined_variable_names_the_line_and_column(
+    tmp_path: Path, text: str, place: str
+) -> None:
+    directory = user_templates(tmp_path, grade_change=text)
+    with pytest.raises(TemplateError) as caught:
+        Renderer(directory).body("grade_change", grade_fields())
+    assert str(caught.value) == f"{directory / 'grade_change.json.j2'}{place} 'nosuch' is undefined"
+
+
+def test_python_error_in_template_names_the_line(tmp_path: Path) -> None:
+    directory = user_templates(tmp_path, grade_change='{\n  "a": 1,\n  "b": {{ 1 // 0 }}\n}')
+    with pytest.raises(TemplateError, match=r"grade_change\.json\.j2:3: ZeroDivisionError"):
+        Renderer(directory).body("grade_change", grade_fields())
+
+
+@pytest.mark.parametrize(
     "expression",
     [
         "''.__class__.__mro__",
@@ -448,7 +472,12 @@ def test_extra_fields_are_left_out_and_missing_ones_are_errors() -> None:
     assert Renderer().body("grade_change", grade_fields(extra="x")) == grade_fields()
     fields = grade_fields()
     del fields["score"]
-    with pytest.raises(TemplateError, match=r"grade_change\.json\.j2: 'score' is undefined"):
+    lines = (builtin_template_dir() / "grade_change.json.j2").read_text("utf-8").splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if '"score":' in text)
+    place = f"{line}:{lines[line - 1].index('score |') + 1}"
+    with pytest.raises(
+        TemplateError, match=rf"grade_change\.json\.j2:{place}: 'score' is undefined"
+    ):
         Renderer().body("grade_change", fields)
 
 

@@ -127,8 +127,11 @@ def test_a_dead_letter_file_is_delivered_once_the_consumer_is_back(
     tmp_path: Path,
 ) -> None:
     dead = tmp_path / "dead.jsonl"
-    down = f"http://127.0.0.1:{free_port()}/events"
-    first = replay(GOLDEN, "--to", down, "--retries", 0, "--dead-letter", dead, "-q", cwd=tmp_path)
+    failing = server_factory("--fail-rate", "1")  # a consumer that refuses everything
+    first = replay(
+        GOLDEN, "--to", failing.url, "--retries", 0, "--dead-letter", dead, "-q", cwd=tmp_path
+    )
+    failing.stop()
     assert first.returncode == 1
     assert f"{len(GOLDEN_LINES)} events could not be delivered" in first.stderr
     server = server_factory()
@@ -191,6 +194,7 @@ def test_an_unwritable_dead_letter_file_stops_the_replay_with_an_error(tmp_path:
     options = DeliveryOptions(
         targets=[HttpTarget(url=down, concurrency=2, retry=RetryPolicy(retries=0))],
         dead_letter=unwritable,
+        check=False,
     )
     with pytest.raises(SimulatorError, match="cannot write dead letters"):
         replay_files([events], [], options)
@@ -225,3 +229,41 @@ def test_stats_json_needs_a_url_or_pacing(tmp_path: Path) -> None:
                     cwd=tmp_path)  # fmt: skip
     assert result.returncode == 2 and "--stats-json describes a delivery" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_signed_replay_signs_in_a_child_and_every_signature_verifies(
+    server_factory: type[Server],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from canvas_sim.signing import generate_key, private_pem, public_pem
+
+    key = generate_key()
+    (tmp_path / "key.pem").write_bytes(private_pem(key))
+    (tmp_path / "key.pub.pem").write_bytes(public_pem(key.public_key()))
+    server = server_factory("--verify-key", tmp_path / "key.pub.pem")
+    result = replay(
+        GOLDEN, "--to", server.url, "--sign-key", tmp_path / "key.pem", "--max-events", 40,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    stats = server.stats()
+    assert stats["signatures_verified"] == 40 == stats["events"]
+
+
+def test_a_token_signed_long_ago_is_signed_again() -> None:
+    import time
+
+    from canvas_sim.delivery import HttpSender, Rendered
+    from canvas_sim.delivery.ledger import DeliveryStats
+    from canvas_sim.delivery.model import DeadLetters
+    from canvas_sim.signing import Signer, generate_key
+
+    signer = Signer(generate_key(), kid="k")
+    target = HttpTarget(url="http://127.0.0.1:9/e", signer=signer)
+    sender = HttpSender(target, DeliveryStats().target("t"), DeadLetters("/nonexistent"))
+    line = GOLDEN_LINES[0]
+    fresh = Rendered("x", 0, line, b"fresh.token.here", time.time())
+    stale = Rendered("x", 0, line, b"stale.token.here", time.time() - 3600)
+    assert sender.body([fresh]) == b"fresh.token.here"
+    resigned = sender.body([stale])
+    assert resigned != b"stale.token.here" and resigned.count(b".") == 2

@@ -346,3 +346,36 @@ def test_an_unquoted_param_in_a_flow_mapping_gets_a_hint() -> None:
     assert 'quote a ${param}: "${name}"' in message
     scenario, _ = parse_scenario(text.replace("${x}}", '"${x}"}'), "s.yaml")
     assert scenario.course is not None and scenario.course.students == 5
+
+
+EVERY_DISTRIBUTION = "{uniform: [low, high]}, {normal: [mean, sd]}, {beta: [alpha, beta]}"
+
+
+@pytest.mark.parametrize(
+    ("score", "expected"),
+    [
+        ("{uniform: 8}", "{uniform: [low, high]} takes a list of two numbers (got 8)"),
+        (
+            "{gaussian: [8, 1]}",
+            "unknown distribution 'gaussian', did you mean 'normal'? (expected one of: "
+            + EVERY_DISTRIBUTION
+            + ")",
+        ),
+        ("{unifrom: [1, 2]}", "unknown distribution 'unifrom', did you mean 'uniform'?"),
+        ("{beta: [8, 2, 1]}", "{beta: [alpha, beta]} takes a list of two numbers (got [8, 2, 1])"),
+        ("{normal: [8, -2]}", "{normal: [mean, sd]} needs a positive sd, the spread (got -2)"),
+        ("{normal: [8, 0]}", "{normal: [mean, sd]} needs a positive sd"),
+        ("{uniform: [9, 2]}", "{uniform: [low, high]} needs low <= high (got [9, 2])"),
+        ("{beta: [0, 2]}", "{beta: [alpha, beta]} needs alpha > 0 and beta > 0 (got [0, 2])"),
+        ("{normal: [8, .inf]}", "{normal: [mean, sd]} takes finite numbers"),
+        ("{normal: [eight, 1]}", "{normal: [mean, sd]} takes a list of two numbers"),
+    ],
+)
+def test_score_distribution_mistakes_say_what_is_expected(score: str, expected: str) -> None:
+    steps = f"steps:\n  - grade: {{assignment: a, score: {score}}}\n"
+    message = str(error_of(HEAD + steps))
+    assert message.startswith("s.yaml:3:28: steps[0].grade.score: "), message
+    assert expected in message, message
+    persona = f"course: {{personas: [{{name: p, share: 1, level: {score}}}]}}\n"
+    message = str(error_of(HEAD + persona))
+    assert "course.personas[0].level: " in message and expected in message, message

@@ -20,8 +20,10 @@ from canvas_sim.delivery import (
     DeliveryStats,
     HttpSender,
     HttpTarget,
+    Parcel,
     Rendered,
     RetryPolicy,
+    TargetStats,
 )
 
 
@@ -55,7 +57,7 @@ def self_signed(tmp_path: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-async def serve_and_send(tmp_path: Path, *, verify: bool) -> tuple[bool, DeliveryStats, int]:
+async def serve_and_send(tmp_path: Path, *, verify: bool) -> tuple[bool, TargetStats, int]:
     cert, key = self_signed(tmp_path)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
@@ -80,14 +82,14 @@ async def serve_and_send(tmp_path: Path, *, verify: bool) -> tuple[bool, Deliver
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=context)
     port = server.sockets[0].getsockname()[1]
-    stats = DeliveryStats()
+    stats = DeliveryStats().target("https")
     dead = DeadLetters(tmp_path / "dead.jsonl")
     target = HttpTarget(
         url=f"https://127.0.0.1:{port}/events", verify_tls=verify, retry=RetryPolicy(retries=0)
     )
     sender = HttpSender(target, stats, dead)
     event = Rendered("grade_change", 0, b'{"metadata":{"event_name":"grade_change"},"body":{}}')
-    delivered = await sender.send([event])
+    delivered = await sender.send([Parcel(event, 0.0, 0)])
     await sender.aclose()
     dead.close()
     server.close()
@@ -108,7 +110,7 @@ def test_insecure_skips_verification(tmp_path: Path) -> None:
 
 
 def test_verification_uses_the_system_trust_store() -> None:
-    from canvas_sim.transport import LeanTransport
+    from canvas_sim.delivery.transport import LeanTransport
 
     context = LeanTransport()._ssl_context()
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname

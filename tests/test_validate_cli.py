@@ -84,3 +84,14 @@ def test_no_files_and_a_terminal_for_stdin_is_a_usage_error() -> None:
         os.close(controller)
     assert result.returncode == 2
     assert "give FILES to check, or pipe a stream in" in result.stderr
+
+
+def test_an_empty_file_is_a_problem_unless_allowed(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    result = CliRunner().invoke(main, ["validate", str(empty)])
+    assert result.exit_code == 1, result.output
+    assert f"{empty}: the file holds no events" in result.output
+    allowed = CliRunner().invoke(main, ["validate", "--allow-empty", str(empty)])
+    assert allowed.exit_code == 0, allowed.output
+    assert "0 events, 0 problems" in allowed.output

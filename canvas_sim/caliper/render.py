@@ -17,7 +17,7 @@ import orjson
 from jinja2.runtime import Context
 
 from ..errors import TemplateError
-from ..render import TEMPLATE_SUFFIX, template_environment
+from ..render import TEMPLATE_SUFFIX, render_failure, template_environment
 from . import frame
 from .ids import (
     CONTEXT,
@@ -130,10 +130,8 @@ class CaliperRenderer:
             parts = orjson.loads(template.render(context))
         except orjson.JSONDecodeError as exc:
             raise TemplateError(f"{template.filename} rendered invalid JSON: {exc}") from None
-        except jinja2.TemplateError as exc:
-            raise TemplateError(f"{template.filename}: {exc}") from None
         except Exception as exc:  # a user template can raise anything: report, never crash
-            raise TemplateError(f"{template.filename}: {type(exc).__name__}: {exc}") from None
+            raise render_failure(exc, template.filename) from None
         if not isinstance(parts, dict) or not isinstance(parts.get("object"), dict):
             raise TemplateError(f"{template.filename} must render an object with an 'object'")
         return parts

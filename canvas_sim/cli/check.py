@@ -26,7 +26,7 @@ def check(scenario: str, seed: int | None, settings: tuple[str, ...], no_dry_run
     with file:line:column and what was expected on any mistake.
     """
     from ..engine import Engine
-    from ..report import live_progress, print_counts, print_plan
+    from ..report import live_progress, print_counts, print_plan, print_verdict
     from ..run import PROGRESS_EVERY
     from ..scenario import load_scenario
 
@@ -34,6 +34,7 @@ def check(scenario: str, seed: int | None, settings: tuple[str, ...], no_dry_run
     engine = Engine(scenario_model, located, seed)
     print_plan(scenario, engine)
     if no_dry_run:
+        print_verdict(scenario, dry_run=False)
         return
     counts: Counter[str] = Counter()
     first = last = None
@@ -45,3 +46,4 @@ def check(scenario: str, seed: int | None, settings: tuple[str, ...], no_dry_run
             if progress is not None and total % PROGRESS_EVERY == 0:
                 progress(total)
     print_counts(counts, first, last)
+    print_verdict(scenario, dry_run=True)

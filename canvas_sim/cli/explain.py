@@ -11,7 +11,7 @@ from .options import parse_settings, seed_option, set_option
 
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=str))
-@click.argument("student")
+@click.argument("student")  # a key, or a user id in its global or local form
 @click.option(
     "--course",
     "course_code",
@@ -32,6 +32,9 @@ def explain(
 ) -> None:
     """Show how STUDENT's course scores come out at the end of SCENARIO.
 
+    STUDENT is the scenario's key of the person (student3), or a user id as the events carry
+    it, global (21070000000004512) or local (4512), or the person's name.
+
     Runs the scenario in memory (writing nothing), then prints, for each assignment group, the
     score and points possible the calculator counted in the posted pass (what the student
     sees), the assignments its drop rules dropped, and the four course scores, as Canvas
@@ -44,13 +47,14 @@ def explain(
       canvas-sim explain scenarios/quickstart.yaml student1 --json
     """
     from ..engine import Engine
-    from ..explain import enrolled, explain_student, find_student
+    from ..explain import enrolled, explain_student, find_student, student_key
     from ..report import live_progress, print_explanation
     from ..run import PROGRESS_EVERY
     from ..scenario import load_scenario
 
     scenario_model, located = load_scenario(scenario, parse_settings(settings))
     engine = Engine(scenario_model, located, seed)
+    student = student_key(engine.courses, student)
     courses = find_student(engine.courses, student, course_code)
     with live_progress(enabled=not as_json) as progress:
         # Courses are independent: simulating the student's courses alone gives their end state.

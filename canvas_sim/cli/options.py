@@ -43,10 +43,12 @@ DELIVERY_OPTIONS = [
         "--to",
         "targets",
         multiple=True,
-        metavar="PATH|-|URL",
-        help="Where events go: a JSONL file, - for stdout, or an http(s):// URL (one POST per "
-        "event, like a Canvas Data Services HTTPS subscription). Repeatable. Default: stdout. "
-        "A caliper: or canvas: prefix gives the target its own format (caliper:out.jsonl).",
+        metavar="PATH|-|URL|sqs://QUEUE",
+        help="Where events go: a JSONL file, - for stdout, an http(s):// URL (one POST per "
+        "event, like a Canvas Data Services HTTPS subscription), or an Amazon SQS queue as "
+        "sqs://NAME or sqs://sqs.REGION.amazonaws.com/ACCOUNT/NAME (one message per event, "
+        "like its SQS subscription). Repeatable. Default: stdout. A caliper: or canvas: prefix "
+        "gives the target its own format (caliper:out.jsonl).",
     ),
     click.option(
         "--format",
@@ -77,11 +79,26 @@ DELIVERY_OPTIONS = [
     click.option("--duration", metavar="DURATION", help="Stop after this long, e.g. 30s, 5m."),
     click.option("--max-events", type=click.IntRange(min=1), help="Stop after this many events."),
     click.option(
+        "--max-gap",
+        metavar="DURATION",
+        help="With --speed: compress stretches of simulated time with no event longer than "
+        "this (e.g. 10m) to this, so a week-long scenario demos in minutes.",
+    ),
+    click.option(
         "--concurrency",
         type=click.IntRange(min=1),
         default=16,
         show_default=True,
-        help="Requests in flight at once per URL (keep-alive connections).",
+        help="Requests in flight at once per URL or queue (keep-alive connections; an SQS "
+        "FIFO queue takes one at a time, to keep order).",
+    ),
+    click.option(
+        "--max-consecutive-failures",
+        type=click.IntRange(min=1),
+        default=100,
+        show_default=True,
+        help="Stop after this many connection failures in a row at a target; what is left "
+        "unsent is dead-lettered.",
     ),
     click.option(
         "--batch",
@@ -145,9 +162,28 @@ DELIVERY_OPTIONS = [
         help="Send the JWT as a quoted JSON string, as some consumers have observed.",
     ),
     click.option(
+        "--sqs-endpoint",
+        metavar="URL",
+        help="SQS endpoint for sqs:// targets, e.g. a local server (default: the AWS "
+        "configuration's, AWS_ENDPOINT_URL_SQS, else AWS).",
+    ),
+    click.option(
+        "--sqs-batch",
+        type=click.IntRange(1, 10),
+        default=10,
+        show_default=True,
+        help="Messages per SendMessageBatch call to an sqs:// target (at most 256 KiB a call).",
+    ),
+    click.option(
         "--stats-json",
         type=click.Path(dir_okay=False, path_type=Path),
-        help="Write the delivery summary as JSON to this file.",
+        help="Write the delivery summary (per target, with a per-second time series) as JSON "
+        "to this file.",
+    ),
+    click.option(
+        "--stats-csv",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write the per-second time series as CSV to this file.",
     ),
     click.option("--quiet", "-q", is_flag=True, help="No progress and no summary on stderr."),
 ]

@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from .helpers import check_writable, is_url, refuse_url_options, write_json
+from .helpers import check_writable, is_sqs, is_url, refuse_url_options, write_json
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
     from ..caliper.format import CaliperFormat
+    from ..delivery import HttpTarget
+    from ..delivery.sqs_client import SqsTarget
     from ..run import DeliveryOptions, RunResult
     from ..sinks import Sink
 
@@ -51,12 +53,19 @@ def caliper_targets(options: dict[str, Any]) -> tuple[tuple[str, ...], frozenset
     given: tuple[str, ...] = options["targets"]
     default = options.get("payload_format", "canvas")
     if default == "canvas" and not any(t.startswith(("caliper:", "canvas:")) for t in given):
+        _refuse_empty(given)
         return given, frozenset()  # the Canvas format only: nothing more to import
     from ..caliper.format import split_target
 
     targets = [split_target(value) for value in given or ("-",)]  # stdout by default
+    _refuse_empty(tuple(t.where for t in targets))
     caliper = frozenset(t.where for t in targets if (t.format or default) == "caliper")
     return tuple(t.where for t in targets), caliper
+
+
+def _refuse_empty(targets: tuple[str, ...]) -> None:
+    if any(not target.strip() for target in targets):
+        raise click.UsageError("--to needs a file path, '-' or a URL")
 
 
 def caliper_summary(caliper: CaliperFormat) -> str:
@@ -71,8 +80,8 @@ class DeliveryPlan:
 
     def __init__(self, options: dict[str, Any]) -> None:
         from ..delivery import HttpTarget, RetryPolicy
+        from ..delivery.pacing import Schedule, parse_ramp
         from ..durations import parse_duration_ms
-        from ..pacing import Schedule, parse_ramp
         from ..signing import Signer, kid_beside, load_private_key
 
         self.templates: str | None = options.get("templates")
@@ -93,12 +102,30 @@ class DeliveryPlan:
         targets, self.caliper_targets = caliper_targets(options)
         for target in {t for t in targets if targets.count(t) > 1}:
             raise click.BadParameter(f"{target} is given twice", param_hint="'--to'")
-        self.urls = [t for t in targets if is_url(t)]
+        self.urls = [t for t in targets if is_url(t)]  # and queues
+        self.queues = [t for t in self.urls if is_sqs(t)]
         self.paths = [t for t in targets if t not in self.urls] or ([] if self.urls else ["-"])
         self.files = [Path(path) for path in self.paths if path != "-"]  # not stdout
-        if not self.urls:
-            refuse_url_options(options)
-        self.schedule = Schedule(rate=rate, ramp=ramp_points, speed=speed)
+        if len(self.queues) == len(self.urls):
+            refuse_url_options(options, queues=bool(self.queues))
+        if not self.queues:
+            given = [
+                flag
+                for flag, unset in (("--sqs-endpoint", None), ("--sqs-batch", 10))
+                if options[flag[2:].replace("-", "_")] != unset
+            ]
+            if given:
+                raise click.UsageError(f"{', '.join(given)}: only for sqs:// targets")
+        try:
+            gap = options["max_gap"]
+            max_gap_ms = parse_duration_ms(gap) if gap else None
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--max-gap'") from None
+        if max_gap_ms is not None and speed is None:
+            raise click.UsageError("--max-gap goes with --speed (it compresses simulated time)")
+        self.schedule = Schedule(rate=rate, ramp=ramp_points, speed=speed, max_gap_ms=max_gap_ms)
+        self.max_failures: int = options["max_consecutive_failures"]
+        self.stats_csv: Path | None = options["stats_csv"]
         self.max_events: int | None = options["max_events"]
         self.dead_letter: Path = options["dead_letter"]
         self.stats_json: Path | None = options["stats_json"]
@@ -106,13 +133,15 @@ class DeliveryPlan:
         self.delivering = bool(
             self.urls or self.schedule.paced or self.max_events or self.duration_s
         )
-        if self.stats_json is not None:
+        for path, flag in ((self.stats_json, "--stats-json"), (self.stats_csv, "--stats-csv")):
+            if path is None:
+                continue
             if not self.delivering:
                 raise click.UsageError(
-                    "--stats-json describes a delivery: give a --to http(s):// URL, or pace "
-                    "it (--rate, --ramp, --speed, --duration, --max-events)"
+                    f"{flag} describes a delivery: give a --to http(s):// URL or sqs:// queue, "
+                    "or pace it (--rate, --ramp, --speed, --duration, --max-events)"
                 )
-            check_writable(self.stats_json, "--stats-json")
+            check_writable(path, flag)
         for file in self.files:
             check_writable(file, "--to")
         if self.urls:
@@ -123,7 +152,8 @@ class DeliveryPlan:
             # Without --kid, the key's id in the jwks.json beside it (as `keys` writes them).
             kid = options["kid"] or kid_beside(options["sign_key"], key)
             signer = Signer(key, kid=kid, issuer=options["issuer"])
-        self.targets = [
+        self.signing = signer is not None
+        self.targets: list[HttpTarget | SqsTarget] = [
             HttpTarget(
                 url=url,
                 headers=headers,
@@ -137,7 +167,24 @@ class DeliveryPlan:
                 convert=self.caliper.convert_event if url in self.caliper_targets else None,
             )
             for url in self.urls
+            if url not in self.queues
         ]
+        if self.queues:
+            from ..delivery.sqs_client import SqsTarget, import_boto3
+
+            import_boto3()  # a clear error now if the [sqs] extra is missing
+            self.targets += [
+                SqsTarget(
+                    queue,
+                    endpoint=options["sqs_endpoint"],
+                    timeout_s=options["timeout"],
+                    concurrency=options["concurrency"],
+                    batch=options["sqs_batch"],
+                    retry=RetryPolicy(retries=options["retries"], backoff_s=options["backoff"]),
+                    convert=self.caliper.convert_event if queue in self.caliper_targets else None,
+                )
+                for queue in self.queues
+            ]
 
     @property
     def caliper(self) -> CaliperFormat:
@@ -174,7 +221,8 @@ class DeliveryPlan:
             duration_s=self.duration_s,
             dead_letter=self.dead_letter,
             handle_signals=True,
-            stats=DeliveryStats(),
+            stats=DeliveryStats(signing=self.signing),
+            max_failures=self.max_failures,
             **extra,
         )
 
@@ -206,14 +254,26 @@ class DeliveryPlan:
             click.echo("interrupted", err=True)
         sys.exit(code)
 
-    def finish(self, result: RunResult) -> None:
-        """--stats-json, and the exit code of an interrupted or lossy run."""
+    def write_results(self, result: RunResult) -> None:
+        """--stats-json, written before anything is reported (a closed stderr loses nothing)."""
         delivery = result.delivery
         if self.stats_json is not None and delivery is not None:
-            write_json(self.stats_json, delivery.as_dict())
+            from ..delivery.summary import summary_dict
+
+            write_json(self.stats_json, summary_dict(delivery))
+        if self.stats_csv is not None and delivery is not None:
+            from ..delivery.series import write_csv
+
+            write_csv(self.stats_csv, delivery.series)
+
+    def finish(self, result: RunResult) -> None:
+        """The exit code of an interrupted or lossy run."""
+        delivery = result.delivery
         if delivery is not None and delivery.interrupted_by:
             code = 130 if delivery.interrupted_by == "SIGINT" else 143
             self.interrupted(code, announced=True)
+        if delivery is not None and delivery.failed_fast:
+            click.echo(f"error: stopped: {delivery.stop_reason}", err=True)
         if result.dead_letter_path is not None:
             error = delivery.last_error if delivery else None
             last = f" (last error: {error})" if error else ""

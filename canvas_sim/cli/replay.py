@@ -21,9 +21,18 @@ from .plan import DeliveryPlan
     metavar="EVENT_NAME",
     help="Send only events of this type (e.g. grade_change). Repeatable.",
 )
+@click.option(
+    "--skip",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Resume a replay: leave out the first N events (after --only), e.g. the events a "
+    "stopped replay already sent (its summary says how many).",
+)
 @with_delivery_options
 @clean_errors
-def replay(files: tuple[Path, ...], only: tuple[str, ...], **delivery_options: Any) -> None:
+def replay(
+    files: tuple[Path, ...], only: tuple[str, ...], skip: int, **delivery_options: Any
+) -> None:
     """Deliver the events of JSONL FILES again, in file order.
 
     FILES are a run's JSONL output (Canvas format or Caliper), a receiver's --out file, or a
@@ -43,6 +52,7 @@ def replay(files: tuple[Path, ...], only: tuple[str, ...], **delivery_options: A
           --dead-letter dead-again.jsonl
     """
     from ..clock import event_time
+    from ..producer import fork_available
     from ..replay import ReplayError, check_files
     from ..run import replay_files
 
@@ -67,6 +77,8 @@ def replay(files: tuple[Path, ...], only: tuple[str, ...], **delivery_options: A
         )
     wanted = frozenset(only)
     count = sum(n for name, n in checked.by_type.items() if not wanted or name in wanted)
+    count = max(0, count - skip)
+    total = count
     if plan.max_events is not None and plan.max_events < count:
         count = plan.max_events
     if not plan.quiet:
@@ -75,11 +87,15 @@ def replay(files: tuple[Path, ...], only: tuple[str, ...], **delivery_options: A
             span = (
                 f", simulated time {event_time(checked.first_ms)} to {event_time(checked.last_ms)}"
             )
-        click.echo(f"{count} events to replay from {len(files)} file(s){span}", err=True)
+        skipped = f" (after the first {skip})" if skip else ""
+        click.echo(f"{count} events to replay{skipped} from {len(files)} file(s){span}", err=True)
     sinks = plan.sinks()
-    options = plan.options()
+    options = plan.options(total=total, producer_process=plan.signing and fork_available())
+    assert options.stats is not None
+    options.stats.last_ms = checked.last_ms
     with plan.live(options):
-        result = replay_files(list(files), sinks, options, only=wanted)
+        result = replay_files(list(files), sinks, options, only=wanted, skip=skip)
+    plan.write_results(result)
     if not plan.quiet and sinks:
         click.echo(f"written to: {', '.join(s.description for s in sinks)}", err=True)
     plan.report(result)

@@ -42,6 +42,13 @@ def usable_cores() -> int:
     "or omit them only in request-driven events (payloads seen in 2024).",
 )
 @click.option(
+    "--seconds-only",
+    is_flag=True,
+    help="Every body timestamp with second precision, as Canvas sends them, also "
+    "grade_override updated_at and submission_comment_created created_at (whose doc examples "
+    "show milliseconds, kept by default).",
+)
+@click.option(
     "--single-process",
     is_flag=True,
     help="Generate events in the delivering process (by default, HTTP runs generate them in a "
@@ -119,6 +126,7 @@ def run(
     settings: tuple[str, ...],
     templates: str | None,
     nulls: str,
+    seconds_only: bool,
     single_process: bool,
     workers: int | None,
     duplicates: float,
@@ -142,11 +150,6 @@ def run(
     report (exit 130 / 143). A summary goes to stderr.
     """
     from ..durations import parse_duration_ms
-    from ..faults import FaultConfig, FaultInjector, Manifest
-    from ..producer import fork_available
-    from ..report import live_progress, print_summary
-    from ..run import deliver_scenario, run_scenario
-    from ..scenario import load_scenario
 
     plan = DeliveryPlan({**delivery_options, "templates": templates})
     try:
@@ -167,7 +170,16 @@ def run(
         raise click.UsageError("--delay-share goes with --delay MIN-MAX")
     if state_out is not None:
         check_writable(state_out, "--state-out")
-    scenario_model, located = load_scenario(scenario, parse_settings(settings))
+    try:  # a busy machine takes a while here; Ctrl-C still says what was not kept
+        from ..faults import FaultConfig, FaultInjector, Manifest, count_faults
+        from ..producer import fork_available
+        from ..report import live_progress, print_summary
+        from ..run import deliver_scenario, run_scenario
+        from ..scenario import load_scenario
+
+        scenario_model, located = load_scenario(scenario, parse_settings(settings))
+    except KeyboardInterrupt:
+        plan.interrupted()
     sinks = plan.sinks()
     fault_config = FaultConfig(
         duplicates=duplicates,
@@ -201,6 +213,7 @@ def run(
                     seed=seed,
                     templates=templates,
                     nulls=cast(NullPolicy, nulls),
+                    body_ms=not seconds_only,
                     progress=progress,
                     faults=injector,
                     workers=workers,
@@ -220,14 +233,20 @@ def run(
                     seed=seed,
                     templates=templates,
                     nulls=cast(NullPolicy, nulls),
+                    body_ms=not seconds_only,
+                    end_state=state_out is not None or not plan.quiet,
                 )
     except KeyboardInterrupt:  # during generation to files, or before delivery began
         plan.interrupted()
+    # Results first: a reader that went away (2>&1 | head) cannot lose them.
+    if state_out is not None and result.gradebook is not None:
+        write_json(state_out, result.gradebook)
+    plan.write_results(result)
     if not plan.quiet:
         print_summary(result)
     plan.report(result)
     if injector is not None and not plan.quiet and injector.manifest.path.exists():
-        click.echo(f"injected faults are listed in {injector.manifest.path}", err=True)
-    if state_out is not None and result.gradebook is not None:
-        write_json(state_out, result.gradebook)
+        counts = count_faults(injector.manifest.path)
+        listed = ", ".join(f"{kind} {count:,}" for kind, count in sorted(counts.items()))
+        click.echo(f"injected faults ({listed}) are listed in {injector.manifest.path}", err=True)
     plan.finish(result)

@@ -34,8 +34,9 @@ def schemas(directory: Path, formats: tuple[str, ...]) -> None:
 
     Canvas format: one <event_name>.schema.json per type, describing the whole payload
     (metadata and body: types, nullability, global and local id forms, enumerations), plus
-    _common.schema.json with the shared definitions they refer to. Caliper 1.1 (in
-    caliper/): _envelope.schema.json (what every envelope shares) and one
+    _common.schema.json with the shared definitions they refer to, and
+    _end_state.schema.json, the format of `run --state-out` files (docs/end-state.md).
+    Caliper 1.1 (in caliper/): _envelope.schema.json (what every envelope shares) and one
     <event_name>.schema.json per event type with a Caliper form (its type, action and object
     type); validate also checks Canvas's rules across fields.
     """

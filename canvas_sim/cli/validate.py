@@ -25,8 +25,14 @@ from .helpers import clean_errors
     show_default=True,
     help="Stop listing problems after this many (they are still counted).",
 )
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Accept a file that holds no events (by default an empty stream is a problem, so an "
+    "accidentally empty fixture does not check green).",
+)
 @clean_errors
-def validate(files: tuple[str, ...], lenient: bool, max_problems: int) -> None:
+def validate(files: tuple[str, ...], lenient: bool, max_problems: int, allow_empty: bool) -> None:
     """Check Canvas Live Events JSONL FILES (or - for stdin) for schema and consistency errors.
 
     Works on any stream, the simulator's or one captured from Canvas, in the Canvas format or
@@ -35,7 +41,8 @@ def validate(files: tuple[str, ...], lenient: bool, max_problems: int) -> None:
     value of its record, attempts never go back, no unknown event types, duplicates). Caliper
     envelopes: IMS required properties, one event per envelope, UTC times, no nulls, Canvas's id
     forms and rules, unique event ids. Each problem is printed with its line number; a summary
-    by type goes to stderr. Exits 1 when anything is wrong.
+    by type goes to stderr. Exits 1 when anything is wrong, or when a file holds no events
+    (unless --allow-empty).
     """
     from ..validate import validate_file
 
@@ -52,6 +59,10 @@ def validate(files: tuple[str, ...], lenient: bool, max_problems: int) -> None:
                 f"{name}:{problem.line}: [{problem.kind}] {problem.event or '-'}: {problem.message}"
             )
         count = len(report.problems) + report.dropped
+        empty = not sum(report.events.values()) and not allow_empty
+        if empty:
+            click.echo(f"{name}: the file holds no events (pass --allow-empty to accept that)")
+            count += 1
         by_type = ", ".join(f"{k} {v}" for k, v in sorted(report.events.items()))
         click.echo(
             f"{name}: {report.lines} lines, {sum(report.events.values())} events, {count} problems",
@@ -62,6 +73,6 @@ def validate(files: tuple[str, ...], lenient: bool, max_problems: int) -> None:
         if report.lenient_notes:
             notes = ", ".join(f"{k} {v}" for k, v in sorted(report.lenient_notes.items()))
             click.echo(f"  tolerated: {notes}", err=True)
-        failed = failed or not report.ok
+        failed = failed or empty or not report.ok
     if failed:
         sys.exit(1)

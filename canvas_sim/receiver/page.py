@@ -4,7 +4,8 @@ The receiver hands every connection whose request is not a POST to :meth:`PageSe
 which gives the socket to a uvicorn protocol instance running this app: the page (``GET /``),
 its assets (``/static``, all in the package: the page works offline), its live stream
 (``GET /api/stream``, server-sent events, one JSON message every UPDATE_EVERY_S), ``GET /stats``
-and ``GET /jwks``. Any other request is answered ``405 POST events here``.
+and ``GET /jwks``. Another method on EVENTS_PATH is answered ``405`` (``Allow: POST``); any other
+path ``404``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 UPDATE_EVERY_S = 0.3
 STATIC = Path(str(files(__package__).joinpath("static")))
+EVENTS_PATH = "/events"  # the documented endpoint (POSTs are taken on any path)
 
 
 def _json(status: int, body: bytes) -> Response:
@@ -73,8 +75,14 @@ def build_app(receiver: Receiver, closing: asyncio.Event) -> Starlette:
     async def icon(request: Request) -> Response:
         return Response(status_code=204)
 
+    async def events(request: Request) -> Response:
+        response = _json(405, error_body(f"POST events to {EVENTS_PATH}"))
+        response.headers["Allow"] = "POST"
+        return response
+
     async def elsewhere(request: Request) -> Response:
-        return _json(405, error_body("POST events here"))
+        reason = f"no such page: {request.url.path} (POST events to {EVENTS_PATH})"
+        return _json(404, error_body(reason))
 
     anything = ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"]
     return Starlette(
@@ -84,6 +92,7 @@ def build_app(receiver: Receiver, closing: asyncio.Event) -> Starlette:
             Route("/stats", stats),
             Route("/jwks", jwks),
             Route("/api/stream", stream),
+            Route(EVENTS_PATH, events, methods=anything),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
             Route("/{path:path}", elsewhere, methods=anything),
         ]

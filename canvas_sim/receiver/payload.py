@@ -26,6 +26,10 @@ NOT_A_PAYLOAD = "neither a JSON event nor a JWT"
 UNSIGNED = "unsigned payload, but the receiver verifies signatures (--verify-key / --jwks)"
 NO_KEY = "signed payload but no --verify-key / --jwks given"
 NOT_AN_EVENT = "not a Canvas event: expected {metadata: {event_name}, body}"
+CALIPER = (
+    "not a Canvas event but a Caliper envelope: the receiver takes the Canvas format only "
+    "(Caliper envelopes can be checked with `canvas-sim validate`)"
+)
 
 
 def error_body(reason: str) -> bytes:
@@ -42,12 +46,18 @@ def _is_event(value: Any) -> bool:
     )
 
 
+def _not_an_event(value: Any) -> Rejected:
+    caliper = isinstance(value, dict) and {"sensor", "sendTime", "data"} <= value.keys()
+    return Rejected(400, CALIPER if caliper else NOT_AN_EVENT)
+
+
 def decode_payload(raw: bytes, verifier: Verifier | None) -> tuple[list[dict[str, Any]], int]:
     """The events in one POST body, and how many signatures were verified.
 
     Raises Rejected for anything that is not a Canvas-format payload: 400 for a body that is
-    neither JSON nor a JWT, or not an event; 401 for a JWT that does not verify (or arrives with
-    no key to verify it) and, when the receiver verifies, for an unsigned event.
+    neither JSON nor a JWT, or not an event (a Caliper envelope is named as such); 401 for a JWT
+    that does not verify (or arrives with no key to verify it) and, when the receiver verifies,
+    for an unsigned event.
     """
     text = raw.strip()
     if not text:
@@ -72,11 +82,11 @@ def decode_payload(raw: bytes, verifier: Verifier | None) -> tuple[list[dict[str
             except TokenError as exc:
                 raise Rejected(401, f"bad signature: {exc}") from None
             verified += 1
-            item = {"metadata": claims.get("metadata"), "body": claims.get("body")}
-            if not _is_event(item):
-                raise Rejected(400, NOT_AN_EVENT)
+            if not _is_event(claims):
+                raise _not_an_event(claims)
+            item = {"metadata": claims["metadata"], "body": claims["body"]}
         elif not _is_event(item):
-            raise Rejected(400, NOT_AN_EVENT)
+            raise _not_an_event(item)
         elif verifier is not None:
             raise Rejected(401, UNSIGNED)
         events.append(item)

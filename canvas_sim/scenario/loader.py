@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from ..errors import ScenarioError
 from ..includes import resolve_includes
 from ..resources import shipped_dir
-from ..yamlsource import Located, load_yaml
+from ..yamlsource import Located, decode_source, load_yaml
 from .messages import first_error
 from .models import STEP_MODELS, TIMING_KEYS, Scenario
 from .params import resolve_params
@@ -29,15 +29,15 @@ def load_scenario(
     path = _shipped_scenario(Path(path))
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         shipped = ", ".join(sorted(p.stem for p in shipped_dir("scenarios").glob("*.yaml")))
         raise ScenarioError(
             f"no such scenario file (shipped scenarios, by name: {shipped})", file=file
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ScenarioError(f"cannot read scenario: {exc}", file=file) from None
-    return parse_scenario(text, file, overrides)
+    return parse_scenario(decode_source(data, file), file, overrides)
 
 
 def _shipped_scenario(path: Path) -> Path:

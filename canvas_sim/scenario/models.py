@@ -20,7 +20,7 @@ from ..durations import datetime_to_ms
 from ..specs import GroupSpec, PersonSpec, check_zone
 from ..steps.base import StepKind
 from ..steps.registry import STEP_KINDS
-from ..values import Beta, CountRange, Duration, Key, Model, Normal, Timing, Uniform
+from ..values import CountRange, Duration, Key, Level, Model, Timing
 
 
 def _empty_params(value: object) -> object:
@@ -78,6 +78,23 @@ class AccountSpec(Model):
     sub_account_id: int = Field(1, ge=1, description="Local id of the course's (sub-)account")
 
 
+class RootAccountSpec(AccountSpec):
+    """One of several root accounts (institutions), each on its shard, named by courses."""
+
+    key: Key = Field(description="The name courses use to be placed in it (account: KEY)")
+    uuid: str | None = Field(
+        None, description="root_account_uuid (40 characters); drawn from the seed by default"
+    )
+    time_zone: str | None = Field(
+        None, description="IANA name; default time zone of its courses (and their people)"
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else check_zone(value)
+
+
 People = Annotated[int, Field(ge=0, le=1_000_000)] | list[PersonSpec] | CountRange
 
 
@@ -86,7 +103,7 @@ class PersonaSpec(Model):
 
     name: Key
     share: float = Field(gt=0, le=1, description="Fraction of the students (0.25 = a quarter)")
-    level: Uniform | Normal | Beta | float = Field(
+    level: Level = Field(
         description="Score as a fraction of points possible: 0.9, {normal: [0.9, 0.05]}, "
         "{uniform: [0.5, 0.8]}, {beta: [8, 2]}; used by steps with score: persona"
     )
@@ -94,6 +111,9 @@ class PersonaSpec(Model):
 
 
 class CourseSpec(Model):
+    account: Key | None = Field(
+        None, description="The root account (a key of accounts) it belongs to; the first by default"
+    )
     name: str = "Introduction to Biology"
     code: str | None = None
     sis_id: str | None = None
@@ -155,6 +175,11 @@ class Scenario(Model):
         "assignment_created before the first step; false for scenarios that start mid-term",
     )
     account: AccountSpec = AccountSpec()
+    accounts: list[RootAccountSpec] = Field(
+        default_factory=list,
+        description="Several root accounts, each on its shard, with its domain, uuid and time "
+        "zone; courses say which one they are in (account: KEY); replaces account",
+    )
     course: CourseSpec = Field(
         CourseSpec(), description="The one course of a single-course scenario (or use courses)"
     )
@@ -184,7 +209,7 @@ class Scenario(Model):
         """Every course definition with its path in the file; ``course`` is a block of one."""
         if self.courses:
             return [(("courses", index), block) for index, block in enumerate(self.courses)]
-        single = CourseBlock.model_construct(**dict(self.course))
+        single = CourseBlock.model_construct(self.course.model_fields_set, **dict(self.course))
         return [(("course",), single)]
 
     def steps_of(

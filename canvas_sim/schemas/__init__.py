@@ -4,7 +4,8 @@ One file per event type, ``<event_name>.schema.json``, describing the whole payl
 (``{"metadata": ..., "body": ...}``) in its strict form: every documented body key required,
 no unknown keys, ids as digit strings in their global or local form. Shared definitions (id
 forms, timestamps, the request-driven and job-driven metadata shapes) are in
-``_common.schema.json`` and referred to by ``$ref``; :func:`registry` resolves them.
+``_common.schema.json`` and referred to by ``$ref``; :func:`registry` resolves them. Beside them,
+``_end_state.schema.json`` describes the end state files of ``run --state-out``.
 
 Body properties marked ``"x-not-in-docs": true`` are keys current Canvas sends beyond its docs
 (``grade_change.assignment_name``, ``submission_*.posted_at``): required here, tolerated when
@@ -22,6 +23,7 @@ from referencing.jsonschema import DRAFT202012
 
 SUFFIX = ".schema.json"
 COMMON = "_common" + SUFFIX
+END_STATE = "_end_state" + SUFFIX
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -37,6 +39,11 @@ def load_schemas() -> dict[str, dict[str, Any]]:
         if entry.name.endswith(SUFFIX) and not entry.name.startswith("_")
     )
     return {name.removesuffix(SUFFIX): _read(name) for name in names}
+
+
+def end_state_schema() -> dict[str, Any]:
+    """The schema of ``canvas-sim run --state-out`` files (docs/end-state.md)."""
+    return _read(END_STATE)
 
 
 def common_schema() -> dict[str, Any]:

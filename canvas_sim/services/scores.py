@@ -145,9 +145,7 @@ class Scores:
         """What the score calculator needs of one assignment and the student's submission."""
         sub = self.course.submissions.get((assignment.id, user.id))
         grade = None
-        if sub is not None and (
-            sub.score is not None or sub.excused or sub.workflow_state != "unsubmitted"
-        ):
+        if sub is not None:  # placeholders too: a concluded student's count 0 in final
             grade = SubmissionGrade(
                 score=sub.score,
                 excused=sub.excused,

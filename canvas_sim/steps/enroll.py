@@ -70,7 +70,9 @@ def enroll(ctx: CourseEngine, step: Step, params: EnrollParams, user: User | Non
         "enrollment_created", request, ev.enrollment_fields(world, enrollment, request.zone)
     )
     ctx.clock.emit(
-        "enrollment_state_created", request, ev.enrollment_state_fields(world, enrollment, now)
+        "enrollment_state_created",
+        request,
+        ev.enrollment_state_fields(world, enrollment, now, request.zone),
     )
 
 

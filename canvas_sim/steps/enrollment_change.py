@@ -28,7 +28,7 @@ def set_state(ctx: CourseEngine, enrollment: Enrollment, state: str, request: Re
     enrollment.updated_at = ctx.clock.now
     fields = ev.enrollment_fields(ctx.world, enrollment, request.zone)
     ctx.clock.emit("enrollment_updated", request, fields)
-    row = ev.enrollment_state_fields(ctx.world, enrollment, ctx.clock.now)
+    row = ev.enrollment_state_fields(ctx.world, enrollment, ctx.clock.now, request.zone)
     ctx.clock.emit("enrollment_state_updated", request, row)
 
 

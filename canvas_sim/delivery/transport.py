@@ -61,6 +61,15 @@ class LeanTransport(httpx.AsyncBaseTransport):
             raise httpx.ConnectError(f"cannot connect to {host}:{port}: {exc}") from exc
         return _Connection(reader, writer)
 
+    async def probe(self, origin: Origin) -> None:
+        """Connect to ``origin`` (httpx.ConnectError if it refuses); keep the connection."""
+        connection = await self._connect(origin)
+        idle = self._idle[origin]
+        if len(idle) < self._max_idle:
+            idle.append(connection)
+        else:
+            connection.close()
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
         body = request.content

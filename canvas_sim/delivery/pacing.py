@@ -11,7 +11,7 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from .durations import parse_duration_ms
+from ..durations import parse_duration_ms
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class Schedule:
     rate: float | None = None
     ramp: tuple[tuple[float, float], ...] = ()
     speed: float | None = None
+    max_gap_ms: int | None = None  # with speed: idle simulated stretches compressed to this
 
     @property
     def paced(self) -> bool:

@@ -1,0 +1,302 @@
+"""The delivery loop: events on schedule to every target's workers, stops, drains, outcomes."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import signal
+import time
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
+from typing import Any
+
+from ..errors import DeliveryError, SimulatorError
+from .ledger import DeliveryStats
+from .model import DEFAULT_DRAIN_S, INTERRUPTED, NOT_SENT, Parcel, Rendered, Sender
+from .pacing import Schedule
+from .series import Series
+
+LATE_AFTER_S = 0.05
+DEFAULT_MAX_FAILURES = 100
+
+ALL_SENT = "all events sent"
+DURATION = "--duration reached"
+MAX_EVENTS = "--max-events reached"
+
+
+async def _as_async(
+    events: Iterable[Rendered] | AsyncIterable[Rendered],
+) -> AsyncIterator[Rendered]:
+    if isinstance(events, AsyncIterable):
+        async for event in events:
+            yield event
+    else:
+        for event in events:
+            yield event
+
+
+async def deliver(
+    events: Iterable[Rendered] | AsyncIterable[Rendered],
+    senders: Sequence[Sender],
+    *,
+    stats: DeliveryStats,
+    line_sinks: Sequence[Any] = (),
+    schedule: Schedule | None = None,
+    max_events: int | None = None,
+    duration_s: float | None = None,
+    drain_s: float = DEFAULT_DRAIN_S,
+    handle_signals: bool = False,
+    passed: Callable[[Rendered], None] | None = None,
+    check: bool = False,
+    max_failures: int | None = DEFAULT_MAX_FAILURES,
+    total: int | None = None,
+) -> DeliveryStats:
+    """Send ``events`` on schedule to every sender (and line sink); wait for the answers.
+
+    ``passed`` is told of each event handed on (within the limits: an event read and then
+    left out by ``max_events``, ``duration_s`` or a stop is not). ``check``: first make sure
+    every target takes connections (DeliveryError if one does not; nothing is sent).
+    ``max_failures`` connection failures in a row at a target stop the run (what is left is
+    dead-lettered). ``total``: the events in the stream, when known, to count those not sent.
+
+    Ctrl-C / SIGTERM (with ``handle_signals``) stop generation, give in-flight requests
+    ``drain_s`` seconds, and dead-letter what is still unanswered.
+    """
+    schedule = schedule or Schedule()
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    if handle_signals:
+        for sig, name in ((signal.SIGINT, "SIGINT"), (signal.SIGTERM, "SIGTERM")):
+            loop.add_signal_handler(sig, _stopper(stop, stats, name))
+    if check:
+        try:
+            await asyncio.gather(*(sender.check() for sender in senders))
+        except BaseException:
+            if handle_signals:
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    loop.remove_signal_handler(sig)
+            raise
+    pools = [_Workers(sender, stop, stats, max_failures) for sender in senders]
+    batches: list[list[Parcel]] = [[] for _ in senders]
+    start = loop.time()
+    end = None if duration_s is None else start + duration_s
+    stats.started = time.monotonic()  # again at the first event
+    stats.target_rate = schedule.rate
+    stats.schedule = schedule
+    stats.total = stats.total if total is None else total
+    series = Series(stats, schedule, start)
+    ticker: asyncio.Task[None] | None = None
+    first_ms: int | None = None
+    sim_ms = previous_ms = 0  # simulated time since the first event (idle gaps compressed)
+    max_gap = schedule.max_gap_ms
+
+    async def flush() -> None:
+        for index, pool in enumerate(pools):
+            if batches[index]:
+                batch, batches[index] = batches[index], []
+                await pool.put(batch)
+
+    if max_events is not None and not isinstance(events, AsyncIterable):
+        events = itertools.islice(events, max_events)  # pull no event beyond the limit
+    count = -1
+    reason = ALL_SENT
+    try:
+        async for event in _as_async(events):
+            count += 1
+            if stop.is_set():
+                break
+            if max_events is not None and count >= max_events:
+                reason = MAX_EVENTS
+                break
+            now = loop.time()
+            if end is not None and now >= end:
+                reason = DURATION
+                break
+            if first_ms is None:  # the schedule starts with the first event
+                first_ms = event.time_ms
+                start = now = loop.time()
+                stats.started = time.monotonic()
+                series.restart(start)
+                ticker = asyncio.create_task(series.run())
+                end = None if duration_s is None else start + duration_s
+            due = now
+            if schedule.paced:
+                step = event.time_ms - first_ms - previous_ms
+                if step > 0:
+                    previous_ms += step
+                    sim_ms += step if max_gap is None else min(step, max_gap)
+                due, over = start + schedule.due(count, sim_ms), False
+                if end is not None and due > end:  # due after --duration: wait until then
+                    due, over = end, True
+                    reason = DURATION
+                delay = due - now
+                if delay > 0:
+                    await flush()  # nothing else to do before then: send partial batches
+                    try:
+                        await asyncio.wait_for(stop.wait(), due - loop.time())
+                        break
+                    except TimeoutError:
+                        pass
+                if over:
+                    break
+                lag = loop.time() - due
+                stats.lag.record(max(0.0, lag))
+                stats.lag_now = lag
+                if lag > LATE_AFTER_S:
+                    stats.late += 1
+            elif count % 64 == 0:
+                await asyncio.sleep(0)
+            stats.generated += 1
+            stats.clock_ms = event.time_ms
+            series.sent += 1
+            if passed is not None:
+                passed(event)
+            for sink in line_sinks:
+                sink.send(event.line)
+            parcel = Parcel(event, due, count)
+            for index, pool in enumerate(pools):
+                item, convert = parcel, pool.sender.convert
+                if convert is not None:  # the target's own payload format
+                    sent = convert(event)
+                    if sent is None:  # nothing of this event goes to this target
+                        pool.sender.stats.skip(parcel)
+                        continue
+                    item = Parcel(sent, due, count)
+                batch = batches[index]
+                batch.append(item)
+                if len(batch) >= pool.sender.batch:
+                    batches[index] = []
+                    await pool.put(batch)
+        else:
+            max_events_hit = max_events is not None and count + 1 >= max_events
+            reason = MAX_EVENTS if max_events_hit and total != max_events else ALL_SENT
+        await flush()
+        finished: asyncio.Future[Any] = asyncio.gather(*(pool.finish() for pool in pools))
+        stopper: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({finished, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+        if not finished.done():  # stopped: only requests in flight get drain_s to finish
+            for pool in pools:
+                pool.drop_queued()
+            await asyncio.wait({finished}, timeout=drain_s)
+            finished.cancel()
+            await asyncio.gather(finished, return_exceptions=True)
+    finally:
+        for pool in pools:
+            await pool.cancel()
+        if handle_signals:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+        if ticker is not None:
+            ticker.cancel()
+            await asyncio.gather(ticker, return_exceptions=True)
+            series.close()
+        stats.finished = time.monotonic()
+        stats.stop_reason = stats.stop_reason or reason
+        if stats.interrupted_by:
+            stats.stop_reason = f"interrupted ({stats.interrupted_by})"
+        if total is not None:
+            stats.not_sent = max(0, total - stats.generated)
+        elif stats.stop_reason == ALL_SENT:
+            stats.not_sent = 0
+    failure = next((pool.failure for pool in pools if pool.failure is not None), None)
+    if isinstance(failure, SimulatorError):
+        raise failure
+    if failure is not None:
+        raise DeliveryError(f"delivery failed: {type(failure).__name__}: {failure}") from failure
+    return stats
+
+
+class _Workers:
+    """One sender's requests in flight: ``concurrency`` workers, each sending one batch at a
+    time from a short queue, as a client with that many keep-alive connections would."""
+
+    def __init__(
+        self, sender: Sender, stop: asyncio.Event, stats: DeliveryStats, max_failures: int | None
+    ) -> None:
+        self.sender = sender
+        self.failure: BaseException | None = None  # what stopped a worker, raised by deliver()
+        size = max(1, sender.concurrency)
+        self._queue: asyncio.Queue[list[Parcel]] = asyncio.Queue(maxsize=size)
+        self._stop = stop
+        self._cancelled = False
+        self._stats = stats
+        self._ledger = sender.stats
+        self._limit = max_failures
+        sender.give_up = self._failing
+        self._tasks = [asyncio.create_task(self._work()) for _ in range(size)]
+
+    def _failing(self) -> bool:
+        """Whether the target failed ``max_failures`` connections in a row (then stop)."""
+        ledger, limit = self._ledger, self._limit
+        if limit is None or ledger.failures_in_a_row < limit:
+            return False
+        if not self._stop.is_set():
+            self._stats.stop_reason = (
+                f"{ledger.failures_in_a_row} connection failures in a row at {ledger.name} "
+                f"(--max-consecutive-failures {limit}); last error: {ledger.last_error}"
+            )
+            self._stop.set()
+        return True
+
+    async def _work(self) -> None:
+        queue, send = self._queue, self.sender.send
+        while not self._cancelled:
+            batch = await queue.get()
+            try:
+                await send(batch)  # a cancel lands here as a dead letter, not an exception
+                self._failing()
+            except Exception as exc:  # e.g. the dead-letter file cannot be written
+                self.failure = self.failure or exc
+                self._stop.set()
+                return
+            finally:
+                queue.task_done()
+
+    def drop_queued(self) -> None:
+        """Dead-letter the batches not yet started (after a stop)."""
+        while not self._queue.empty():
+            batch = self._queue.get_nowait()
+            self._queue.task_done()
+            try:
+                self.sender.dead_letter(batch, NOT_SENT, 0)
+            except Exception as exc:  # the dead-letter file cannot be written: say so
+                self.failure = self.failure or exc
+
+    async def put(self, batch: list[Parcel]) -> None:
+        """Queue a batch; while every worker is busy and the queue is full, wait for room or
+        for the stop (then the batch is dead-lettered: it will not be sent)."""
+        queue = self._queue
+        if not queue.full():
+            queue.put_nowait(batch)
+            return
+        self._stats.waits_for_room += len(batch)
+        room = asyncio.ensure_future(queue.put(batch))
+        stopped = asyncio.ensure_future(self._stop.wait())
+        await asyncio.wait({room, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if not room.done():
+            room.cancel()
+            self.sender.dead_letter(batch, NOT_SENT, 0)
+
+    async def finish(self) -> None:
+        """Wait until every queued batch has been sent (or dead-lettered)."""
+        await self._queue.join()
+
+    async def cancel(self) -> None:
+        """Stop now: requests in flight and batches still queued are dead-lettered."""
+        self._cancelled = True
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.drop_queued()
+
+
+def _stopper(stop: asyncio.Event, stats: DeliveryStats, name: str) -> Callable[[], None]:
+    def handler() -> None:
+        stats.interrupted_by = stats.interrupted_by or name
+        stop.set()
+
+    return handler
+
+
+__all__ = ["INTERRUPTED", "LATE_AFTER_S", "deliver"]
