@@ -788,3 +788,21 @@ def test_a_file_named_like_host_port_is_written_with_a_dot_slash(
     result = invoke("run", QUICKSTART, "--to", "./localhost:18201/events", "--max-events", "3")
     assert result.exit_code == 0, result.output
     assert len(parse_lines((tmp_path / "localhost:18201" / "events").read_bytes())) == 3
+
+
+@pytest.mark.parametrize(
+    ("target", "hint"),
+    [
+        ("Caliper:out/c.jsonl", "did you mean caliper:?"),
+        ("kafka:events.jsonl", "for a file of that name, write ./kafka:events.jsonl"),
+        ("canvas:caliper:out/c.jsonl", "once, before the path or URL"),
+    ],
+)
+def test_a_prefix_that_is_not_a_format_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str, hint: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke("run", QUICKSTART, "--to", target)
+    assert result.exit_code == 2
+    assert "is not a format" in result.stderr and hint in result.stderr
+    assert list(tmp_path.iterdir()) == []  # no folder named after the prefix

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import string
 import sys
 from contextlib import AbstractContextManager
@@ -53,19 +55,36 @@ def caliper_targets(options: dict[str, Any]) -> tuple[tuple[str, ...], frozenset
     given: tuple[str, ...] = options["targets"]
     default = options.get("payload_format", "canvas")
     if default == "canvas" and not any(t.startswith(("caliper:", "canvas:")) for t in given):
-        _refuse_empty(given)
+        _check_targets(given)
         return given, frozenset()  # the Canvas format only: nothing more to import
     from ..caliper.format import split_target
 
     targets = [split_target(value) for value in given or ("-",)]  # stdout by default
-    _refuse_empty(tuple(t.where for t in targets))
+    _check_targets(tuple(t.where for t in targets))
     caliper = frozenset(t.where for t in targets if (t.format or default) == "caliper")
     return tuple(t.where for t in targets), caliper
 
 
-def _refuse_empty(targets: tuple[str, ...]) -> None:
-    if any(not target.strip() for target in targets):
-        raise click.UsageError("--to needs a file path, '-' or a URL")
+# A word and a colon at the start of a --to value (not a URL, not host:port): a format prefix.
+_PREFIX = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(?!//|\d)")
+
+
+def _check_targets(targets: tuple[str, ...]) -> None:
+    """Refuse an empty target, and a prefix that is not a format (``Caliper:``, ``kafka:``),
+    which would otherwise name a file in a folder called ``Caliper:``."""
+    for target in targets:
+        if not target.strip():
+            raise click.UsageError("--to needs a file path, '-' or a URL")
+        match = _PREFIX.match(target)
+        if match:
+            word = match.group(1)
+            close = difflib.get_close_matches(word.lower(), ("caliper", "canvas"), n=1)
+            hint = f"did you mean {close[0]}:? " if close and close[0] != word else ""
+            raise click.BadParameter(
+                f"{target}: '{word}:' is not a format (the formats are canvas: and caliper:, "
+                f"once, before the path or URL); {hint}for a file of that name, write ./{target}",
+                param_hint="'--to'",
+            )
 
 
 def caliper_summary(caliper: CaliperFormat) -> str:
