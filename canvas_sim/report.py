@@ -48,6 +48,9 @@ def print_summary(result: RunResult, console: Console | None = None) -> None:
     for name, count in sorted(result.events.items()):
         by_type.add_row(name, str(count))
     console.print(by_type)
+    if not result.students:  # stopped before any student was enrolled
+        console.print("final course scores: no students yet")
+        return
     scores = Table(
         "student", "current", "final", "override", title="Final course scores", title_justify="left"
     )

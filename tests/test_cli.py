@@ -806,3 +806,10 @@ def test_a_prefix_that_is_not_a_format_is_refused(
     assert result.exit_code == 2
     assert "is not a format" in result.stderr and hint in result.stderr
     assert list(tmp_path.iterdir()) == []  # no folder named after the prefix
+
+
+def test_a_run_stopped_before_any_student_prints_no_empty_score_table(tmp_path: Path) -> None:
+    result = cli("run", QUICKSTART, "--max-events", 1, "--to", tmp_path / "one.jsonl")
+    assert result.returncode == 0, result.stderr
+    assert "final course scores: no students yet" in result.stderr
+    assert "Final course scores" not in result.stderr
