@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import signal
 import subprocess
@@ -165,6 +166,45 @@ def test_expect_shows_how_far_the_stream_is_from_the_end_state(
     assert column == "override_score"
     httpx.post(server.url, content=lines[-1])
     assert settled_expect(server.base)["count"] == 0
+
+
+def test_routing_is_per_request_on_one_keep_alive_connection(server_factory: type[Server]) -> None:
+    """A client that asks for the page and then posts, on the one connection, reaches the
+    ingest (and the other way round): the receiver routes each request, not each connection."""
+    server = server_factory()
+    lines = demo_lines()
+    host, port = server.base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+
+    def ask(method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+        connection.request(method, path, body=body)
+        response = connection.getresponse()
+        return response.status, response.read()
+
+    try:
+        status, page = ask("GET", "/")
+        assert status == 200 and b"<html" in page
+        sock = connection.sock
+        status, answer = ask("POST", "/events", lines[0])
+        assert (status, orjson.loads(answer)) == (200, {"ok": True})
+        status, stats = ask("GET", "/stats")
+        assert status == 200 and orjson.loads(stats)["events"] == 1
+        status, _ = ask("POST", "/events", lines[1])
+        assert status == 200
+        status, answer = ask("POST", "/events", b"{}")
+        assert status == 400 and b"not a Canvas event" in answer
+        assert connection.sock is sock  # one connection all along
+        status, _ = ask("POST", "/events", b"x" * (16 * 1024 * 1024 + 1))
+        assert status == 413
+    finally:
+        connection.close()
+    stats = server.stats()
+    assert stats["events"] == 2 and stats["rejected"] == {
+        "not a Canvas event: expected {metadata: {event_name}, body}": 1,
+        "payload too large": 1,
+    }
+    server.stop()
+    assert server.received() == [orjson.loads(line) for line in lines[:2]]
 
 
 def test_a_bad_expect_file_is_a_usage_error(tmp_path: Path) -> None:

@@ -1,11 +1,12 @@
 """The dashboard's web app (Starlette), served on uvicorn's HTTP protocol beside the ingest path.
 
-The receiver hands every connection whose request is not a POST to :meth:`PageServer.take`,
-which gives the socket to a uvicorn protocol instance running this app: the page (``GET /``),
-its assets (``/static``, all in the package: the page works offline), its live stream
+The receiver hands a connection to :meth:`PageServer.take` at its first request that is not a
+POST; from then on a uvicorn protocol instance runs this app on it: the page (``GET /``), its
+assets (``/static``, all in the package: the page works offline), its live stream
 (``GET /api/stream``, server-sent events, one JSON message every UPDATE_EVERY_S), ``GET /stats``
-and ``GET /jwks``. Another method on EVENTS_PATH is answered ``405`` (``Allow: POST``); any other
-path ``404``.
+and ``GET /jwks``. Routing is per request: a POST on such a connection (on any path, as on the
+fast path) goes to the same ingest, :meth:`Receiver.handle`. Another method on EVENTS_PATH is
+answered ``405`` (``Allow: POST``); any other path ``404``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from uvicorn.server import ServerState
 
 from .dashboard import Cursor
 from .payload import error_body
+from .server import MAX_BODY_BYTES
 
 if TYPE_CHECKING:
     from .server import Receiver
@@ -72,6 +74,25 @@ def build_app(receiver: Receiver, closing: asyncio.Event) -> Starlette:
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         return StreamingResponse(messages(), media_type="text/event-stream", headers=headers)
 
+    async def ingest(request: Request) -> Response:
+        """A POST on a connection this app serves (a keep-alive client that asked for a page
+        first): the receiver's own ingest, with its limits and injected latency."""
+        declared = request.headers.get("content-length", "")
+        too_large = declared.isdigit() and int(declared) > MAX_BODY_BYTES
+        body = bytearray()
+        if not too_large:
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY_BYTES:
+                    too_large = True
+                    break
+        if too_large:
+            return _json(*receiver.refuse(413, "payload too large", "refused", bytes(body[:300])))
+        delay = receiver.delay()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        return _json(*receiver.handle(bytes(body)))
+
     async def icon(request: Request) -> Response:
         return Response(status_code=204)
 
@@ -87,6 +108,7 @@ def build_app(receiver: Receiver, closing: asyncio.Event) -> Starlette:
     anything = ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"]
     return Starlette(
         routes=[
+            Route("/{path:path}", ingest, methods=["POST"]),
             Route("/", page),
             Route("/favicon.ico", icon),
             Route("/stats", stats),

@@ -6,9 +6,10 @@ shape (and with ``validate`` each event's JSON Schema), counts arrivals by type,
 failures and latency, and writes what it accepted to a JSONL file (complete within FLUSH_AFTER_S
 of each answer). POSTs are parsed by a minimal HTTP/1.1 protocol on asyncio, which keeps the
 receiver fast enough to be the peer of load tests (a framework's request handling measured at
-half its rate); a connection whose request is anything else is handed over, bytes and all, to
-the dashboard's ASGI app (:mod:`.page`, Starlette on uvicorn's protocol), which serves the page,
-its live stream, ``GET /stats`` and ``GET /jwks``.
+half its rate); at its first request that is anything else, a connection is handed over, bytes
+and all, to the dashboard's ASGI app (:mod:`.page`, Starlette on uvicorn's protocol), which
+serves the page, its live stream, ``GET /stats`` and ``GET /jwks``, and routes a later POST on
+that connection to :meth:`Receiver.handle` too.
 """
 
 from __future__ import annotations
