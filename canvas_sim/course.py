@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -78,10 +79,17 @@ class CourseEngine:
             if (action := step_action(step)) is not None
         ]
         self._check_references([persona.name for persona in copy.block.personas])
+        # Told (ordinal, time of its first event at the earliest, index) as each step starts:
+        # the live line's step (canvas_sim.marks).
+        self.on_step: Callable[[int, int, int], None] | None = None
 
     @property
     def step_count(self) -> int:
         return len(self._steps)
+
+    @property
+    def steps(self) -> list[Step]:
+        return self._steps
 
     def score_inputs(self, user: User) -> list[GroupInput]:
         """The score calculator's input for ``user`` as it is now."""
@@ -145,6 +153,8 @@ class CourseEngine:
         step = self._steps[index]
         kind = STEP_KINDS[step.action]
         start = self._start_of(step, index, earliest)
+        if self.on_step is not None:  # its events: from its start, emitted from now on
+            self.on_step(self.ordinal, max(start, self.clock.tick + 1), index)
         targets = self._targets(step, kind)
         timed = None if kind.times is None else kind.times(self, step, step.params, start, targets)
         if timed is None:

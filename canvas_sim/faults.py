@@ -167,7 +167,7 @@ class FaultInjector:
             rows.append({**note, "fault": "extra_keys", "added_keys": added})
         for row in rows:
             self.manifest.record(row)
-        return Rendered(event.name, event.time_ms, orjson.dumps(payload))
+        return event._replace(line=orjson.dumps(payload))
 
 
 def _shift(body: dict[str, Any], key: str, value: Any, minutes: int) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 from .delivery import DeliveryStats, Rendered
 from .engine import CourseEngine, Engine
 from .gradebook import gradebook
+from .marks import StepTracker
 from .metadata import Job
 from .render import Renderer
 
@@ -47,16 +48,25 @@ class RunResult:
 
 
 def rendered_events(
-    engine: Engine, renderer: Renderer, only: Collection[int] | None = None
+    engine: Engine,
+    renderer: Renderer,
+    only: Collection[int] | None = None,
+    *,
+    steps: bool = False,
 ) -> Iterator[Rendered]:
-    """Every event of the run (or of the courses ``only`` names), rendered, in time order."""
+    """Every event of the run (or of the courses ``only`` names), rendered, in time order;
+    with ``steps``, each with the scenario step it comes from (see :mod:`canvas_sim.marks`)."""
     build_metadata = engine.metadata.build
+    mark = StepTracker(engine).mark if steps else None
     for event in engine.events(only):
         metadata = build_metadata(event.origin, event.name, event.time_ms)
         line = renderer.render(
             metadata, event.name, event.fields, job=isinstance(event.origin, Job)
         )
-        yield Rendered(event.name, event.time_ms, line)
+        if mark is None:
+            yield Rendered(event.name, event.time_ms, line)
+        else:
+            yield Rendered(event.name, event.time_ms, line, step=mark(event.ordinal, event.time_ms))
 
 
 def finish(engine: Engine, result: RunResult) -> RunResult:

@@ -53,11 +53,11 @@ def _produce(
         batch: list[tuple[Any, ...]] = []
         sign = None if signer is None else signer.sign
         for event in stream():
-            if sign is None:
-                batch.append((event.name, event.time_ms, event.line))
+            name, time_ms, line, _, _, step = event
+            if sign is None:  # the event whole only when it carries a step (--speed)
+                batch.append((name, time_ms, line) if step is None else event)
             else:
-                token = sign(event.line).encode()
-                batch.append((event.name, event.time_ms, event.line, token, time.time()))
+                batch.append((name, time_ms, line, sign(line).encode(), time.time(), step))
             if len(batch) >= BATCH:
                 connection.send(("events", batch))
                 batch = []
@@ -85,13 +85,14 @@ def _widen(connection: Connection) -> None:
 
 
 def scenario_stream(
-    engine: Engine, renderer: Renderer, faults: FaultInjector | None
+    engine: Engine, renderer: Renderer, faults: FaultInjector | None, *, steps: bool = False
 ) -> tuple[Callable[[], Iterable[Rendered]], Callable[[], Any], Callable[[], None]]:
-    """A run's stream for the child: its events (with faults), its end state (the students'
-    scores and the gradebook), and the cleanup (the fault manifest closed)."""
+    """A run's stream for the child: its events (with faults; with ``steps``, each with its
+    scenario step), its end state (the students' scores and the gradebook), and the cleanup
+    (the fault manifest closed)."""
 
     def stream() -> Iterable[Rendered]:
-        events = rendered_events(engine, renderer)
+        events = rendered_events(engine, renderer, steps=steps)
         return faults.apply(events) if faults else events
 
     def final() -> tuple[list[Any], dict[str, Any] | None]:

@@ -114,12 +114,15 @@ def run_scenario(
     return result
 
 
-def sharded(engine: Engine, renderer: Renderer, workers: int) -> ShardedProducer | None:
+def sharded(
+    engine: Engine, renderer: Renderer, workers: int, *, steps: bool = False
+) -> ShardedProducer | None:
     """Forked shard processes for ``workers`` above 1, when there are courses to share and
-    the platform can fork; else None (generate in this process)."""
+    the platform can fork; else None (generate in this process). ``steps``: each event
+    carries its scenario step (for the live line of a run paced by --speed)."""
     if workers <= 1 or len(engine.courses) <= 1 or not fork_available():
         return None
-    return ShardedProducer(engine, renderer, workers)
+    return ShardedProducer(engine, renderer, workers, steps=steps)
 
 
 @dataclass
@@ -169,10 +172,11 @@ def deliver_scenario(
     destinations = [s.description for s in sinks] + [target_name(t) for t in options.targets]
     result = RunResult(scenario.name, engine.seed, destinations=destinations)
     faults = options.faults
-    shards = sharded(engine, renderer, options.workers)
+    steps = bool(options.schedule.speed)  # the live line shows each event's step (marks)
+    shards = sharded(engine, renderer, options.workers, steps=steps)
     producer = None
     if options.producer_process and shards is None:
-        stream, final, cleanup = scenario_stream(engine, renderer, faults)
+        stream, final, cleanup = scenario_stream(engine, renderer, faults, steps=steps)
         producer = ProducerProcess(stream, signer=options.signer, final=final, cleanup=cleanup)
     ended = False
 
@@ -184,7 +188,7 @@ def deliver_scenario(
     def source() -> Iterable[Rendered] | AsyncIterable[Rendered]:
         if producer is not None:
             return producer.events()
-        stream = shards.events() if shards else rendered_events(engine, renderer)
+        stream = shards.events() if shards else rendered_events(engine, renderer, steps=steps)
         stream = whole(faults.apply(stream) if faults else stream)
         return in_thread(stream) if shards else stream
 

@@ -1,6 +1,8 @@
 """Course-sharded generation: N forked processes each simulate a size-balanced share of the
 courses and spill their rendered lines to a file; one merge, in the parent, puts them in the
-single stream's order, (event time, course ordinal), as they come.
+single stream's order, (event time, course ordinal), as they come. With ``steps`` (a run
+paced by ``--speed``), each child also tells the parent when its courses start their steps, and
+the merge gives each event its step (:mod:`canvas_sim.marks`).
 
 Courses share nothing (own ids, own random streams), so the merged stream is the in-process
 stream byte for byte, whatever N. A child never waits for the others: it appends to its spill
@@ -27,6 +29,7 @@ from .delivery import Rendered
 from .engine import CourseEngine, Engine
 from .errors import SimulatorError
 from .gradebook import course_gradebook
+from .marks import StepTracker
 from .metadata import Job
 from .outcome import StudentResult, course_students
 from .render import Renderer
@@ -56,14 +59,24 @@ def plan_shards(courses: list[CourseEngine], workers: int) -> list[list[int]]:
 
 
 def _simulate(
-    connection: Connection, engine: Engine, renderer: Renderer, only: list[int], spill: Path
+    connection: Connection,
+    engine: Engine,
+    renderer: Renderer,
+    only: list[int],
+    spill: Path,
+    steps: bool,
 ) -> None:
     """A child: simulate ``only``'s courses, append ``time ordinal name line`` records to the
-    spill file, and tell the parent each time bytes are ready; then the courses' end state."""
+    spill file, and tell the parent each time bytes are ready (with ``steps``, first the steps
+    its courses started); then the courses' end state."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     engine.kernel.direct = False  # always in (time, ordinal) order, also with one course
     build_metadata = engine.metadata.build
     batch: list[bytes] = []
+    starts: list[tuple[int, int, int]] = []  # (ordinal, start time, index) since the last flush
+    if steps:
+        for course in engine.running(only):
+            course.on_step = lambda *start: starts.append(start)
     try:
         with spill.open("ab") as out:
             try:
@@ -79,10 +92,10 @@ def _simulate(
                     batch.append(record)
                     size += len(record)
                     if size >= SPILL_BATCH:
-                        _flush(out, batch, connection)
+                        _flush(out, batch, connection, starts)
                         batch, size = [], 0
             finally:  # what was rendered before a failure is output too, as in one process
-                _flush(out, batch, connection)
+                _flush(out, batch, connection, starts)
         running = engine.running(only)
         students = [course_students(course) for course in running]
         books = [course_gradebook(course) for course in running]
@@ -97,7 +110,12 @@ def _simulate(
         connection.close()
 
 
-def _flush(out: BinaryIO, batch: list[bytes], connection: Connection) -> None:
+def _flush(
+    out: BinaryIO, batch: list[bytes], connection: Connection, starts: list[tuple[int, int, int]]
+) -> None:
+    if starts:  # before the events: the parent knows an event's step when it merges it
+        connection.send(("steps", starts[:]))
+        starts.clear()
     if batch:
         data = b"".join(batch)
         out.write(data)
@@ -129,8 +147,11 @@ class Shard:
         self.final: tuple[list[int], list[list[StudentResult]], list[dict[str, Any]]] | None = None
         self.error: tuple[str, int, Key] | None = None
 
-    def records(self, names: dict[bytes, str]) -> Iterator[tuple[int, int, str, bytes]]:
-        """The child's records as it writes them, until it is done (or failed)."""
+    def records(
+        self, names: dict[bytes, str], tracker: StepTracker | None
+    ) -> Iterator[tuple[int, int, str, bytes]]:
+        """The child's records as it writes them, until it is done (or failed); the steps it
+        reports go to ``tracker``."""
         with self.spill.open("rb") as spilled:
             while True:
                 try:
@@ -146,6 +167,10 @@ class Shard:
                         if text is None:
                             text = names[name] = name.decode()
                         yield int(time_ms), int(ordinal), text, line
+                elif kind == "steps":
+                    if tracker is not None:
+                        for start in payload:
+                            tracker.started(*start)
                 elif kind == "done":
                     self.final = payload
                     return
@@ -162,8 +187,11 @@ class ShardedProducer:
     ``final`` holds the students' scores and the end state of every course, in course order.
     """
 
-    def __init__(self, engine: Engine, renderer: Renderer, workers: int) -> None:
+    def __init__(
+        self, engine: Engine, renderer: Renderer, workers: int, *, steps: bool = False
+    ) -> None:
         self._engine = engine
+        self._tracker = StepTracker(engine) if steps else None
         self.plan = plan_shards(engine.courses, workers)
         self._folder = Path(tempfile.mkdtemp(prefix="canvas-sim-shards-"))
         self._processes: list[Any] = []
@@ -178,7 +206,9 @@ class ShardedProducer:
                 spill = self._folder / f"shard-{number}.spill"
                 spill.touch()  # before the child starts: the merge may open it first
                 process = context.Process(
-                    target=_simulate, args=(sender, engine, renderer, only, spill), daemon=True
+                    target=_simulate,
+                    args=(sender, engine, renderer, only, spill, steps),
+                    daemon=True,
                 )
                 process.start()
                 sender.close()
@@ -191,16 +221,20 @@ class ShardedProducer:
         """Every event in stream order; a child's failure is raised where a single process
         would have raised it (after every event up to the failing action's time)."""
         names: dict[bytes, str] = {}
-        streams = [shard.records(names) for shard in self._shards]
+        streams = [shard.records(names, self._tracker) for shard in self._shards]
+        mark = None if self._tracker is None else self._tracker.mark
         heap: list[tuple[int, int, int, str, bytes]] = []
         for index, stream in enumerate(streams):
             _advance(heap, index, stream)
         limit = self._limit()  # once a child failed: the time of its failing action
         while heap:
-            time_ms, _, index, name, line = heap[0]
+            time_ms, ordinal, index, name, line = heap[0]
             if limit is not None and time_ms > limit:
                 break
-            yield Rendered(name, time_ms, line)
+            if mark is None:
+                yield Rendered(name, time_ms, line)
+            else:
+                yield Rendered(name, time_ms, line, step=mark(ordinal, time_ms))
             heapq.heappop(heap)
             if not _advance(heap, index, streams[index]):
                 limit = self._limit()

@@ -6,12 +6,15 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hdrh.histogram import HdrHistogram
 
 from .model import Parcel
 from .pacing import Schedule
+
+if TYPE_CHECKING:
+    from ..marks import StepMark
 
 DELIVERED = "delivered"
 DEAD = "dead_lettered"
@@ -180,6 +183,7 @@ class DeliveryStats:
     series: list[dict[str, Any]] = field(default_factory=list)
     waits_for_room: int = 0  # events that waited for a free --concurrency slot
     clock_ms: int | None = None  # simulated time of the last event sent
+    step: StepMark | None = None  # the scenario step of the last event sent (with --speed)
     total: int | None = None  # events the stream holds, when known (progress)
     last_ms: int | None = None  # simulated time of the stream's last event, when known
     schedule: Schedule = field(default_factory=Schedule)

@@ -147,6 +147,7 @@ async def deliver(
                 await asyncio.sleep(0)
             stats.generated += 1
             stats.clock_ms = event.time_ms
+            stats.step = event.step
             series.sent += 1
             if passed is not None:
                 passed(event)

@@ -17,6 +17,7 @@ from ..sinks.jsonl import LazyLines
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from ..marks import StepMark
     from .ledger import TargetStats
 
 DEFAULT_TIMEOUT_S = 15.0
@@ -28,13 +29,15 @@ REASON_LIMIT = 200
 
 class Rendered(NamedTuple):
     """One rendered event: its type, simulated time and JSON bytes; ``token``: its signed
-    form (a JWT), when it was signed ahead (at ``signed_at``, Unix time) off the event loop."""
+    form (a JWT), when it was signed ahead (at ``signed_at``, Unix time) off the event loop;
+    ``step``: the scenario step it comes from, in a run paced by ``--speed`` (the live line)."""
 
     name: str
     time_ms: int
     line: bytes
     token: bytes | None = None
     signed_at: float = 0.0
+    step: StepMark | None = None
 
 
 class Parcel(NamedTuple):

@@ -49,13 +49,29 @@ class LiveLine:
         (then, sent_then), (_, sent) = samples[0], samples[-1]
         return (sent - sent_then) / (now - then) if now > then else 0.0
 
+    def story(self) -> list[str]:
+        """With --speed, a demo's story first: the simulated clock, and for a run the scenario
+        step the last event sent comes from, for a replay (no scenario) its place in the stream."""
+        stats = self.stats
+        if stats.clock_ms is None or not stats.speed:
+            return []
+        clock = f"simulated {event_time(stats.clock_ms)}"
+        if stats.last_ms is not None:
+            clock += f" of {event_time(stats.last_ms)}"
+        if stats.step is not None:
+            return [clock, str(stats.step)]
+        if stats.total:
+            return [clock, f"event {stats.generated:,} of {stats.total:,}"]
+        return [clock]
+
     def __call__(self) -> str:
         stats = self.stats
+        story = self.story()
         delivered = sum(stats.delivered.values())
         parts = [f"delivered {delivered:,} of {stats.generated:,}"]
         if not stats.targets:  # paced output to files only
             parts = [f"sent {stats.generated:,}"]
-        if stats.total:
+        if stats.total and not story:
             parts[0] += f" ({stats.generated / stats.total:.0%} of {stats.total:,})"
         rate = f"{self.current_rate():,.0f}/s"
         target = stats.target_rate_now()
@@ -64,11 +80,7 @@ class LiveLine:
         parts.append(rate)
         if stats.target_paced:
             parts.append(f"behind schedule {max(0.0, stats.lag_now) * 1000:,.0f} ms")
-        if stats.clock_ms is not None and stats.speed:
-            clock = f"simulated {event_time(stats.clock_ms)}"
-            if stats.last_ms is not None:
-                clock += f" of {event_time(stats.last_ms)}"
-            parts.append(clock)
+        parts[:0] = story
         parts.append(f"in flight {stats.in_flight}")
         parts.append(f"retries {stats.retries:,}")
         parts.append(f"dead-lettered {sum(stats.dead_lettered.values()):,}")
