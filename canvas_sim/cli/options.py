@@ -74,7 +74,8 @@ DELIVERY_OPTIONS = [
     click.option(
         "--speed",
         type=click.FloatRange(min=0, min_open=True),
-        help="Replay simulated time N times faster than real time (1 = real time).",
+        help="Replay simulated time N times faster than real time (1 = real time). The live "
+        "line shows the simulated clock and the scenario step being sent (replay: event n of N).",
     ),
     click.option("--duration", metavar="DURATION", help="Stop after this long, e.g. 30s, 5m."),
     click.option("--max-events", type=click.IntRange(min=1), help="Stop after this many events."),
