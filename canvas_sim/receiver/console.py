@@ -10,9 +10,10 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 from .server import Receiver, ReceiverConfig
 
@@ -45,7 +46,10 @@ def serve_receiver(
         fancy = live and console.is_terminal
         try:
             if fancy:
-                with Live(_table(receiver), console=console, refresh_per_second=4) as view:
+                live_view = Live(
+                    _table(receiver), console=console, refresh_per_second=4, transient=True
+                )
+                with live_view as view:  # transient: the summary below is printed once
                     shown = _tail(receiver, view.console.print if sys.stdout.isatty() else None)
 
                     def refresh() -> None:
@@ -122,20 +126,21 @@ def status_line(receiver: Receiver) -> str:
     )
 
 
-def _table(receiver: Receiver) -> Table:
+def _table(receiver: Receiver) -> Group:
+    """The totals on one line (a table's title would wrap to the table's width), then the
+    counts by type."""
     stats = receiver.stats.as_dict()
     rate = stats["events"] / stats["seconds"] if stats["seconds"] else 0.0
-    table = Table(
-        "event type",
-        "received",
-        title=f"{stats['events']} events in {stats['requests']} requests, "
+    totals = Text(
+        f"{stats['events']} events in {stats['requests']} requests, "
         f"{receiver.dashboard.rate_now():,.0f}/s now ({rate:.0f}/s on average); "
         f"{stats['injected_failures']} injected failures, "
         f"{sum(stats['rejected'].values())} rejected",
-        title_justify="left",
+        style="italic",
     )
+    table = Table("event type", "received")
     for name, count in stats["accepted"].items():
         table.add_row(name, str(count))
     for reason, count in stats["rejected"].items():
         table.add_row(f"[red]rejected: {reason}[/red]", str(count))
-    return table
+    return Group(totals, table)
