@@ -7,6 +7,7 @@ import contextlib
 import http.client
 import os
 import signal
+import socket
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -213,6 +214,18 @@ def test_a_bad_expect_file_is_a_usage_error(tmp_path: Path) -> None:
     result = subprocess.run(cli("receive", "--expect", bad), capture_output=True, text=True)
     assert result.returncode == 2 and "--expect" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_port_in_use_is_a_clear_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            cli("receive", "--port", port, "-q"), capture_output=True, text=True, timeout=60
+        )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"cannot listen on 127.0.0.1:{port}: another program listens there" in result.stderr
 
 
 # --- in the terminal ---------------------------------------------------------------------------

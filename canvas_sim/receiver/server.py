@@ -15,6 +15,7 @@ that connection to :meth:`Receiver.handle` too.
 from __future__ import annotations
 
 import asyncio
+import errno
 import random
 import time
 from collections import Counter
@@ -126,9 +127,13 @@ class Receiver:
                 lambda: _Connection(self), self.config.host, self.config.port, reuse_address=True
             )
         except OSError as exc:
-            raise SimulatorError(
-                f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror}"
-            ) from None
+            where = f"{self.config.host}:{self.config.port}"
+            if exc.errno == errno.EADDRINUSE:
+                raise SimulatorError(
+                    f"cannot listen on {where}: another program listens there; "
+                    "choose another --port (and use it in the run's URL)"
+                ) from None
+            raise SimulatorError(f"cannot listen on {where}: {exc.strerror}") from None
         return self._server
 
     @property
