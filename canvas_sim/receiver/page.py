@@ -27,8 +27,7 @@ from starlette.staticfiles import StaticFiles
 from uvicorn.server import ServerState
 
 from .dashboard import Cursor
-from .payload import error_body
-from .server import MAX_BODY_BYTES
+from .payload import MAX_BODY_BYTES, error_body
 
 if TYPE_CHECKING:
     from .server import Receiver

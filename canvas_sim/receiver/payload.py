@@ -22,6 +22,7 @@ class Rejected(Exception):
 
 # A compact JWS: three base64url parts separated by dots (the signature may be empty).
 _JWT = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+MAX_BODY_BYTES = 16 * 1024 * 1024  # a larger request body is refused (413)
 NOT_A_PAYLOAD = "neither a JSON event nor a JWT"
 UNSIGNED = "unsigned payload, but the receiver verifies signatures (--verify-key / --jwks)"
 NO_KEY = "signed payload but no --verify-key / --jwks given"

@@ -28,14 +28,13 @@ import orjson
 from ..errors import SimulatorError
 from ..signing import Verifier
 from .dashboard import DIGEST_BUDGET_S, DIGEST_EVERY_S, IDLE_BUDGET_S, Dashboard
-from .payload import Rejected, decode_payload, error_body
+from .payload import MAX_BODY_BYTES, Rejected, decode_payload, error_body
 
 MAX_HEADER_BYTES = 64 * 1024
 # The --out file is written through a buffer and flushed FLUSH_AFTER_S after the first write
 # since its last flush: at most that often under load, and every accepted event is in the file
 # within FLUSH_AFTER_S of its answer, even when no other request follows.
 FLUSH_AFTER_S = 0.1
-MAX_BODY_BYTES = 16 * 1024 * 1024
 REASONS = {
     200: "OK",
     400: "Bad Request",
