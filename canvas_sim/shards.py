@@ -73,7 +73,7 @@ def _simulate(
     engine.kernel.direct = False  # always in (time, ordinal) order, also with one course
     build_metadata = engine.metadata.build
     batch: list[bytes] = []
-    starts: list[tuple[int, int, int]] = []  # (ordinal, start time, index) since the last flush
+    starts: list[tuple[int, int, int]] = []  # (ordinal, from time, index) since the last flush
     if steps:
         for course in engine.running(only):
             course.on_step = lambda *start: starts.append(start)
