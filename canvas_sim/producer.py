@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import multiprocessing
 import signal
-import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -29,6 +28,7 @@ from .errors import SimulatorError
 from .faults import FaultInjector
 from .outcome import RunResult, finish, rendered_events
 from .render import Renderer
+from .signahead import signed
 from .signing import Signer
 
 BATCH = 256
@@ -51,13 +51,9 @@ def _produce(
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     try:
         batch: list[tuple[Any, ...]] = []
-        sign = None if signer is None else signer.sign
-        for event in stream():
-            if sign is None:
-                batch.append((event.name, event.time_ms, event.line))
-            else:
-                token = sign(event.line).encode()
-                batch.append((event.name, event.time_ms, event.line, token, time.time()))
+        events = stream() if signer is None else signed(stream(), signer)
+        for event in events:
+            batch.append(tuple(event) if signer else (event.name, event.time_ms, event.line))
             if len(batch) >= BATCH:
                 connection.send(("events", batch))
                 batch = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from .render import NullPolicy, Renderer
 from .replay import read_events
 from .scenario import Scenario, load_scenario
 from .shards import ShardedProducer, in_thread
+from .signahead import signed, stamper, unstamped
 from .sinks import Sink
 from .yamlsource import Located
 
@@ -114,12 +116,20 @@ def run_scenario(
     return result
 
 
-def sharded(engine: Engine, renderer: Renderer, workers: int) -> ShardedProducer | None:
+def sharded(
+    engine: Engine, renderer: Renderer, workers: int, signer: Signer | None = None
+) -> ShardedProducer | None:
     """Forked shard processes for ``workers`` above 1, when there are courses to share and
-    the platform can fork; else None (generate in this process)."""
+    the platform can fork; else None (generate in this process). With ``signer``, each shard
+    signs its own events (``canvas_sim.signahead``)."""
     if workers <= 1 or len(engine.courses) <= 1 or not fork_available():
         return None
-    return ShardedProducer(engine, renderer, workers)
+    return ShardedProducer(engine, renderer, workers, None if signer is None else stamper(signer))
+
+
+def _cores() -> int:
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
 @dataclass
@@ -169,11 +179,18 @@ def deliver_scenario(
     destinations = [s.description for s in sinks] + [target_name(t) for t in options.targets]
     result = RunResult(scenario.name, engine.seed, destinations=destinations)
     faults = options.faults
-    shards = sharded(engine, renderer, options.workers)
+    signer = options.signer
+    shards = sharded(engine, renderer, options.workers, signer)
     producer = None
     if options.producer_process and shards is None:
         stream, final, cleanup = scenario_stream(engine, renderer, faults)
-        producer = ProducerProcess(stream, signer=options.signer, final=final, cleanup=cleanup)
+        producer = ProducerProcess(stream, signer=signer, final=final, cleanup=cleanup)
+    if signer is not None:  # who signs: for the summary's hint when signing is the limit
+        stats = options.stats = options.stats or DeliveryStats()
+        stats.signing = True
+        stats.signers = len(shards.plan) if shards else 1
+        more = min(_cores(), len(engine.courses)) if fork_available() else 1
+        stats.signers_possible = max(more, stats.signers)
     ended = False
 
     def whole(stream: Iterable[Rendered]) -> Iterator[Rendered]:
@@ -184,9 +201,14 @@ def deliver_scenario(
     def source() -> Iterable[Rendered] | AsyncIterable[Rendered]:
         if producer is not None:
             return producer.events()
-        stream = shards.events() if shards else rendered_events(engine, renderer)
+        if shards is None:
+            stream: Iterable[Rendered] = rendered_events(engine, renderer)
+        else:  # signed in the shards: the tokens come with the lines
+            stream = unstamped(shards.events()) if signer else shards.events()
         stream = whole(faults.apply(stream) if faults else stream)
-        return in_thread(stream) if shards else stream
+        if signer is not None:  # in a thread: lines rewritten by faults, or every line
+            stream = signed(stream, signer)
+        return in_thread(stream) if shards or signer else stream
 
     try:
         _deliver(source, sinks, options, result, seed=engine.seed, progress=progress)
@@ -227,12 +249,22 @@ def replay_files(
     def stream() -> Iterable[Rendered]:
         return itertools.islice(read_events(paths, only), skip, None)
 
+    signer = options.signer
+
+    def signed_stream() -> AsyncIterable[Rendered]:  # no child: sign in a thread
+        assert signer is not None
+        return in_thread(signed(stream(), signer))
+
+    source: Callable[[], Iterable[Rendered] | AsyncIterable[Rendered]] = stream
     producer = None
     if options.producer_process:  # read (and sign) in a child: a core for delivery
-        producer = ProducerProcess(stream, signer=options.signer)
+        producer = ProducerProcess(stream, signer=signer)
+        source = producer.events
+    elif signer is not None:
+        source = signed_stream
     try:
         _deliver(
-            producer.events if producer is not None else stream,
+            source,
             sinks,
             options,
             result,

@@ -184,6 +184,8 @@ class DeliveryStats:
     last_ms: int | None = None  # simulated time of the stream's last event, when known
     schedule: Schedule = field(default_factory=Schedule)
     signing: bool = False
+    signers: int = 1  # processes that sign ahead (generating or reading as they sign)
+    signers_possible: int = 1  # as many as could help (--workers, up to cores and courses)
     lag_now: float = 0.0  # how far behind the schedule the last send started, seconds
     _totals: dict[str, Counter[str]] = field(
         default_factory=lambda: {DELIVERED: Counter(), DEAD: Counter(), UNKNOWN: Counter()}

@@ -215,10 +215,7 @@ def hints(stats: DeliveryStats) -> list[str]:
                 "--concurrency, unless the consumer's latency above is the real limit"
             )
         elif stats.signing:
-            notes.append(
-                "the sender was the limit: signing could not keep up with the schedule; "
-                "sign fewer events per second or give generation more cores"
-            )
+            notes.append(_signing_hint(stats))
         else:
             notes.append(
                 "the sender was the limit: the schedule lagged with --concurrency slots free "
@@ -226,6 +223,16 @@ def hints(stats: DeliveryStats) -> list[str]:
                 "(`canvas-sim replay`) to send faster"
             )
     return notes
+
+
+def _signing_hint(stats: DeliveryStats) -> str:
+    """Signing (RS256, in the processes that generate or read the events) was the limit."""
+    used, possible = stats.signers, stats.signers_possible
+    processes = f"{used} process{'es' if used != 1 else ''}"
+    note = f"the sender was the limit: signing in {processes} could not keep up with the schedule; "
+    if possible > used:
+        return note + f"--workers {possible} generates and signs in {possible} processes"
+    return note + "sign fewer events per second (a lower --rate), or send from more machines"
 
 
 def summary_dict(stats: DeliveryStats) -> dict[str, Any]:
