@@ -106,13 +106,61 @@ def sqs(tmp: Path, bodies: Sequence[bytes], row: Row, threads: int = 8) -> None:
         process.wait(10)
 
 
-def signing(tmp: Path, bodies: Sequence[bytes], row: Row, scenario: object) -> None:
-    """Signed delivery (RS256 per event, signed in the generating child) vs a bare sign-only
-    loop of the same events on one core. The consumer is a stub that answers 200 without
-    verifying (the receiver's verification would be the limit: this measures the sender)."""
+def _bare_sign(bodies: Sequence[bytes], key: Any, kid: str) -> list[bytes]:
+    """The bare sign-only loop: each body's RS256 JWT with `cryptography` alone (claims,
+    base64url, PKCS#1 v1.5 signature), none of the simulator's code."""
+    import base64
+    import json
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    def b64(data: bytes) -> bytes:
+        return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+    header = json.dumps({"alg": "RS256", "kid": kid, "typ": "JWT"}, separators=(",", ":"))
+    head, pad, sha = b64(header.encode()) + b".", padding.PKCS1v15(), hashes.SHA256()
+    issuer = b'"https://live-events.canvas.instructure.com"'
+    tokens = []
+    for body in bodies:
+        issued = int(time.time())
+        claims = b'{"iss":%b,"iat":%d,"exp":%d,%b' % (issuer, issued, issued + 3600, body[1:])
+        message = head + b64(claims)
+        tokens.append(message + b"." + b64(key.sign(message, pad, sha)))
+    return tokens
+
+
+def _bare_sign_processes(bodies: Sequence[bytes], key: Any, kid: str, processes: int) -> float:
+    """Seconds for ``processes`` forked processes to run the bare loop on a share each."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    started = time.perf_counter()
+    shares = [
+        context.Process(target=_bare_sign, args=(bodies[n::processes], key, kid))
+        for n in range(processes)
+    ]
+    for process in shares:
+        process.start()
+    for process in shares:
+        process.join()
+    return time.perf_counter() - started
+
+
+def signing(tmp: Path, bodies: Sequence[bytes], row: Row, scenario: tuple[Any, Any]) -> None:
+    """Signed delivery (RS256 per event, signed where the events are produced) beside a bare
+    sign-only loop of the same bodies with the same key, and beside the same delivery
+    unsigned, all in one run. ``bodies`` are the scenario's first events; the consumer is a
+    stub that answers 200 without verifying (the receiver's verification would be the limit:
+    this measures the sender)."""
     from canvas_sim.signing import Signer, generate_key
 
-    signer = Signer(generate_key(), kid="bench")
+    key = generate_key()
+    signer = Signer(key, kid="bench")
+    issued = int(time.time())
+    assert _bare_sign(bodies[:1], key, "bench")[0] == signer.token(bodies[0], issued)[0] or (
+        int(time.time()) != issued  # the same bytes, unless the second turned meanwhile
+    )
     process, url = start_stub("stub_server.py")
     try:
         _signed(tmp, bodies, url + "/events", row, scenario, signer)
@@ -123,47 +171,94 @@ def signing(tmp: Path, bodies: Sequence[bytes], row: Row, scenario: object) -> N
 
 
 def _signed(
-    tmp: Path, bodies: Sequence[bytes], url: str, row: Row, scenario: object, signer: Any
+    tmp: Path,
+    bodies: Sequence[bytes],
+    url: str,
+    row: Row,
+    scenario: tuple[Any, Any],
+    signer: Any,
 ) -> None:
     from canvas_sim.delivery import HttpTarget
+    from canvas_sim.engine import Engine
     from canvas_sim.run import DeliveryOptions, deliver_scenario, replay_files
 
+    count = len(bodies)
+    cpu = time.process_time()
     started = time.perf_counter()
-    for body in bodies:
-        signer.sign(body)
-    bare = len(bodies) / (time.perf_counter() - started)
+    _bare_sign(bodies, signer._key, "bench")
+    bare = count / (time.perf_counter() - started)
+    bare_cpu = (time.process_time() - cpu) / count * 1e6
+    bare2 = count / _bare_sign_processes(bodies, signer._key, "bench", 2)
     events = tmp / "signed.jsonl"
     events.write_bytes(b"".join(body + b"\n" for body in bodies))
-    target = HttpTarget(url=url, concurrency=16, signer=signer)
-    options = DeliveryOptions(
-        targets=[target], dead_letter=tmp / "dead.jsonl", producer_process=True
-    )
+    model, located = scenario
+    build = min(_timed(lambda: Engine(model, located)) for _ in range(2))
+
+    def measured(deliver: Callable[[], Any], less: float = 0.0) -> tuple[float, float, float]:
+        """Events/s, and CPU µs per event of this (the sending) process and of the children
+        it waited for (the generating, reading or signing ones)."""
+        own, children = time.process_time(), _children_cpu()
+        started = time.perf_counter()
+        result = deliver()
+        elapsed = time.perf_counter() - started - less
+        assert result.delivery is not None and sum(result.delivery.delivered.values()) == count
+        own, children = time.process_time() - own, _children_cpu() - children
+        return count / elapsed, own / count * 1e6, children / count * 1e6
+
+    def replay(signed: bool) -> tuple[float, float, float]:
+        target = HttpTarget(url=url, concurrency=16, signer=signer if signed else None)
+        options = DeliveryOptions(
+            targets=[target], dead_letter=tmp / "dead.jsonl", producer_process=signed
+        )
+        return measured(lambda: replay_files([events], [], options))
+
+    def run(signed: bool, workers: int) -> tuple[float, float, float]:
+        """From the call to the last answer, less the world's build (not delivery)."""
+        target = HttpTarget(url=url, concurrency=16, signer=signer if signed else None)
+        options = DeliveryOptions(
+            targets=[target],
+            dead_letter=tmp / "dead.jsonl",
+            producer_process=workers == 1,
+            workers=workers,
+            max_events=count,
+        )
+        return measured(
+            lambda: deliver_scenario(model, located, [], options, end_state=False), build
+        )
+
+    replayed, plain_replay = replay(True), replay(False)
+    one, two, plain_two = run(True, 1), run(True, 2), run(False, 2)
+    for name, value, baseline in (
+        ("signed `replay` vs bare sign-only loop, 1 core", replayed[0], bare),
+        ("signed `run --workers 1` vs bare sign-only loop, 1 core", one[0], bare),
+        ("signed `run --workers 2` vs bare sign-only loop, 1 core", two[0], bare),
+        ("signed `run --workers 2` vs bare loop in 2 processes", two[0], bare2),
+        ("  signed vs unsigned `replay`, same file", replayed[0], plain_replay[0]),
+        ("  signed vs unsigned `run --workers 2`", two[0], plain_two[0]),
+    ):
+        row(f"{name}, events/s", f"{value:,.0f}", f"{baseline:,.0f}", f"{value / baseline:.1%}")
+    for name, value, baseline in (
+        ("signing child of `replay` vs bare sign-only loop", replayed[2], bare_cpu),
+        ("shards of `run --workers 2`, signed vs unsigned", two[2], plain_two[2]),
+        ("sending process, signed vs unsigned `replay`", replayed[1], plain_replay[1]),
+        ("sending process, signed vs unsigned `run --workers 2`", two[1], plain_two[1]),
+    ):
+        row(
+            f"  CPU µs/event: {name}",
+            f"{value:,.0f}",
+            f"{baseline:,.0f}",
+            f"{value / baseline:.2f}x",
+        )
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(fn: Callable[[], object]) -> float:
     started = time.perf_counter()
-    result = replay_files([events], [], options)
-    replayed = len(bodies) / (time.perf_counter() - started)
-    assert result.delivery is not None
-    assert sum(result.delivery.delivered.values()) == len(bodies)
-    row(
-        "signed (RS256) `replay` to the receiver vs a bare sign-only loop, events/s",
-        f"{replayed:,.0f}",
-        f"{bare:,.0f}",
-        f"{replayed / bare:.1%}",
-    )
-    scenario_model, located = scenario  # type: ignore[misc]
-    options = DeliveryOptions(
-        targets=[target],
-        dead_letter=tmp / "dead.jsonl",
-        producer_process=True,
-        max_events=len(bodies),
-    )
-    result = deliver_scenario(scenario_model, located, [], options)
-    assert result.delivery is not None
-    # From the first event to the last answer: the engine's set-up (building the course's
-    # people, before the child is forked) is not delivery.
-    generated = result.delivery.generated / result.delivery.elapsed
-    row(
-        "signed (RS256) `run`, generating, vs a bare sign-only loop, events/s",
-        f"{generated:,.0f}",
-        f"{bare:,.0f}",
-        f"{generated / bare:.1%}",
-    )
+    fn()
+    return time.perf_counter() - started

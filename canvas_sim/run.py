@@ -132,6 +132,19 @@ def _cores() -> int:
     return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
+def _signers(options: DeliveryOptions) -> int:
+    """Signing processes beside a generating or reading child (1: it signs itself)."""
+    return options.signers or _cores()
+
+
+def _signing_stats(options: DeliveryOptions, signers: int) -> DeliveryStats:
+    """The run's statistics (made here if not given), saying ``signers`` processes sign."""
+    stats = options.stats = options.stats or DeliveryStats()
+    stats.signing = True
+    stats.signers = stats.signers_possible = signers
+    return stats
+
+
 @dataclass
 class DeliveryOptions:
     """How events travel when the run is paced or goes over HTTP."""
@@ -150,6 +163,8 @@ class DeliveryOptions:
     max_failures: int | None = 100  # connection failures in a row that stop the run
     total: int | None = None  # events in the stream, when known (to count those not sent)
     workers: int = 1  # processes simulating shares of the courses (see canvas_sim.shards)
+    # Signing processes beside a generating (or reading) child; None: the machine's cores.
+    signers: int | None = None
 
     @property
     def signer(self) -> Signer | None:
@@ -184,11 +199,12 @@ def deliver_scenario(
     producer = None
     if options.producer_process and shards is None:
         stream, final, cleanup = scenario_stream(engine, renderer, faults)
-        producer = ProducerProcess(stream, signer=signer, final=final, cleanup=cleanup)
+        producer = ProducerProcess(
+            stream, signer=signer, signers=_signers(options), final=final, cleanup=cleanup
+        )
     if signer is not None:  # who signs: for the summary's hint when signing is the limit
-        stats = options.stats = options.stats or DeliveryStats()
-        stats.signing = True
-        stats.signers = len(shards.plan) if shards else 1
+        pool = _signers(options) if producer is not None else 1
+        stats = _signing_stats(options, len(shards.plan) if shards else pool)
         more = min(_cores(), len(engine.courses)) if fork_available() else 1
         stats.signers_possible = max(more, stats.signers)
     ended = False
@@ -258,10 +274,12 @@ def replay_files(
     source: Callable[[], Iterable[Rendered] | AsyncIterable[Rendered]] = stream
     producer = None
     if options.producer_process:  # read (and sign) in a child: a core for delivery
-        producer = ProducerProcess(stream, signer=signer)
+        producer = ProducerProcess(stream, signer=signer, signers=_signers(options))
         source = producer.events
     elif signer is not None:
         source = signed_stream
+    if signer is not None:
+        _signing_stats(options, _signers(options) if producer is not None else 1)
     try:
         _deliver(
             source,

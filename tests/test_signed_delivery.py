@@ -3,9 +3,12 @@ generating child, a thread), verified by independent JWT libraries, for every ev
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import jwt
@@ -15,11 +18,13 @@ from joserfc.jwk import RSAKey
 from stub_server import Answer, StubServer
 from test_http import Server
 
-from canvas_sim.delivery import DeliveryStats
+from canvas_sim.delivery import DeliveryStats, Rendered
 from canvas_sim.delivery.pacing import Schedule
 from canvas_sim.delivery.summary import hints
 from canvas_sim.engine import Engine
+from canvas_sim.errors import SimulatorError
 from canvas_sim.outcome import rendered_events
+from canvas_sim.producer import ProducerProcess
 from canvas_sim.render import Renderer
 from canvas_sim.scenario import load_scenario
 from canvas_sim.shards import ShardedProducer
@@ -184,3 +189,57 @@ def test_the_signing_hint_names_workers_when_more_processes_would_sign() -> None
     [note] = hints(lagging(2, 2))
     assert "signing in 2 processes could not keep up" in note
     assert "--workers" not in note and "a lower --rate" in note
+
+
+def produced(producer: ProducerProcess) -> tuple[list[Rendered], SimulatorError | None]:
+    """Everything a producer hands over, and the error that ended it (if one did)."""
+
+    async def take() -> list[Rendered]:
+        return [event async for event in producer.events()]
+
+    try:
+        return asyncio.run(take()), None
+    except SimulatorError as exc:
+        return [], exc
+    finally:
+        producer.close()
+
+
+def numbered(count: int) -> list[Rendered]:
+    return [Rendered("e", n, b'{"metadata":{"n":%d},"body":{}}' % n) for n in range(count)]
+
+
+def test_signing_processes_keep_the_order_and_sign_every_event() -> None:
+    """Three signing processes beside the child: batches dealt in turn come back in turn."""
+    key = generate_key()
+    public = RSAKey.import_key(public_pem(key.public_key()))
+    events = numbered(2000)  # several batches for each signing process
+    got, error = produced(
+        ProducerProcess(lambda: iter(events), signer=Signer(key, kid="k"), signers=3, final=dict)
+    )
+    assert error is None
+    assert [event.line for event in got] == [event.line for event in events]
+    for event in got:
+        assert event.token is not None
+        assert jose_jwt.decode(event.token, public, algorithms=["RS256"]).claims["metadata"] == {
+            "n": event.time_ms
+        }
+
+
+def test_a_failure_passes_through_the_signing_processes_in_order() -> None:
+    def failing() -> Iterator[Rendered]:
+        yield from numbered(700)
+        error = SimulatorError("step 3 failed")
+        error.exit_code = 2
+        raise error
+
+    signer = Signer(generate_key(), kid="k")
+    _, error = produced(ProducerProcess(failing, signer=signer, signers=2))
+    assert error is not None and str(error) == "step 3 failed" and error.exit_code == 2
+
+    def dying() -> Iterator[Rendered]:
+        yield from numbered(300)
+        os._exit(3)  # the child ends without a word: the parent must not wait forever
+
+    _, error = produced(ProducerProcess(dying, signer=signer, signers=2))
+    assert error is not None and "stopped unexpectedly" in str(error)
