@@ -137,11 +137,10 @@ def _signers(options: DeliveryOptions) -> int:
     return options.signers or _cores()
 
 
-def _signing_stats(options: DeliveryOptions, signers: int) -> DeliveryStats:
-    """The run's statistics (made here if not given), saying ``signers`` processes sign."""
+def _signing_stats(options: DeliveryOptions) -> DeliveryStats:
+    """The run's statistics (made here if not given), saying that it signs."""
     stats = options.stats = options.stats or DeliveryStats()
     stats.signing = True
-    stats.signers = stats.signers_possible = signers
     return stats
 
 
@@ -203,10 +202,10 @@ def deliver_scenario(
             stream, signer=signer, signers=_signers(options), final=final, cleanup=cleanup
         )
     if signer is not None:  # who signs: for the summary's hint when signing is the limit
-        pool = _signers(options) if producer is not None else 1
-        stats = _signing_stats(options, len(shards.plan) if shards else pool)
+        stats = _signing_stats(options)
+        stats.workers = len(shards.plan) if shards else 1
         more = min(_cores(), len(engine.courses)) if fork_available() else 1
-        stats.signers_possible = max(more, stats.signers)
+        stats.workers_possible = max(more, stats.workers)
     ended = False
 
     def whole(stream: Iterable[Rendered]) -> Iterator[Rendered]:
@@ -279,7 +278,7 @@ def replay_files(
     elif signer is not None:
         source = signed_stream
     if signer is not None:
-        _signing_stats(options, _signers(options) if producer is not None else 1)
+        _signing_stats(options)
     try:
         _deliver(
             source,

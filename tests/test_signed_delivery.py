@@ -18,14 +18,15 @@ from joserfc.jwk import RSAKey
 from stub_server import Answer, StubServer
 from test_http import Server
 
-from canvas_sim.delivery import DeliveryStats, Rendered
+from canvas_sim.delivery import DeliveryStats, HttpTarget, Rendered
 from canvas_sim.delivery.pacing import Schedule
-from canvas_sim.delivery.summary import hints
+from canvas_sim.delivery.summary import hints, summary_dict
 from canvas_sim.engine import Engine
 from canvas_sim.errors import SimulatorError
 from canvas_sim.outcome import rendered_events
 from canvas_sim.producer import ProducerProcess
 from canvas_sim.render import Renderer
+from canvas_sim.run import DeliveryOptions, deliver_scenario
 from canvas_sim.scenario import load_scenario
 from canvas_sim.shards import ShardedProducer
 from canvas_sim.signahead import stamper, unstamped
@@ -172,9 +173,9 @@ def test_one_process_signs_in_a_thread_and_every_signature_verifies(tmp_path: Pa
     assert stats["events"] == stats["signatures_verified"] == golden.count(b"\n")
 
 
-def lagging(signers: int, possible: int) -> DeliveryStats:
+def lagging(workers: int, possible: int) -> DeliveryStats:
     """A paced run whose sends started half a second late with every slot free."""
-    stats = DeliveryStats(signing=True, signers=signers, signers_possible=possible)
+    stats = DeliveryStats(signing=True, workers=workers, workers_possible=possible)
     stats.schedule = Schedule(rate=5000)
     for _ in range(100):
         stats.lag.record(0.5)
@@ -184,10 +185,10 @@ def lagging(signers: int, possible: int) -> DeliveryStats:
 
 def test_the_signing_hint_names_workers_when_more_processes_would_sign() -> None:
     [note] = hints(lagging(1, 2))
-    assert "signing in 1 process could not keep up" in note
+    assert "generating and signing could not keep up" in note
     assert "--workers 2 generates and signs in 2 processes" in note
     [note] = hints(lagging(2, 2))
-    assert "signing in 2 processes could not keep up" in note
+    assert "signing could not keep up with the schedule on this machine's cores" in note
     assert "--workers" not in note and "a lower --rate" in note
 
 
@@ -243,3 +244,37 @@ def test_a_failure_passes_through_the_signing_processes_in_order() -> None:
 
     _, error = produced(ProducerProcess(dying, signer=signer, signers=2))
     assert error is not None and "stopped unexpectedly" in str(error)
+
+
+def test_a_run_whose_signing_lags_the_schedule_says_so_and_names_workers(tmp_path: Path) -> None:
+    """A real signed run paced far above what one process signs: the summary's hint says
+    signing was the limit, and names --workers when the machine has cores to spare."""
+    scenario, located = load_scenario(LOAD, SMALL)
+    signer = Signer(generate_key(), kid="k")
+    stub = subprocess.Popen(  # a consumer in its own process that costs next to nothing
+        [sys.executable, str(ROOT / "tests" / "stub_server.py")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert stub.stdout is not None
+        url = f"http://127.0.0.1:{stub.stdout.readline().strip()}/events"
+        options = DeliveryOptions(
+            targets=[HttpTarget(url=url, signer=signer)],
+            schedule=Schedule(rate=1_000_000),
+            dead_letter=tmp_path / "dead.jsonl",
+            producer_process=True,
+            signers=1,
+        )
+        result = deliver_scenario(scenario, located, [], options, end_state=False)
+    finally:
+        stub.communicate(timeout=10)  # closes its stdin: it stops
+    assert result.delivery is not None
+    assert sum(result.delivery.delivered.values()) == result.total > 1000
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    [note] = summary_dict(result.delivery)["hints"]
+    if (cores or 1) > 1:
+        assert "--workers 2 generates and signs in 2 processes" in note
+    else:
+        assert "signing could not keep up" in note and "a lower --rate" in note

@@ -208,7 +208,10 @@ def hints(stats: DeliveryStats) -> list[str]:
         )
     lag = stats.lag.percentile(99)
     if stats.target_paced and lag is not None and lag > LAGGING_S:
-        if stats.waits_for_room:
+        # Slots were the limit if sending waited for them a tenth of the time or more, and
+        # longer than for the events (a batch of signed events fills them for a moment).
+        waited = stats.waited_for_room_s
+        if waited >= max(stats.elapsed / 10, stats.waited_for_events_s) and waited > 0:
             notes.append(
                 f"the sender was the limit: every --concurrency slot was busy while the "
                 f"schedule lagged ({stats.waits_for_room:,} events waited for one); raise "
@@ -226,13 +229,18 @@ def hints(stats: DeliveryStats) -> list[str]:
 
 
 def _signing_hint(stats: DeliveryStats) -> str:
-    """Signing (RS256, in the processes that generate or read the events) was the limit."""
-    used, possible = stats.signers, stats.signers_possible
-    processes = f"{used} process{'es' if used != 1 else ''}"
-    note = f"the sender was the limit: signing in {processes} could not keep up with the schedule; "
-    if possible > used:
-        return note + f"--workers {possible} generates and signs in {possible} processes"
-    return note + "sign fewer events per second (a lower --rate), or send from more machines"
+    """Signing (RS256, where the events are generated or read) was the limit."""
+    if stats.workers_possible > stats.workers:
+        more = stats.workers_possible
+        return (
+            "the sender was the limit: generating and signing could not keep up with the "
+            f"schedule; --workers {more} generates and signs in {more} processes"
+        )
+    return (
+        "the sender was the limit: signing could not keep up with the schedule on this "
+        "machine's cores; sign fewer events per second (a lower --rate), or send from more "
+        "machines"
+    )
 
 
 def summary_dict(stats: DeliveryStats) -> dict[str, Any]:
