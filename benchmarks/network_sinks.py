@@ -183,12 +183,19 @@ def _signed(
     from canvas_sim.run import DeliveryOptions, deliver_scenario, replay_files
 
     count = len(bodies)
-    cpu = time.process_time()
-    started = time.perf_counter()
-    _bare_sign(bodies, signer._key, "bench")
-    bare = count / (time.perf_counter() - started)
-    bare_cpu = (time.process_time() - cpu) / count * 1e6
-    bare2 = count / _bare_sign_processes(bodies, signer._key, "bench", 2)
+    key = signer._key
+    bare_cpu: list[float] = []
+
+    def bare(processes: int) -> float:
+        """The bare sign-only loop's events/s, in one process or shared by several."""
+        if processes > 1:
+            return count / _bare_sign_processes(bodies, key, "bench", processes)
+        cpu, started = time.process_time(), time.perf_counter()
+        _bare_sign(bodies, key, "bench")
+        elapsed = time.perf_counter() - started
+        bare_cpu.append((time.process_time() - cpu) / count * 1e6)
+        return count / elapsed
+
     events = tmp / "signed.jsonl"
     events.write_bytes(b"".join(body + b"\n" for body in bodies))
     model, located = scenario
@@ -226,19 +233,44 @@ def _signed(
             lambda: deliver_scenario(model, located, [], options, end_state=False), build
         )
 
+    # Each signed figure is taken between two runs of its bare loop (the baseline is their
+    # mean), and beside the same delivery unsigned: this machine's load moves from second to
+    # second, so figures taken far apart are not comparable.
+    before = bare(1)
     replayed, plain_replay = replay(True), replay(False)
-    one, two, plain_two = run(True, 1), run(True, 2), run(False, 2)
+    after_replay = bare(1)
+    one = run(True, 1)
+    after_one = bare(1)
+    before_two = bare(2)
+    two, plain_two = run(True, 2), run(False, 2)
+    after_two, after_two_alone = bare(2), bare(1)
     for name, value, baseline in (
-        ("signed `replay` vs bare sign-only loop, 1 core", replayed[0], bare),
-        ("signed `run --workers 1` vs bare sign-only loop, 1 core", one[0], bare),
-        ("signed `run --workers 2` vs bare sign-only loop, 1 core", two[0], bare),
-        ("signed `run --workers 2` vs bare loop in 2 processes", two[0], bare2),
+        (
+            "signed `replay` vs bare sign-only loop, 1 process",
+            replayed[0],
+            (before + after_replay) / 2,
+        ),
+        (
+            "signed `run --workers 1` vs bare loop, 1 process",
+            one[0],
+            (after_replay + after_one) / 2,
+        ),
+        (
+            "signed `run --workers 2` vs bare loop, 1 process",
+            two[0],
+            (after_one + after_two_alone) / 2,
+        ),
+        (
+            "signed `run --workers 2` vs bare loop, 2 processes",
+            two[0],
+            (before_two + after_two) / 2,
+        ),
         ("  signed vs unsigned `replay`, same file", replayed[0], plain_replay[0]),
         ("  signed vs unsigned `run --workers 2`", two[0], plain_two[0]),
     ):
         row(f"{name}, events/s", f"{value:,.0f}", f"{baseline:,.0f}", f"{value / baseline:.1%}")
     for name, value, baseline in (
-        ("signing child of `replay` vs bare sign-only loop", replayed[2], bare_cpu),
+        ("`replay`'s reading and signing children vs bare loop", replayed[2], min(bare_cpu)),
         ("shards of `run --workers 2`, signed vs unsigned", two[2], plain_two[2]),
         ("sending process, signed vs unsigned `replay`", replayed[1], plain_replay[1]),
         ("sending process, signed vs unsigned `run --workers 2`", two[1], plain_two[1]),
