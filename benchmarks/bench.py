@@ -11,8 +11,10 @@ Sections:
   delivery    one event per POST to the local receiver: the simulator's pipeline (generating as
               it sends, and `canvas-sim replay` of a file of the same events) vs a bare client
               loop posting the same pre-rendered bodies; and httpx's default transport,
-              httpx-aiohttp, plain aiohttp and the simulator's transport on the same receiver;
-              signed delivery (RS256, signed in the generating child) vs a bare sign-only loop
+              httpx-aiohttp, plain aiohttp and the simulator's transport on the same receiver
+  signing     signed delivery (RS256, signed where events are produced: `replay`'s reading
+              child, `run --workers 1` and `--workers 2`) vs a bare sign-only loop of the same
+              bodies and key (one process, and two), and vs the same delivery unsigned
   sqs         the SQS sink against a minimal local SQS-protocol endpoint vs a bare boto3 loop
               (benchmarks/network_sinks.py; real SQS throughput is not measurable here)
   memory      peak RSS after 100k and after 1M events (the second within 20% of the first)
@@ -245,7 +247,6 @@ def delivery(tmp: Path, count: int = 20_000, concurrency: int = 16) -> None:
             f"{bare:,.0f}",
             f"{ceiling / bare:.1%}",
         )
-        signing(tmp, bodies[:4000], row, (scenario, located))
         sample = bodies[:5000]
         lean = len(sample) / asyncio.run(post_all(sample, url, concurrency, "lean"))
         for kind in ("httpx", "httpx-aiohttp", "aiohttp"):
@@ -430,6 +431,14 @@ def startup(tmp: Path) -> None:
     row("`canvas-sim run` empty scenario, s", f"{ran:.3f}", f"{python:.3f}", f"{ran / python:.1f}x")
 
 
+SIGNED_EVENTS = 8000  # of the load scenario at 10 courses (several, for --workers 2)
+
+
+def signing_section(tmp: Path) -> None:
+    scenario, located = load_scenario(ROOT / "scenarios" / "load.yaml", {"courses": "10"})
+    signing(tmp, _lines(scenario, located, SIGNED_EVENTS), row, (scenario, located))
+
+
 def sqs_section(tmp: Path, count: int = 10_000) -> None:
     scenario, located = parse_scenario(large_course(students=1500, cycles=2), "large-course.yaml")
     sqs(tmp, [bytes(line) for line in _lines(scenario, located, count)], row)
@@ -491,6 +500,7 @@ def caliper(tmp: Path, courses: int = 10) -> None:
 SECTIONS = {
     "generation": generation,
     "delivery": delivery,
+    "signing": signing_section,
     "sqs": sqs_section,
     "memory": memory,
     "shards": shards,

@@ -2,18 +2,19 @@
 
 The child is forked with the engine already built (scenario errors surface before it starts);
 it renders events (or reads a replay's files) and hands them over a pipe in batches, signed
-when the delivery signs, so RS256 signing runs off the event loop too. The stream is the same
-as in-process generation, byte for byte. On platforms without fork, generation stays
-in-process.
+when the delivery signs, so RS256 signing runs off the event loop too. With several signing
+processes, the child deals its batches to them in turn and the parent takes the signed batches
+back in the same turn, so the order holds. The stream is the same as in-process generation,
+byte for byte. On platforms without fork, generation stays in-process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import multiprocessing
 import signal
-import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -29,6 +30,7 @@ from .errors import SimulatorError
 from .faults import FaultInjector
 from .outcome import RunResult, finish, rendered_events
 from .render import Renderer
+from .signahead import signed
 from .signing import Signer
 
 BATCH = 256
@@ -39,39 +41,67 @@ def fork_available() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
+def _child(unused: list[Connection]) -> None:
+    """What every child does first: leave Ctrl-C to the parent (which stops us) and close the
+    pipe ends it inherited but does not use (so a reader sees the end when a writer dies)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for connection in unused:
+        connection.close()
+
+
 def _produce(
-    connection: Connection,
+    connections: list[Connection],
     stream: Callable[[], Iterable[Rendered]],
     signer: Signer | None,
     final: Callable[[], Any] | None,
     cleanup: Callable[[], None] | None,
+    unused: list[Connection],
 ) -> None:
     """The child: send ``stream()``'s events in batches (signed, with a signer), then what
-    ``final()`` returns."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
+    ``final()`` returns; each message to the next of ``connections`` in turn."""
+    _child(unused)
+    turn = itertools.cycle(connections)
     try:
         batch: list[tuple[Any, ...]] = []
-        sign = None if signer is None else signer.sign
-        for event in stream():
-            name, time_ms, line, _, _, step = event
-            if sign is None:  # the event whole only when it carries a step (--speed)
-                batch.append((name, time_ms, line) if step is None else event)
-            else:
-                batch.append((name, time_ms, line, sign(line).encode(), time.time(), step))
+        events = stream() if signer is None else signed(stream(), signer)
+        for event in events:  # the event whole when signed or carrying a step (--speed)
+            whole = signer is not None or event.step is not None
+            batch.append(tuple(event) if whole else (event.name, event.time_ms, event.line))
             if len(batch) >= BATCH:
-                connection.send(("events", batch))
+                next(turn).send(("events", batch))
                 batch = []
         if batch:
-            connection.send(("events", batch))
-        connection.send(("done", final() if final is not None else None))
+            next(turn).send(("events", batch))
+        next(turn).send(("done", final() if final is not None else None))
     except SimulatorError as exc:
-        connection.send(("error", (str(exc), exc.exit_code)))
+        next(turn).send(("error", (str(exc), exc.exit_code)))
     except (BrokenPipeError, ConnectionResetError):
         pass  # the parent stopped reading: nothing left to do
     finally:
         if cleanup is not None:
             cleanup()
-        connection.close()
+        for connection in connections:
+            connection.close()
+
+
+def _sign(source: Connection, out: Connection, signer: Signer, unused: list[Connection]) -> None:
+    """A signing process: each batch from the generating child, signed, to the parent; the
+    last message (the end, or an error) handed on as it is."""
+    _child(unused)
+    token = signer.token
+    try:
+        while True:
+            kind, payload = source.recv()
+            if kind == "events":
+                payload = [(e[0], e[1], e[2], *token(e[2]), *e[5:]) for e in payload]
+            out.send((kind, payload))
+            if kind != "events":
+                return
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        pass  # the child ended without a word (the parent says so), or the parent stopped
+    finally:
+        source.close()
+        out.close()
 
 
 def _widen(connection: Connection) -> None:
@@ -109,31 +139,60 @@ def scenario_stream(
 
 class ProducerProcess:
     """Events from a forked child, as an async iterator: a run's generation, or a replay's
-    reading, and with a signer their RS256 signatures, on a core of their own."""
+    reading, and with a signer their RS256 signatures, on cores of their own: in the child
+    itself, or with ``signers`` above 1 in that many signing processes beside it."""
 
     def __init__(
         self,
         stream: Callable[[], Iterable[Rendered]],
         *,
         signer: Signer | None = None,
+        signers: int = 1,
         final: Callable[[], Any] | None = None,
         cleanup: Callable[[], None] | None = None,
     ) -> None:
         context = multiprocessing.get_context("fork")
-        self._receiver, sender = context.Pipe(duplex=False)
-        _widen(sender)
-        self._process = context.Process(
-            target=_produce, args=(sender, stream, signer, final, cleanup), daemon=True
+        pool = signers if signer is not None and signers > 1 else 0
+        pipes = [context.Pipe(duplex=False) for _ in range(2 * pool or 1)]
+        for _, sender in pipes:
+            _widen(sender)
+        every = [end for pipe in pipes for end in pipe]
+        dealt = [sender for _, sender in pipes[:pool] or pipes]  # the child writes to these
+        self._receivers = [receiver for receiver, _ in pipes[pool:]]  # the parent reads these
+        self._processes = [
+            context.Process(
+                target=_sign,
+                args=(source, out, signer, [e for e in every if e not in (source, out)]),
+                daemon=True,
+            )
+            for (source, _), (_, out) in zip(pipes[:pool], pipes[pool : 2 * pool], strict=True)
+        ]
+        self._processes.append(
+            context.Process(
+                target=_produce,
+                args=(
+                    dealt,
+                    stream,
+                    None if pool else signer,
+                    final,
+                    cleanup,
+                    [e for e in every if e not in dealt],
+                ),
+                daemon=True,
+            )
         )
-        self._process.start()
-        sender.close()
+        for process in self._processes:
+            process.start()
+        for end in every:
+            if end not in self._receivers:
+                end.close()
         self.final: Any = None
 
     async def events(self) -> AsyncIterator[Rendered]:
         loop = asyncio.get_running_loop()
-        while True:
+        for receiver in itertools.cycle(self._receivers):  # the order the child dealt them
             try:
-                kind, payload = await loop.run_in_executor(None, self._receiver.recv)
+                kind, payload = await loop.run_in_executor(None, receiver.recv)
             except EOFError:
                 raise SimulatorError("event generation stopped unexpectedly") from None
             if kind == "events":
@@ -149,7 +208,10 @@ class ProducerProcess:
                 raise error
 
     def close(self) -> None:
-        self._receiver.close()
-        if self._process.is_alive():
-            self._process.terminate()
-        self._process.join(timeout=5)
+        for receiver in self._receivers:
+            receiver.close()
+        for process in self._processes:
+            if process.is_alive():
+                process.terminate()
+        for process in self._processes:
+            process.join(timeout=5)

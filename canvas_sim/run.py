@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from .render import NullPolicy, Renderer
 from .replay import read_events
 from .scenario import Scenario, load_scenario
 from .shards import ShardedProducer, in_thread
+from .signahead import signed, stamper, unstamped
 from .sinks import Sink
 from .yamlsource import Located
 
@@ -115,14 +117,38 @@ def run_scenario(
 
 
 def sharded(
-    engine: Engine, renderer: Renderer, workers: int, *, steps: bool = False
+    engine: Engine,
+    renderer: Renderer,
+    workers: int,
+    signer: Signer | None = None,
+    *,
+    steps: bool = False,
 ) -> ShardedProducer | None:
     """Forked shard processes for ``workers`` above 1, when there are courses to share and
-    the platform can fork; else None (generate in this process). ``steps``: each event
-    carries its scenario step (for the live line of a run paced by --speed)."""
+    the platform can fork; else None (generate in this process). With ``signer``, each shard
+    signs its own events (``canvas_sim.signahead``); ``steps``: each event carries its
+    scenario step (for the live line of a run paced by --speed)."""
     if workers <= 1 or len(engine.courses) <= 1 or not fork_available():
         return None
-    return ShardedProducer(engine, renderer, workers, steps=steps)
+    stamp = None if signer is None else stamper(signer)
+    return ShardedProducer(engine, renderer, workers, stamp, steps=steps)
+
+
+def _cores() -> int:
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
+
+def _signers(options: DeliveryOptions) -> int:
+    """Signing processes beside a generating or reading child (1: it signs itself)."""
+    return options.signers or _cores()
+
+
+def _signing_stats(options: DeliveryOptions) -> DeliveryStats:
+    """The run's statistics (made here if not given), saying that it signs."""
+    stats = options.stats = options.stats or DeliveryStats()
+    stats.signing = True
+    return stats
 
 
 @dataclass
@@ -143,6 +169,8 @@ class DeliveryOptions:
     max_failures: int | None = 100  # connection failures in a row that stop the run
     total: int | None = None  # events in the stream, when known (to count those not sent)
     workers: int = 1  # processes simulating shares of the courses (see canvas_sim.shards)
+    # Signing processes beside a generating (or reading) child; None: the machine's cores.
+    signers: int | None = None
 
     @property
     def signer(self) -> Signer | None:
@@ -172,12 +200,20 @@ def deliver_scenario(
     destinations = [s.description for s in sinks] + [target_name(t) for t in options.targets]
     result = RunResult(scenario.name, engine.seed, destinations=destinations)
     faults = options.faults
+    signer = options.signer
     steps = bool(options.schedule.speed)  # the live line shows each event's step (marks)
-    shards = sharded(engine, renderer, options.workers, steps=steps)
+    shards = sharded(engine, renderer, options.workers, signer, steps=steps)
     producer = None
     if options.producer_process and shards is None:
         stream, final, cleanup = scenario_stream(engine, renderer, faults, steps=steps)
-        producer = ProducerProcess(stream, signer=options.signer, final=final, cleanup=cleanup)
+        producer = ProducerProcess(
+            stream, signer=signer, signers=_signers(options), final=final, cleanup=cleanup
+        )
+    if signer is not None:  # who signs: for the summary's hint when signing is the limit
+        stats = _signing_stats(options)
+        stats.workers = len(shards.plan) if shards else 1
+        more = min(_cores(), len(engine.courses)) if fork_available() else 1
+        stats.workers_possible = max(more, stats.workers)
     ended = False
 
     def whole(stream: Iterable[Rendered]) -> Iterator[Rendered]:
@@ -188,9 +224,14 @@ def deliver_scenario(
     def source() -> Iterable[Rendered] | AsyncIterable[Rendered]:
         if producer is not None:
             return producer.events()
-        stream = shards.events() if shards else rendered_events(engine, renderer, steps=steps)
+        if shards is None:
+            stream: Iterable[Rendered] = rendered_events(engine, renderer, steps=steps)
+        else:  # signed in the shards: the tokens come with the lines
+            stream = unstamped(shards.events()) if signer else shards.events()
         stream = whole(faults.apply(stream) if faults else stream)
-        return in_thread(stream) if shards else stream
+        if signer is not None:  # in a thread: lines rewritten by faults, or every line
+            stream = signed(stream, signer)
+        return in_thread(stream) if shards or signer else stream
 
     try:
         _deliver(source, sinks, options, result, seed=engine.seed, progress=progress)
@@ -231,12 +272,24 @@ def replay_files(
     def stream() -> Iterable[Rendered]:
         return itertools.islice(read_events(paths, only), skip, None)
 
+    signer = options.signer
+
+    def signed_stream() -> AsyncIterable[Rendered]:  # no child: sign in a thread
+        assert signer is not None
+        return in_thread(signed(stream(), signer))
+
+    source: Callable[[], Iterable[Rendered] | AsyncIterable[Rendered]] = stream
     producer = None
     if options.producer_process:  # read (and sign) in a child: a core for delivery
-        producer = ProducerProcess(stream, signer=options.signer)
+        producer = ProducerProcess(stream, signer=signer, signers=_signers(options))
+        source = producer.events
+    elif signer is not None:
+        source = signed_stream
+    if signer is not None:
+        _signing_stats(options)
     try:
         _deliver(
-            producer.events if producer is not None else stream,
+            source,
             sinks,
             options,
             result,

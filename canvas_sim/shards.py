@@ -20,7 +20,7 @@ import multiprocessing
 import shutil
 import signal
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -65,10 +65,11 @@ def _simulate(
     only: list[int],
     spill: Path,
     steps: bool,
+    stamp: Callable[[bytes], bytes] | None = None,
 ) -> None:
     """A child: simulate ``only``'s courses, append ``time ordinal name line`` records to the
-    spill file, and tell the parent each time bytes are ready (with ``steps``, first the steps
-    its courses started); then the courses' end state."""
+    spill file (each line through ``stamp``, if given), and tell the parent each time bytes are
+    ready (with ``steps``, first the steps its courses started); then the courses' end state."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     engine.kernel.direct = False  # always in (time, ordinal) order, also with one course
     build_metadata = engine.metadata.build
@@ -86,6 +87,8 @@ def _simulate(
                     line = renderer.render(
                         metadata, event.name, event.fields, job=isinstance(event.origin, Job)
                     )
+                    if stamp is not None:  # e.g. signed here (canvas_sim.signahead)
+                        line = stamp(line)
                     record = b"%d %d %s %s\n" % (
                         event.time_ms, event.ordinal, event.name.encode(), line
                     )  # fmt: skip
@@ -182,13 +185,20 @@ class Shard:
 class ShardedProducer:
     """Rendered events of ``engine``'s courses, simulated by ``workers`` forked processes and
     merged in stream order (the hook delivery takes: an iterator of rendered lines, in order).
+    ``stamp``, if given, turns each line in the child (``canvas_sim.signahead`` signs there).
 
     Build the engine first (scenario errors surface before any fork). After the stream ends,
     ``final`` holds the students' scores and the end state of every course, in course order.
     """
 
     def __init__(
-        self, engine: Engine, renderer: Renderer, workers: int, *, steps: bool = False
+        self,
+        engine: Engine,
+        renderer: Renderer,
+        workers: int,
+        stamp: Callable[[bytes], bytes] | None = None,
+        *,
+        steps: bool = False,
     ) -> None:
         self._engine = engine
         self._tracker = StepTracker(engine) if steps else None
@@ -207,7 +217,7 @@ class ShardedProducer:
                 spill.touch()  # before the child starts: the merge may open it first
                 process = context.Process(
                     target=_simulate,
-                    args=(sender, engine, renderer, only, spill, steps),
+                    args=(sender, engine, renderer, only, spill, steps, stamp),
                     daemon=True,
                 )
                 process.start()

@@ -5,6 +5,8 @@ Keys are PEM files; public keys are published as a JWKS with previous, current a
 
 from __future__ import annotations
 
+import binascii
+import json
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,8 +14,8 @@ from typing import Any
 
 import jwt
 import orjson
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from jwt.algorithms import RSAAlgorithm
 
 from .errors import SimulatorError
@@ -77,17 +79,36 @@ def kid_beside(path: str | Path, key: rsa.RSAPrivateKey) -> str | None:
     return None
 
 
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
+
+
+def base64url(data: bytes) -> bytes:
+    """Base64url without padding, as JWS segments are written."""
+    return binascii.b2a_base64(data, newline=False).translate(_URL_SAFE).rstrip(b"=")
+
+
 class Signer:
-    """Turns one event's JSON into a compact RS256 JWT (claims: iss, iat, exp, metadata, body)."""
+    """Turns one event's JSON into a compact RS256 JWT (claims: iss, iat, exp, metadata, body).
+
+    The token is PyJWT's, byte for byte (its sorted, compact header; PKCS#1 v1.5 signatures
+    are deterministic), built with ``cryptography`` directly: the header segment is made once,
+    so per event only the claims, their base64url and the RSA signature remain."""
 
     def __init__(self, key: rsa.RSAPrivateKey, *, kid: str | None, issuer: str = DEFAULT_ISSUER):
         self._key = key
-        self._headers = {"kid": kid} if kid else None
+        header = {"typ": "JWT", "alg": "RS256", **({"kid": kid} if kid else {})}
+        compact = json.dumps(header, separators=(",", ":"), sort_keys=True).encode()
+        self._head = base64url(compact) + b"."
         self._issuer = orjson.dumps(issuer)
-        self._jws = jwt.PyJWS()
+        self._padding = padding.PKCS1v15()
+        self._hash = hashes.SHA256()
 
     def sign(self, event_json: bytes, now: float | None = None) -> str:
         """``event_json`` is ``{"metadata": ..., "body": ...}``; its keys become claims."""
+        return self.token(event_json, now)[0].decode("ascii")
+
+    def token(self, event_json: bytes, now: float | None = None) -> tuple[bytes, int]:
+        """The JWT of ``event_json`` and its ``iat`` (Unix seconds)."""
         issued = int(time.time() if now is None else now)
         claims = b'{"iss":%b,"iat":%d,"exp":%d,%b' % (
             self._issuer,
@@ -95,7 +116,9 @@ class Signer:
             issued + TOKEN_LIFETIME_S,
             event_json.lstrip()[1:],
         )
-        return self._jws.encode(claims, self._key, algorithm="RS256", headers=self._headers)
+        message = self._head + base64url(claims)
+        signature = self._key.sign(message, self._padding, self._hash)
+        return message + b"." + base64url(signature), issued
 
 
 class Verifier:

@@ -102,7 +102,7 @@ class HttpSender(RetryingSender):
             tokens = [
                 event.token
                 if event.token is not None and event.signed_at > fresh_after
-                else signer.sign(event.line).encode()
+                else signer.token(event.line)[0]
                 for event in events
             ]
             quoted = self.target.jwt_quoted or len(events) > 1

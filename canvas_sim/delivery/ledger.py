@@ -182,12 +182,16 @@ class DeliveryStats:
     faults: Counter[str] = field(default_factory=Counter)
     series: list[dict[str, Any]] = field(default_factory=list)
     waits_for_room: int = 0  # events that waited for a free --concurrency slot
+    waited_for_room_s: float = 0.0  # how long sending waited for one, in all
+    waited_for_events_s: float = 0.0  # how long it waited for events from other processes
     clock_ms: int | None = None  # simulated time of the last event sent
     step: StepMark | None = None  # the scenario step of the last event sent (with --speed)
     total: int | None = None  # events the stream holds, when known (progress)
     last_ms: int | None = None  # simulated time of the stream's last event, when known
     schedule: Schedule = field(default_factory=Schedule)
     signing: bool = False
+    workers: int = 1  # processes generating the signed events (--workers)
+    workers_possible: int = 1  # as many as could help: up to the cores and the courses
     lag_now: float = 0.0  # how far behind the schedule the last send started, seconds
     _totals: dict[str, Counter[str]] = field(
         default_factory=lambda: {DELIVERED: Counter(), DEAD: Counter(), UNKNOWN: Counter()}

@@ -24,11 +24,15 @@ MAX_EVENTS = "--max-events reached"
 
 
 async def _as_async(
-    events: Iterable[Rendered] | AsyncIterable[Rendered],
+    events: Iterable[Rendered] | AsyncIterable[Rendered], stats: DeliveryStats
 ) -> AsyncIterator[Rendered]:
-    if isinstance(events, AsyncIterable):
+    if isinstance(events, AsyncIterable):  # from other processes or a thread: time the waits
+        clock, asked = time.perf_counter, None  # from the first event, as the statistics
         async for event in events:
+            if asked is not None:
+                stats.waited_for_events_s += clock() - asked
             yield event
+            asked = clock()
     else:
         for event in events:
             yield event
@@ -100,7 +104,7 @@ async def deliver(
     count = -1
     reason = ALL_SENT
     try:
-        async for event in _as_async(events):
+        async for event in _as_async(events, stats):
             count += 1
             if stop.is_set():
                 break
@@ -273,7 +277,9 @@ class _Workers:
         self._stats.waits_for_room += len(batch)
         room = asyncio.ensure_future(queue.put(batch))
         stopped = asyncio.ensure_future(self._stop.wait())
+        started = time.perf_counter()
         await asyncio.wait({room, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        self._stats.waited_for_room_s += time.perf_counter() - started
         stopped.cancel()
         if not room.done():
             room.cancel()

@@ -220,17 +220,17 @@ def hints(stats: DeliveryStats) -> list[str]:
         )
     lag = stats.lag.percentile(99)
     if stats.target_paced and lag is not None and lag > LAGGING_S:
-        if stats.waits_for_room:
+        # Slots were the limit if sending waited for them a tenth of the time or more, and
+        # longer than for the events (a batch of signed events fills them for a moment).
+        waited = stats.waited_for_room_s
+        if waited >= max(stats.elapsed / 10, stats.waited_for_events_s) and waited > 0:
             notes.append(
                 f"the sender was the limit: every --concurrency slot was busy while the "
                 f"schedule lagged ({stats.waits_for_room:,} events waited for one); raise "
                 "--concurrency, unless the consumer's latency above is the real limit"
             )
         elif stats.signing:
-            notes.append(
-                "the sender was the limit: signing could not keep up with the schedule; "
-                "sign fewer events per second or give generation more cores"
-            )
+            notes.append(_signing_hint(stats))
         else:
             notes.append(
                 "the sender was the limit: the schedule lagged with --concurrency slots free "
@@ -238,6 +238,21 @@ def hints(stats: DeliveryStats) -> list[str]:
                 "(`canvas-sim replay`) to send faster"
             )
     return notes
+
+
+def _signing_hint(stats: DeliveryStats) -> str:
+    """Signing (RS256, where the events are generated or read) was the limit."""
+    if stats.workers_possible > stats.workers:
+        more = stats.workers_possible
+        return (
+            "the sender was the limit: generating and signing could not keep up with the "
+            f"schedule; --workers {more} generates and signs in {more} processes"
+        )
+    return (
+        "the sender was the limit: signing could not keep up with the schedule on this "
+        "machine's cores; sign fewer events per second (a lower --rate), or send from more "
+        "machines"
+    )
 
 
 def summary_dict(stats: DeliveryStats) -> dict[str, Any]:
