@@ -13,6 +13,7 @@ from canvas_sim.delivery.summary import LiveLine
 from canvas_sim.marks import StepMark
 from canvas_sim.run import DeliveryOptions, deliver_scenario, run_scenario
 from canvas_sim.scenario import load_scenario
+from canvas_sim.signing import Signer, generate_key
 from canvas_sim.sinks import MemorySink
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,3 +118,34 @@ def test_the_live_line_shows_the_step_or_the_place_in_a_replayed_stream() -> Non
     assert "| step 4 of 11: demo.yaml:62 grade | " in text and "event 40" not in text
     stats.schedule = Schedule(rate=100)
     assert "step" not in LiveLine(stats)() and "simulated" not in LiveLine(stats)()
+
+
+class SignedOptions(DeliveryOptions):
+    """Delivery options whose events are signed ahead, as for a signed HTTP target."""
+
+    @property
+    def signer(self) -> Signer | None:
+        return SIGNER
+
+
+SIGNER = Signer(generate_key(), kid="k")
+
+
+def signed_paced(path: Path, **options: object) -> Watching:
+    settings = {"courses": "3", "students_max": "45"} if path == LOAD else {}
+    scenario, located = load_scenario(path, settings)
+    stats = DeliveryStats()
+    sink = Watching(stats)
+    delivery = SignedOptions(schedule=Schedule(speed=10_000_000), stats=stats, **options)  # type: ignore[arg-type]
+    deliver_scenario(scenario, located, [sink], delivery, end_state=False)
+    return sink
+
+
+def test_signed_events_keep_their_steps_in_every_process_layout() -> None:
+    """Signing ahead (signing processes beside the child, a thread, the shards' stamp) keeps
+    each event's step with it."""
+    one = paced(LOAD, speed=10_000_000)
+    for options in ({}, {"producer_process": True, "signers": 2}, {"workers": 2}):
+        signed = signed_paced(LOAD, **options)
+        assert tuple(signed.lines) == unpaced(LOAD), options
+        assert signed.steps == one.steps, options
