@@ -1,9 +1,8 @@
-"""Helpers the commands share: clean errors, writability checks, JSON output, URL targets."""
+"""Helpers the commands share: clean errors, writability checks, JSON output, URL options."""
 
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -66,58 +65,6 @@ def check_writable(path: Path, option: str) -> None:
         raise click.BadParameter(
             f"cannot write {path}: {exc.strerror or exc}", param_hint=f"'{option}'"
         ) from None
-
-
-URL_SCHEMES = ("http", "https", "sqs")
-# host:port or host:port/path, the way a URL without its scheme starts (localhost:8080/events).
-_SCHEMELESS = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.\-]*):\d{1,5}(/|$)")
-
-
-def is_sqs(target: str) -> bool:
-    return target.lower().startswith("sqs://")
-
-
-def is_url(target: str) -> bool:
-    """Whether a --to value is a URL (checked: http or https, a host, a valid port; or an
-    ``sqs://`` queue); anything without ``://`` is a path."""
-    import difflib
-    import urllib.parse
-
-    scheme, sep, _ = target.partition("://")
-    if not sep:
-        if _SCHEMELESS.match(target):
-            raise click.BadParameter(
-                f"{target} looks like a URL without its scheme: did you mean http://{target}? "
-                f"(for a file of that name, write ./{target})",
-                param_hint="'--to'",
-            )
-        return False
-    if scheme.lower() not in URL_SCHEMES:
-        close = difflib.get_close_matches(scheme.lower(), URL_SCHEMES, n=1)
-        hint = f" (did you mean {close[0]}://?)" if close else ""
-        raise click.BadParameter(
-            f"{target}: targets are a file path, - (stdout), an http:// or https:// URL or an "
-            f"sqs:// queue{hint}",
-            param_hint="'--to'",
-        )
-    if is_sqs(target):
-        return True
-    parts = urllib.parse.urlsplit(target)
-    try:
-        parts.port  # noqa: B018 - raises ValueError when out of range
-    except ValueError:
-        raise click.BadParameter(
-            f"{target}: the port must be a number from 1 to 65535", param_hint="'--to'"
-        ) from None
-    if not parts.hostname:
-        raise click.BadParameter(f"{target}: the URL has no host", param_hint="'--to'")
-    if re.match(r"^(sqs\.[a-z0-9-]+|[a-z0-9-]+\.queue)\.amazonaws\.com$", parts.hostname):
-        queue = target.partition("://")[2]
-        raise click.BadParameter(
-            f"{target} is an SQS queue URL: send to it with --to sqs://{queue}",
-            param_hint="'--to'",
-        )
-    return True
 
 
 # Options that shape HTTP requests: (parameter, flag, value when not given).

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
 import os
-import re
 import string
 import sys
 from contextlib import AbstractContextManager
@@ -13,7 +11,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from .helpers import check_writable, is_sqs, is_url, refuse_url_options, write_json
+from .helpers import check_writable, refuse_url_options, write_json
+from .targets import parse_targets
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
     from ..caliper.format import CaliperFormat
@@ -49,44 +48,6 @@ def parse_header(value: str) -> tuple[str, str]:
     return name.strip(), expanded
 
 
-def caliper_targets(options: dict[str, Any]) -> tuple[tuple[str, ...], frozenset[str]]:
-    """The --to values without their format prefix, and those that get Caliper envelopes
-    (a caliper: prefix, or no prefix with --format caliper)."""
-    given: tuple[str, ...] = options["targets"]
-    default = options.get("payload_format", "canvas")
-    if default == "canvas" and not any(t.startswith(("caliper:", "canvas:")) for t in given):
-        _check_targets(given)
-        return given, frozenset()  # the Canvas format only: nothing more to import
-    from ..caliper.format import split_target
-
-    targets = [split_target(value) for value in given or ("-",)]  # stdout by default
-    _check_targets(tuple(t.where for t in targets))
-    caliper = frozenset(t.where for t in targets if (t.format or default) == "caliper")
-    return tuple(t.where for t in targets), caliper
-
-
-# A word and a colon at the start of a --to value (not a URL, not host:port): a format prefix.
-_PREFIX = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(?!//|\d)")
-
-
-def _check_targets(targets: tuple[str, ...]) -> None:
-    """Refuse an empty target, and a prefix that is not a format (``Caliper:``, ``kafka:``),
-    which would otherwise name a file in a folder called ``Caliper:``."""
-    for target in targets:
-        if not target.strip():
-            raise click.UsageError("--to needs a file path, '-' or a URL")
-        match = _PREFIX.match(target)
-        if match:
-            word = match.group(1)
-            close = difflib.get_close_matches(word.lower(), ("caliper", "canvas"), n=1)
-            hint = f"did you mean {close[0]}:? " if close and close[0] != word else ""
-            raise click.BadParameter(
-                f"{target}: '{word}:' is not a format (the formats are canvas: and caliper:, "
-                f"once, before the path or URL); {hint}for a file of that name, write ./{target}",
-                param_hint="'--to'",
-            )
-
-
 def caliper_summary(caliper: CaliperFormat) -> str:
     """One line: the envelopes made, and the events left out for want of a Caliper form."""
     skipped = ", ".join(f"{name} {count}" for name, count in sorted(caliper.skipped.items()))
@@ -118,12 +79,15 @@ class DeliveryPlan:
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="'--duration'") from None
         headers = [parse_header(value) for value in options["headers"]]
-        targets, self.caliper_targets = caliper_targets(options)
-        for target in {t for t in targets if targets.count(t) > 1}:
-            raise click.BadParameter(f"{target} is given twice", param_hint="'--to'")
-        self.urls = [t for t in targets if is_url(t)]  # and queues
-        self.queues = [t for t in self.urls if is_sqs(t)]
-        self.paths = [t for t in targets if t not in self.urls] or ([] if self.urls else ["-"])
+        targets = parse_targets(options["targets"])
+        default = options.get("payload_format", "canvas")
+        # Those that get Caliper envelopes: a caliper: prefix, or none with --format caliper.
+        self.caliper_targets = frozenset(
+            t.where for t in targets if (t.format or default) == "caliper"
+        )
+        self.urls = [t.where for t in targets if t.is_url]  # and queues
+        self.queues = [t.where for t in targets if t.kind == "sqs"]
+        self.paths = [t.where for t in targets if not t.is_url]
         self.files = [Path(path) for path in self.paths if path != "-"]  # not stdout
         if len(self.queues) == len(self.urls):
             refuse_url_options(options, queues=bool(self.queues))
