@@ -813,3 +813,62 @@ def test_a_run_stopped_before_any_student_prints_no_empty_score_table(tmp_path: 
     assert result.returncode == 0, result.stderr
     assert "final course scores: no students yet" in result.stderr
     assert "Final course scores" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--to", "OUT/a.jsonl", "--state-out", "OUT/./a.jsonl"], ["--to", "--state-out"]),
+        (["--to", "OUT/a.jsonl", "--to", "OUT/x/../a.jsonl"], ["--to OUT/a.jsonl", "--to OUT/x"]),
+        (["--to", "OUT/a.jsonl", "--rate", "1e9", "--stats-json", "OUT/a.jsonl"], ["--stats-json"]),
+        (
+            ["--to", "OUT/a.jsonl", "--max-events", "9", "--stats-csv", "OUT/a.jsonl"],
+            ["--stats-csv"],
+        ),
+        (["--to", "OUT/a", "--drop", "0.1", "--faults-manifest", "OUT/a"], ["--faults-manifest"]),
+        (["--to", "OUT/a", "--drop", "0.1", "--state-out", "OUT/a.faults.jsonl"], ["--state-out"]),
+        (["--to", "OUT/a", "--to", "http://127.0.0.1:9/e", "--dead-letter", "OUT/a"], ["--dead"]),
+        (["--to", "OUT/a.jsonl", "--state-out", "OUT/link"], ["--to", "--state-out OUT/link"]),
+        (["--to", "OUT/old.jsonl", "--state-out", "OUT/hard"], ["--to", "--state-out OUT/hard"]),
+        (["--to", "OUT/scenario.yaml"], ["--to", "is the scenario file"]),
+    ],
+)
+def test_two_outputs_naming_one_file_are_refused(
+    tmp_path: Path, args: list[str], named: list[str]
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    scenario = out / "scenario.yaml"
+    scenario.write_bytes(QUICKSTART.read_bytes())
+    (out / "link").symlink_to(out / "a.jsonl")  # dangling until a run writes a.jsonl
+    (out / "old.jsonl").write_text("kept\n")
+    (out / "hard").hardlink_to(out / "old.jsonl")
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.exists()}
+    result = invoke("run", scenario, *[arg.replace("OUT", str(out)) for arg in args])
+    assert result.exit_code == 2, result.output
+    assert "name the same file" in result.stderr or "which it would overwrite" in result.stderr
+    for fragment in named:
+        assert fragment.replace("OUT", str(out)) in result.stderr, result.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.exists()} == before
+
+
+def test_a_replay_does_not_write_over_what_it_replays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = tmp_path / "events.jsonl"
+    source.write_bytes(GOLDEN_EVENTS.read_bytes())
+    for args in (["--to", f"./{source.name}"], ["--rate", "1e9", "--stats-json", str(source)]):
+        result = CliRunner().invoke(main, ["replay", str(source), *args])
+        assert result.exit_code == 2, result.output
+        assert "is one of the files being replayed" in result.stderr
+    assert source.read_bytes() == GOLDEN_EVENTS.read_bytes()
+
+
+def test_the_receiver_does_not_append_to_its_own_inputs(tmp_path: Path) -> None:
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text('{"keys": []}')
+    result = invoke("receive", "--port", "0", "--jwks", jwks, "--out", tmp_path / "." / "jwks.json")
+    assert result.exit_code == 2, result.output
+    assert "--out" in result.stderr and "is the --jwks file" in result.stderr
+    assert jwks.read_text() == '{"keys": []}'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -65,6 +65,37 @@ def check_writable(path: Path, option: str) -> None:
         raise click.BadParameter(
             f"cannot write {path}: {exc.strerror or exc}", param_hint=f"'{option}'"
         ) from None
+
+
+def same_file(first: Path, second: Path) -> bool:
+    """Whether two paths name one file: the same resolved path (``a``, ``./a``, through a
+    symbolic link), or, when both exist, the same file (a hard link)."""
+    if first.resolve() == second.resolve():
+        return True
+    try:
+        return os.path.samefile(first, second)
+    except OSError:  # one of them does not exist (yet)
+        return False
+
+
+def refuse_same_files(
+    outputs: Sequence[tuple[str, Path | None]], inputs: Sequence[tuple[str, Path]] = ()
+) -> None:
+    """Exit 2 when two outputs (``(option, path)``, None when not given) name the same file,
+    or an output would overwrite an input (``(what it is, path)``)."""
+    given = [(option, path) for option, path in outputs if path is not None]
+    for index, (option, path) in enumerate(given):
+        for other_option, other in given[:index]:
+            if same_file(path, other):
+                raise click.UsageError(
+                    f"{other_option} {other} and {option} {path} name the same file: "
+                    "give each output a file of its own"
+                )
+        for what, source in inputs:
+            if same_file(path, source):
+                raise click.UsageError(
+                    f"{option} {path} is {what}, which it would overwrite: choose another file"
+                )
 
 
 # Options that shape HTTP requests: (parameter, flag, value when not given).

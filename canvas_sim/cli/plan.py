@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import string
 import sys
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from .helpers import check_writable, refuse_url_options, write_json
+from .helpers import check_writable, refuse_same_files, refuse_url_options, write_json
 from .targets import parse_targets
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
@@ -130,6 +131,7 @@ class DeliveryPlan:
         if self.urls:
             check_writable(self.dead_letter, "--dead-letter")
         signer = None
+        self.sign_key: str | None = options["sign_key"]
         if options["sign_key"]:
             key = load_private_key(options["sign_key"])
             # Without --kid, the key's id in the jwks.json beside it (as `keys` writes them).
@@ -168,6 +170,20 @@ class DeliveryPlan:
                 )
                 for queue in self.queues
             ]
+
+    def check_outputs(
+        self,
+        extra: Sequence[tuple[str, Path | None]] = (),
+        inputs: Sequence[tuple[str, Path]] = (),
+    ) -> None:
+        """Exit 2 when two outputs (the file targets, the stats, the dead letters, ``extra``)
+        name the same file, or one is an input."""
+        outputs: list[tuple[str, Path | None]] = [("--to", file) for file in self.files]
+        outputs += [("--stats-json", self.stats_json), ("--stats-csv", self.stats_csv)]
+        outputs += [("--dead-letter", self.dead_letter if self.urls else None), *extra]
+        if self.sign_key is not None:
+            inputs = [*inputs, ("the --sign-key file", Path(self.sign_key))]
+        refuse_same_files(outputs, inputs)
 
     @property
     def caliper(self) -> CaliperFormat:

@@ -9,7 +9,7 @@ import click
 import orjson
 
 from ..errors import SimulatorError
-from .helpers import clean_errors
+from .helpers import clean_errors, refuse_same_files
 from .options import seed_option
 
 
@@ -107,6 +107,12 @@ def receive(
     to_stdout = out is not None and str(out) == "-"
     if to_stdout and tail:
         raise click.UsageError("--tail and --out - both write to stdout: choose one")
+    inputs = [("the --expect file", expect), ("the --jwks file", jwks_path)]
+    inputs += [("the --verify-key file", verify_key)]
+    refuse_same_files(
+        [("--out", None if to_stdout else out)],
+        [(what, Path(path)) for what, path in inputs if path is not None],
+    )
     expected = None
     if expect is not None:
         try:

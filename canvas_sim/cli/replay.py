@@ -57,12 +57,7 @@ def replay(
     from ..run import replay_files
 
     plan = DeliveryPlan(delivery_options)
-    for path in files:
-        if plan.dead_letter.exists() and path.exists() and path.samefile(plan.dead_letter):
-            raise ReplayError(
-                f"--dead-letter {plan.dead_letter} is one of the files being replayed; "
-                "choose another file (e.g. --dead-letter dead-again.jsonl)"
-            )
+    plan.check_outputs(inputs=[("one of the files being replayed", path) for path in files])
     checked = check_files(files)
     unknown = sorted(set(only) - set(checked.by_type))
     if unknown:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -177,30 +178,36 @@ def run(
         from ..run import deliver_scenario, run_scenario
         from ..scenario import load_scenario
 
+        fault_config = FaultConfig(
+            duplicates=duplicates,
+            drop=drop_share,
+            reorder_ms=reorder_ms,
+            delay_ms=delay_ms,
+            delay_share=delay_share if delay else 0.0,
+            compact_nulls=compact_nulls,
+            mixed_offsets=mixed_offsets,
+            extra_keys=extra_keys,
+        )
+        manifest_path = None
+        if fault_config.active:
+            first_file = plan.files[0] if plan.files else None
+            manifest_path = faults_manifest or (
+                first_file.with_name(first_file.name + ".faults.jsonl") if first_file else None
+            )
+            manifest_path = manifest_path or Path("faults.jsonl")
+            check_writable(manifest_path, "--faults-manifest")
+        plan.check_outputs(
+            [("--state-out", state_out), ("--faults-manifest", manifest_path)],
+            inputs=[("the scenario file", Path(scenario))],
+        )
         scenario_model, located = load_scenario(scenario, parse_settings(settings))
     except KeyboardInterrupt:
         plan.interrupted()
     sinks = plan.sinks()
-    fault_config = FaultConfig(
-        duplicates=duplicates,
-        drop=drop_share,
-        reorder_ms=reorder_ms,
-        delay_ms=delay_ms,
-        delay_share=delay_share if delay else 0.0,
-        compact_nulls=compact_nulls,
-        mixed_offsets=mixed_offsets,
-        extra_keys=extra_keys,
-        seed=scenario_model.seed if seed is None else seed,
-    )
     injector = None
-    if fault_config.active:
-        first_file = plan.files[0] if plan.files else None
-        manifest_path = faults_manifest or (
-            first_file.with_name(first_file.name + ".faults.jsonl") if first_file else None
-        )
-        manifest_path = manifest_path or Path("faults.jsonl")
-        check_writable(manifest_path, "--faults-manifest")
-        injector = FaultInjector(fault_config, Manifest(manifest_path))
+    if manifest_path is not None:
+        seeded = replace(fault_config, seed=scenario_model.seed if seed is None else seed)
+        injector = FaultInjector(seeded, Manifest(manifest_path))
     if workers is None:
         workers = 1 if single_process or "-" in plan.paths else usable_cores()
     try:
