@@ -872,3 +872,40 @@ def test_the_receiver_does_not_append_to_its_own_inputs(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "--out" in result.stderr and "is the --jwks file" in result.stderr
     assert jwks.read_text() == '{"keys": []}'
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (
+            ["run", QUICKSTART, "--to", "http://127.0.0.1:9/e", "--sign-key", "DIR/missing.pem"],
+            ["'--sign-key'", "missing.pem"],
+        ),
+        (
+            ["replay", GOLDEN_EVENTS, "--to", "http://127.0.0.1:9/e", "--sign-key", "DIR/bad.json"],
+            ["'--sign-key'", "not an unencrypted PEM private key"],
+        ),
+        (["receive", "--verify-key", "DIR/missing.pem"], ["'--verify-key'", "missing.pem"]),
+        (["receive", "--verify-key", "DIR/bad.json"], ["'--verify-key'", "not a PEM public"]),
+        (["receive", "--expect", "DIR/bad.json"], ["'--expect'", "is not JSON"]),
+        (["receive", "--expect", "DIR/list.json"], ["'--expect'", "not an end state"]),
+        (["receive", "--expect", "DIR/shape.json"], ["'--expect'", "$.courses[0]"]),
+        (["receive", "--jwks", "DIR/missing.json"], ["'--jwks'", "cannot read"]),
+        (["receive", "--jwks", "DIR/list.json"], ["'--jwks'", "is not a JWKS"]),
+        (["receive", "--jwks", "DIR/keys.json"], ["'--jwks'", "is not a JWKS"]),
+        (["validate", "DIR/nosuch.jsonl"], ["cannot read", "nosuch.jsonl"]),
+    ],
+)
+def test_a_bad_input_file_named_by_the_user_is_a_usage_error(
+    tmp_path: Path, args: list[str | Path], fragments: list[str]
+) -> None:
+    (tmp_path / "bad.json").write_text("not json")
+    (tmp_path / "list.json").write_text("[1, 2]")
+    (tmp_path / "keys.json").write_text('{"keys": [1]}')
+    (tmp_path / "shape.json").write_text('{"scenario": "x", "seed": 1, "courses": [1]}')
+    result = invoke(*[str(arg).replace("DIR", str(tmp_path)) for arg in args])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)  # a clean exit, not a crash
+    for fragment in fragments:
+        assert fragment in result.stderr, result.stderr

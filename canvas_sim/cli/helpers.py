@@ -15,6 +15,7 @@ import orjson
 from ..errors import SimulatorError
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def clean_errors(command: F) -> F:
@@ -36,6 +37,15 @@ def clean_errors(command: F) -> F:
             sys.exit(141)
 
     return wrapper  # type: ignore[return-value]
+
+
+def option_file(option: str, load: Callable[[], T]) -> T:
+    """What ``load`` reads from the file ``option`` names; its failure (missing, unreadable,
+    not such a file) is a usage error naming the option (exit 2), not a runtime failure."""
+    try:
+        return load()
+    except SimulatorError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"'{option}'") from None
 
 
 def write_json(path: Path, value: object) -> None:

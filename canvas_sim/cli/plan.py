@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from .helpers import check_writable, refuse_same_files, refuse_url_options, write_json
+from .helpers import (
+    check_writable,
+    option_file,
+    refuse_same_files,
+    refuse_url_options,
+    write_json,
+)
 from .targets import parse_targets
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
@@ -133,7 +139,7 @@ class DeliveryPlan:
         signer = None
         self.sign_key: str | None = options["sign_key"]
         if options["sign_key"]:
-            key = load_private_key(options["sign_key"])
+            key = option_file("--sign-key", lambda: load_private_key(options["sign_key"]))
             # Without --kid, the key's id in the jwks.json beside it (as `keys` writes them).
             kid = options["kid"] or kid_beside(options["sign_key"], key)
             signer = Signer(key, kid=kid, issuer=options["issuer"])

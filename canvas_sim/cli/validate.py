@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ..errors import SimulatorError
+from ..errors import InputError
 from .helpers import clean_errors
 
 
@@ -52,8 +52,8 @@ def validate(files: tuple[str, ...], lenient: bool, max_problems: int, allow_emp
     for name in files or ("-",):
         try:
             report = validate_file(name, lenient=lenient, max_problems=max_problems)
-        except OSError as exc:
-            raise SimulatorError(f"cannot read {name}: {exc.strerror or exc}") from None
+        except OSError as exc:  # a file named that cannot be read: a usage error
+            raise InputError(f"cannot read {name}: {exc.strerror or exc}") from None
         for problem in report.problems:
             click.echo(
                 f"{name}:{problem.line}: [{problem.kind}] {problem.event or '-'}: {problem.message}"
