@@ -86,12 +86,14 @@ class DeliveryPlan:
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="'--duration'") from None
         headers = [parse_header(value) for value in options["headers"]]
-        targets = parse_targets(options["targets"])
-        default = options.get("payload_format", "canvas")
+        self.target_list = targets = parse_targets(options["targets"])
+        self.default_format: str = options.get("payload_format", "canvas")
+        default = self.default_format
         # Those that get Caliper envelopes: a caliper: prefix, or none with --format caliper.
         self.caliper_targets = frozenset(
             t.where for t in targets if (t.format or default) == "caliper"
         )
+        self.every_target_caliper = len(self.caliper_targets) == len(targets)
         self.urls = [t.where for t in targets if t.is_url]  # and queues
         self.queues = [t.where for t in targets if t.kind == "sqs"]
         self.paths = [t.where for t in targets if not t.is_url]
