@@ -51,18 +51,19 @@ def validate(files: tuple[str, ...], lenient: bool, max_problems: int, allow_emp
     failed = False
     for name in files or ("-",):
         try:
-            report = validate_file(name, lenient=lenient, max_problems=max_problems)
+            report = validate_file(
+                name, lenient=lenient, max_problems=max_problems, allow_empty=allow_empty
+            )
         except OSError as exc:  # a file named that cannot be read: a usage error
             raise InputError(f"cannot read {name}: {exc.strerror or exc}") from None
         for problem in report.problems:
+            if not problem.line:  # the file as a whole (one with no events)
+                click.echo(f"{name}: {problem}")
+                continue
             click.echo(
                 f"{name}:{problem.line}: [{problem.kind}] {problem.event or '-'}: {problem.message}"
             )
         count = len(report.problems) + report.dropped
-        empty = not sum(report.events.values()) and not allow_empty
-        if empty:
-            click.echo(f"{name}: the file holds no events (pass --allow-empty to accept that)")
-            count += 1
         by_type = ", ".join(f"{k} {v}" for k, v in sorted(report.events.items()))
         click.echo(
             f"{name}: {report.lines} lines, {sum(report.events.values())} events, {count} problems",
@@ -73,6 +74,6 @@ def validate(files: tuple[str, ...], lenient: bool, max_problems: int, allow_emp
         if report.lenient_notes:
             notes = ", ".join(f"{k} {v}" for k, v in sorted(report.lenient_notes.items()))
             click.echo(f"  tolerated: {notes}", err=True)
-        failed = failed or empty or not report.ok
+        failed = failed or not report.ok
     if failed:
         sys.exit(1)
