@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from canvas_sim.events import CATALOGUE
+from canvas_sim.event_types import CATALOGUE
 from canvas_sim.scenario import STEP_MODELS
 from canvas_sim.steps.registry import STEP_KINDS
 
