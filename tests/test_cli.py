@@ -909,3 +909,40 @@ def test_a_bad_input_file_named_by_the_user_is_a_usage_error(
     assert isinstance(result.exception, SystemExit)  # a clean exit, not a crash
     for fragment in fragments:
         assert fragment in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["run", "quickstar"], ["no such scenario file (did you mean quickstart?"]),
+        (["check", "quickstart.yml"], ["did you mean quickstart?"]),
+        (["run", QUICKSTART, "--duration", "0s"], ["'--duration'", "must be longer than 0"]),
+        (["run", QUICKSTART, "--duration", "10"], ["'--duration'", "did you mean '10s'?"]),
+        (["run", QUICKSTART, "--speed", "2", "--max-gap", "0s"], ["'--max-gap'", "longer than 0"]),
+        (["run", QUICKSTART, "--to", "DIR/out/"], ["'--to'", "names a folder", "out/events.jsonl"]),
+    ],
+)
+def test_a_new_users_mistakes_are_explained(
+    tmp_path: Path, args: list[str | Path], fragments: list[str]
+) -> None:
+    result = invoke(*[str(arg).replace("DIR", str(tmp_path)) for arg in args])
+    assert result.exit_code == 2, result.output
+    for fragment in fragments:
+        assert fragment in result.stderr, result.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing written (a file named "out", before)
+
+
+def test_the_help_names_every_shipped_scenario() -> None:
+    shipped = sorted(path.stem for path in (REPO / "scenarios").glob("*.yaml"))
+    text = " ".join(invoke("--help").stdout.split())
+    listed = text.split("the name of a shipped one (")[1].split(")")[0]
+    assert sorted(listed.split(", ")) == shipped
+
+
+def test_a_latency_range_in_the_wrong_order_is_refused() -> None:
+    from canvas_sim.cli.helpers import duration_range_option
+
+    assert duration_range_option("10ms-200ms", "--latency", "latency") == (10, 200)
+    assert duration_range_option("50ms", "--latency", "latency") == (50, 50)
+    with pytest.raises(click.BadParameter, match="shorter latency comes first"):
+        duration_range_option("200ms-10ms", "--latency", "latency")  # receive --latency

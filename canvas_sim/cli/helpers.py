@@ -48,6 +48,35 @@ def option_file(option: str, load: Callable[[], T]) -> T:
         raise click.BadParameter(str(exc), param_hint=f"'{option}'") from None
 
 
+def duration_option(value: str | None, option: str, *, positive: bool = False) -> int | None:
+    """An option's duration (``30s``, ``5m``) in ms, None when not given; a mistake (or 0 when
+    ``positive``) is exit 2 naming the option."""
+    if value is None:
+        return None
+    from ..durations import parse_duration_ms
+
+    try:
+        ms = parse_duration_ms(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"'{option}'") from None
+    if positive and ms <= 0:
+        raise click.BadParameter(f"{value}: must be longer than 0", param_hint=f"'{option}'")
+    return ms
+
+
+def duration_range_option(value: str, option: str, what: str) -> tuple[int, int]:
+    """``MIN-MAX`` (``1m-10m``) or one duration for both, in ms; exit 2 naming the option on a
+    mistake or a range in the wrong order."""
+    low, _, high = value.partition("-")
+    low_ms, high_ms = duration_option(low, option), duration_option(high or low, option)
+    assert low_ms is not None and high_ms is not None
+    if low_ms > high_ms:
+        raise click.BadParameter(
+            f"{value}: the shorter {what} comes first (MIN-MAX)", param_hint=f"'{option}'"
+        )
+    return low_ms, high_ms
+
+
 def write_json(path: Path, value: object) -> None:
     """Write ``value`` as indented JSON to ``path``; a failure is a SimulatorError."""
     try:

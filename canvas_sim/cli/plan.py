@@ -14,6 +14,7 @@ import click
 
 from .helpers import (
     check_writable,
+    duration_option,
     option_file,
     refuse_same_files,
     refuse_url_options,
@@ -68,7 +69,6 @@ class DeliveryPlan:
     def __init__(self, options: dict[str, Any]) -> None:
         from ..delivery import HttpTarget, RetryPolicy
         from ..delivery.pacing import Schedule, parse_ramp
-        from ..durations import parse_duration_ms
         from ..signing import Signer, kid_beside, load_private_key
 
         self.templates: str | None = options.get("templates")
@@ -80,11 +80,8 @@ class DeliveryPlan:
             ramp_points = parse_ramp(ramp) if ramp else ()
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="'--ramp'") from None
-        try:
-            duration = options["duration"]
-            self.duration_s = parse_duration_ms(duration) / 1000 if duration else None
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="'--duration'") from None
+        duration_ms = duration_option(options["duration"], "--duration", positive=True)
+        self.duration_s = None if duration_ms is None else duration_ms / 1000
         headers = [parse_header(value) for value in options["headers"]]
         self.target_list = targets = parse_targets(options["targets"])
         self.default_format: str = options.get("payload_format", "canvas")
@@ -108,11 +105,7 @@ class DeliveryPlan:
             ]
             if given:
                 raise click.UsageError(f"{', '.join(given)}: only for sqs:// targets")
-        try:
-            gap = options["max_gap"]
-            max_gap_ms = parse_duration_ms(gap) if gap else None
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="'--max-gap'") from None
+        max_gap_ms = duration_option(options["max_gap"], "--max-gap", positive=True)
         if max_gap_ms is not None and speed is None:
             raise click.UsageError("--max-gap goes with --speed (it compresses simulated time)")
         self.schedule = Schedule(rate=rate, ramp=ramp_points, speed=speed, max_gap_ms=max_gap_ms)

@@ -10,7 +10,7 @@ import click
 import orjson
 
 from ..errors import SimulatorError
-from .helpers import clean_errors, option_file, refuse_same_files
+from .helpers import clean_errors, duration_range_option, option_file, refuse_same_files
 from .options import seed_option
 
 if TYPE_CHECKING:
@@ -146,7 +146,6 @@ def receive(
     signatures, schema failures with --validate, duplicates). GET /stats returns the counts as
     JSON; GET /jwks serves the --jwks keys. Stop with Ctrl-C.
     """
-    from ..durations import parse_duration_ms
     from ..receiver import ReceiverConfig
     from ..receiver.console import serve_receiver
     from ..signing import Verifier
@@ -162,11 +161,7 @@ def receive(
     )
     expected = None if expect is None else option_file("--expect", lambda: _end_state(expect))
 
-    low, _, high = latency.partition("-")
-    try:
-        latency_ms = (parse_duration_ms(low), parse_duration_ms(high or low))
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--latency") from None
+    latency_ms = duration_range_option(latency, "--latency", "latency")
     verifier = None
     jwks = None
     if jwks_path:

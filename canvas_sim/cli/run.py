@@ -10,7 +10,13 @@ from typing import Any, cast
 import click
 
 from ..render import NullPolicy
-from .helpers import check_writable, clean_errors, write_json
+from .helpers import (
+    check_writable,
+    clean_errors,
+    duration_option,
+    duration_range_option,
+    write_json,
+)
 from .options import parse_settings, seed_option, set_option, with_delivery_options
 from .plan import DeliveryPlan
 
@@ -150,22 +156,9 @@ def run(
     file and the run exits 1. Ctrl-C or SIGTERM stop generating, drain in-flight requests, and
     report (exit 130 / 143). A summary goes to stderr.
     """
-    from ..durations import parse_duration_ms
-
     plan = DeliveryPlan({**delivery_options, "templates": templates})
-    try:
-        reorder_ms = parse_duration_ms(reorder) if reorder else 0
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--reorder'") from None
-    try:
-        low, _, high = (delay or "0s").partition("-")
-        delay_ms = (parse_duration_ms(low), parse_duration_ms(high or low))
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--delay'") from None
-    if delay_ms[0] > delay_ms[1]:
-        raise click.BadParameter(
-            f"{delay}: the shorter delay comes first (MIN-MAX)", param_hint="'--delay'"
-        )
+    reorder_ms = duration_option(reorder, "--reorder") or 0
+    delay_ms = duration_range_option(delay or "0s", "--delay", "delay")
     given = click.get_current_context().get_parameter_source("delay_share")
     if given is not click.core.ParameterSource.DEFAULT and not delay:
         raise click.UsageError("--delay-share goes with --delay MIN-MAX")

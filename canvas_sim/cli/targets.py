@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import urllib.parse
 from dataclasses import dataclass
@@ -75,6 +76,8 @@ def parse_target(spec: str) -> Target:
                 f"{where} looks like a URL without its scheme: did you mean http://{where}? "
                 f"(for a file of that name, write ./{where})"
             )
+        if where.endswith(("/", os.sep)):  # would write a file named after the folder
+            raise _bad(f"{where} names a folder: --to takes a file, e.g. {where}events.jsonl")
         return Target("file", where, form)
     if scheme.lower() not in URL_SCHEMES:
         close = difflib.get_close_matches(scheme.lower(), URL_SCHEMES, n=1)

@@ -42,7 +42,7 @@ def validate(files: tuple[str, ...], lenient: bool, max_problems: int, allow_emp
     envelopes: IMS required properties, one event per envelope, UTC times, no nulls, Canvas's id
     forms and rules, unique event ids. Each problem is printed with its line number; a summary
     by type goes to stderr. Exits 1 when anything is wrong, or when a file holds no events
-    (unless --allow-empty).
+    (unless --allow-empty); 2 when a file cannot be read.
     """
     from ..validate import validate_file
 
