@@ -946,3 +946,10 @@ def test_a_latency_range_in_the_wrong_order_is_refused() -> None:
     assert duration_range_option("50ms", "--latency", "latency") == (50, 50)
     with pytest.raises(click.BadParameter, match="shorter latency comes first"):
         duration_range_option("200ms-10ms", "--latency", "latency")  # receive --latency
+
+
+def test_report_of_an_events_file_says_what_it_expects(tmp_path: Path) -> None:
+    result = invoke("report", GOLDEN_EVENTS, "--html", tmp_path / "r.html")
+    assert result.exit_code == 2, result.output
+    assert "not JSON" in result.stderr and "not a delivery's --stats-json" in result.stderr
+    assert list(tmp_path.iterdir()) == []
