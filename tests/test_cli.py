@@ -953,3 +953,25 @@ def test_report_of_an_events_file_says_what_it_expects(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "not JSON" in result.stderr and "not a delivery's --stats-json" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["schema", "--out", "FILE/schema.json"],
+        ["schemas", "--out", "FILE/schemas"],
+        ["keys", "--out", "FILE/keys"],  # was a traceback
+        ["receive", "--port", "0", "--out", "FILE/received.jsonl"],
+        ["run", QUICKSTART, "--state-out", "FILE/state.json"],
+    ],
+)
+def test_an_output_that_cannot_be_written_is_a_usage_error_in_every_command(
+    tmp_path: Path, args: list[str | Path]
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder is expected")
+    result = invoke(*[str(arg).replace("FILE", str(blocker)) for arg in args])
+    assert result.exit_code == 2, result.output
+    assert "'--" in result.stderr and "cannot write" in result.stderr, result.stderr
+    assert isinstance(result.exception, SystemExit)  # no traceback
+    assert list(tmp_path.iterdir()) == [blocker]

@@ -86,6 +86,20 @@ def write_json(path: Path, value: object) -> None:
         raise SimulatorError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def check_writable_dir(directory: Path, option: str) -> None:
+    """Make ``directory`` (an output folder) if needed and check it takes new files; a
+    failure is exit 2 naming the option, before any work."""
+    if directory.exists() and not directory.is_dir():
+        raise click.BadParameter(f"{directory} is a file", param_hint=f"'{option}'")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot write {directory}: {exc.strerror or exc}", param_hint=f"'{option}'"
+        ) from None
+    check_writable(directory / "probe", option)
+
+
 def check_writable(path: Path, option: str) -> None:
     """Refuse, before any work, an output path whose directory cannot take a new file."""
     import tempfile

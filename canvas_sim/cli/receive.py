@@ -10,7 +10,13 @@ import click
 import orjson
 
 from ..errors import SimulatorError
-from .helpers import clean_errors, duration_range_option, option_file, refuse_same_files
+from .helpers import (
+    check_writable,
+    clean_errors,
+    duration_range_option,
+    option_file,
+    refuse_same_files,
+)
 from .options import seed_option
 
 if TYPE_CHECKING:
@@ -159,6 +165,8 @@ def receive(
         [("--out", None if to_stdout else out)],
         [(what, Path(path)) for what, path in inputs if path is not None],
     )
+    if out is not None and not to_stdout:
+        check_writable(out, "--out")
     expected = None if expect is None else option_file("--expect", lambda: _end_state(expect))
 
     latency_ms = duration_range_option(latency, "--latency", "latency")
