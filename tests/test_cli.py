@@ -472,6 +472,14 @@ def test_unknown_null_policy_is_a_usage_error() -> None:
     assert result.stdout == ""
 
 
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    """An empty output folder."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    return folder
+
+
 @pytest.mark.parametrize(
     ("args", "fragments"),
     [
@@ -498,10 +506,8 @@ def test_unknown_null_policy_is_a_usage_error() -> None:
     ],
 )
 def test_option_mistakes_are_usage_errors_before_any_work(
-    tmp_path: Path, args: list[str], fragments: list[str]
+    out: Path, args: list[str], fragments: list[str]
 ) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
     (out / "taken").write_text("a file where a directory is expected")
     args = [arg.replace("OUT", str(out)) for arg in args]
     result = invoke("run", QUICKSTART, *args)
@@ -834,10 +840,8 @@ def test_a_run_stopped_before_any_student_prints_no_empty_score_table(tmp_path: 
     ],
 )
 def test_two_outputs_naming_one_file_are_refused(
-    tmp_path: Path, args: list[str], named: list[str]
+    out: Path, args: list[str], named: list[str]
 ) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
     scenario = out / "scenario.yaml"
     scenario.write_bytes(QUICKSTART.read_bytes())
     (out / "link").symlink_to(out / "a.jsonl")  # dangling until a run writes a.jsonl
