@@ -979,3 +979,12 @@ def test_an_output_that_cannot_be_written_is_a_usage_error_in_every_command(
     assert "'--" in result.stderr and "cannot write" in result.stderr, result.stderr
     assert isinstance(result.exception, SystemExit)  # no traceback
     assert list(tmp_path.iterdir()) == [blocker]
+
+
+def test_a_file_named_like_a_shipped_scenario_is_not_taken_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke("run", "quickstart", "--to", "quickstart", "-q")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "quickstart").read_bytes() == GOLDEN_EVENTS.read_bytes()

@@ -191,7 +191,8 @@ def run(
             check_writable(manifest_path, "--faults-manifest")
         plan.check_outputs(
             [("--state-out", state_out), ("--faults-manifest", manifest_path)],
-            inputs=[("the scenario file", Path(scenario))],
+            # A name that is no file here is a shipped scenario: nothing to overwrite.
+            inputs=[("the scenario file", Path(scenario))] if Path(scenario).exists() else [],
         )
         scenario_model, located = load_scenario(scenario, parse_settings(settings))
     except KeyboardInterrupt:
