@@ -33,9 +33,14 @@ def parse_duration_ms(value: object) -> int:
         total += round(float(match.group(1)) * _UNIT_MS[match.group(2)])
         position = match.end()
     if not text or position != len(text):
+        hint = ""
+        if re.fullmatch(r"\d+(\.\d+)?", text):
+            hint = f" (a number needs a unit: did you mean '{text}s'?)"
+        elif text.startswith("-"):
+            hint = " (a duration cannot be negative)"
         raise ValueError(
             f"expected a duration like '90s', '15m', '2h', '1d 4h' (units ms, s, m, h, d, w), "
-            f"got {value!r}"
+            f"got {value!r}{hint}"
         )
     return total
 

@@ -40,6 +40,12 @@ class ScenarioError(SimulatorError):
         return f"{place}:{where} {self.message}"
 
 
+class InputError(SimulatorError):
+    """A file the user named is missing, unreadable, or not what it should be: a usage error."""
+
+    exit_code = 2
+
+
 class TemplateError(SimulatorError):
     """A payload template is missing, invalid, or renders something that is not JSON."""
 

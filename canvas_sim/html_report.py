@@ -20,18 +20,21 @@ class ReportError(SimulatorError):
     exit_code = 2
 
 
+NOT_STATS = (
+    "not a delivery's --stats-json (expected an object with a 'series' list; write one with "
+    "`canvas-sim run/replay ... --stats-json PATH`)"
+)
+
+
 def load_stats(path: Path) -> dict[str, Any]:
     try:
         data = orjson.loads(path.read_bytes())
     except OSError as exc:
         raise ReportError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except orjson.JSONDecodeError as exc:
-        raise ReportError(f"{path}: not JSON ({exc})") from None
+    except orjson.JSONDecodeError as exc:  # e.g. an events file (JSONL)
+        raise ReportError(f"{path}: not JSON ({exc}), so {NOT_STATS}") from None
     if not isinstance(data, dict) or not isinstance(data.get("series"), list):
-        raise ReportError(
-            f"{path}: not a delivery's --stats-json (expected an object with a 'series' list; "
-            "write one with `canvas-sim run/replay ... --stats-json PATH`)"
-        )
+        raise ReportError(f"{path}: {NOT_STATS}")
     return data
 
 

@@ -11,7 +11,7 @@ import orjson
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import TemplateError
-from .events import OPTIONAL_FIELDS
+from .event_types import OPTIONAL_FIELDS
 from .resources import shipped_dir
 
 NullPolicy = Literal["keep", "omit", "omit-requests"]

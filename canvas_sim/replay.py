@@ -8,8 +8,8 @@ files are streamed again, so memory stays flat however large they are.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,12 +35,18 @@ EXPECTED = (
 
 @dataclass(frozen=True)
 class ReplayPlan:
-    """What a check of the files found: their events, by type, and their time span."""
+    """What a check of the files found: their events by type, what will be replayed (after
+    ``only``, ``skip`` and ``limit``) and its time span, and the form of the lines."""
 
     events: int
     by_type: dict[str, int]
-    first_ms: int | None
+    first_ms: int | None  # of what is replayed
     last_ms: int | None
+    selected: int = 0  # the events replayed
+    available: int = 0  # the events replayed without the limit (``--max-events``)
+    no_form: dict[str, int] = field(default_factory=dict)  # left out: no Caliper form
+    envelopes: int = 0  # lines that are Caliper envelopes
+    first_envelope: str | None = None  # FILE:LINE of the first one
 
 
 def _time_ms(value: Any) -> int | None:
@@ -56,9 +62,9 @@ def _time_ms(value: Any) -> int | None:
     return round(moment.timestamp() * 1000)
 
 
-def _event(line: bytes) -> Rendered:
-    """One line as an event to send (a dead letter's event is unwrapped); ReplayError says
-    what is wrong with it (the caller adds where it is)."""
+def _event(line: bytes) -> tuple[Rendered, bool]:
+    """One line as an event to send (a dead letter's event is unwrapped), and whether it is a
+    Caliper envelope; ReplayError says what is wrong with it (the caller adds where it is)."""
     try:
         value = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
@@ -67,7 +73,7 @@ def _event(line: bytes) -> Rendered:
         value = value["event"]  # a dead letter
         line = orjson.dumps(value)
     if isinstance(value, dict) and "metadata" not in value and "data" in value:
-        return _caliper_event(value, line)
+        return _caliper_event(value, line), True
     if not isinstance(value, dict) or not isinstance(value.get("body"), dict):
         raise ReplayError(EXPECTED)
     metadata = value.get("metadata")
@@ -80,7 +86,7 @@ def _event(line: bytes) -> Rendered:
             "metadata.event_time must be an ISO 8601 time with an offset, "
             "e.g. 2024-04-15T20:46:05.187Z"
         )
-    return Rendered(name, time_ms, line)
+    return Rendered(name, time_ms, line), False
 
 
 def _caliper_event(envelope: dict[str, Any], line: bytes) -> Rendered:
@@ -96,8 +102,9 @@ def _caliper_event(envelope: dict[str, Any], line: bytes) -> Rendered:
     return Rendered(name, time_ms, line)
 
 
-def read_events(paths: Sequence[Path], only: frozenset[str] = frozenset()) -> Iterator[Rendered]:
-    """The events of ``paths`` in file order (only the types in ``only``, when given)."""
+def _lines(paths: Sequence[Path]) -> Iterator[tuple[Rendered, bool, str]]:
+    """Every event of ``paths`` in file order, whether it is a Caliper envelope, and where it
+    is (``FILE:LINE``)."""
     for path in paths:
         if str(path) == "-":
             raise ReplayError(
@@ -117,21 +124,79 @@ def read_events(paths: Sequence[Path], only: frozenset[str] = frozenset()) -> It
                     if not line:
                         continue
                     try:
-                        event = _event(line)
+                        event, envelope = _event(line)
                     except ReplayError as exc:
                         raise ReplayError(f"{path}:{number}: {exc}") from None
-                    if not only or event.name in only:
-                        yield event
+                    yield event, envelope, f"{path}:{number}"
         except OSError as exc:
             raise ReplayError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def check_files(paths: Sequence[Path]) -> ReplayPlan:
-    """Read every line of ``paths`` once; a bad line raises ReplayError naming it."""
+def read_events(
+    paths: Sequence[Path],
+    only: frozenset[str] = frozenset(),
+    keep: Callable[[Rendered, bool], bool] | None = None,
+) -> Iterator[Rendered]:
+    """The events of ``paths`` in file order (only the types in ``only``, when given, and
+    those ``keep(event, is_envelope)`` accepts)."""
+    for event, envelope, _ in _lines(paths):
+        if (not only or event.name in only) and (keep is None or keep(event, envelope)):
+            yield event
+
+
+def has_caliper_form(event: Rendered, envelope: bool) -> bool:
+    """Whether a replayed event can go to a Caliper target: an envelope already, or a Canvas
+    event Canvas has a Caliper form for."""
+    from .caliper.mapping import FORMS
+
+    return envelope or event.name in FORMS
+
+
+def check_files(
+    paths: Sequence[Path],
+    *,
+    only: frozenset[str] = frozenset(),
+    skip: int = 0,
+    limit: int | None = None,
+    caliper_only: bool = False,
+) -> ReplayPlan:
+    """Read every line of ``paths`` once; a bad line raises ReplayError naming it. What is
+    replayed: the events of ``only`` (all when empty), without those that have no Caliper form
+    when ``caliper_only``, after the first ``skip``, at most ``limit``."""
     by_type: dict[str, int] = {}
+    no_form: dict[str, int] = {}
     first = last = None
-    for event in read_events(paths):
+    seen = available = selected = envelopes = 0
+    first_envelope = None
+    for event, envelope, where in _lines(paths):
         by_type[event.name] = by_type.get(event.name, 0) + 1
+        if envelope:
+            envelopes += 1
+            first_envelope = first_envelope or where
+        if only and event.name not in only:
+            continue
+        full = limit is not None and selected >= limit
+        if caliper_only and not has_caliper_form(event, envelope):
+            if seen >= skip and not full:  # those before belong to the replay being resumed
+                no_form[event.name] = no_form.get(event.name, 0) + 1
+            continue
+        seen += 1
+        if seen <= skip:
+            continue
+        available += 1
+        if full:
+            continue
+        selected += 1
         first = event.time_ms if first is None else min(first, event.time_ms)
         last = event.time_ms if last is None else max(last, event.time_ms)
-    return ReplayPlan(sum(by_type.values()), dict(sorted(by_type.items())), first, last)
+    return ReplayPlan(
+        sum(by_type.values()),
+        dict(sorted(by_type.items())),
+        first,
+        last,
+        selected=selected,
+        available=available,
+        no_form=dict(sorted(no_form.items())),
+        envelopes=envelopes,
+        first_envelope=first_envelope,
+    )

@@ -21,7 +21,7 @@ from .outcome import finish, rendered_events
 from .prefix import prefix_state
 from .producer import ProducerProcess, fork_available, scenario_stream
 from .render import NullPolicy, Renderer
-from .replay import read_events
+from .replay import has_caliper_form, read_events
 from .scenario import Scenario, load_scenario
 from .shards import ShardedProducer, in_thread
 from .signahead import signed, stamper, unstamped
@@ -260,8 +260,11 @@ def replay_files(
     *,
     only: frozenset[str] = frozenset(),
     skip: int = 0,
+    caliper_only: bool = False,
 ) -> RunResult:
-    """Deliver the events of JSONL files again (see :mod:`canvas_sim.replay`), in file order.
+    """Deliver the events of JSONL files again (see :mod:`canvas_sim.replay`), in file order;
+    ``caliper_only`` (every target takes Caliper) leaves out, before ``skip`` and
+    ``options.max_events`` count, the events that have no Caliper form.
 
     Check the files first (:func:`canvas_sim.replay.check_files`): a bad line met here stops the
     replay midway.
@@ -270,7 +273,8 @@ def replay_files(
     result = RunResult("replay", 0, destinations=destinations)
 
     def stream() -> Iterable[Rendered]:
-        return itertools.islice(read_events(paths, only), skip, None)
+        keep = has_caliper_form if caliper_only else None
+        return itertools.islice(read_events(paths, only, keep), skip, None)
 
     signer = options.signer
 

@@ -12,7 +12,7 @@ import pytest
 
 from canvas_sim.caliper import FORMS, NO_FORM, CaliperRenderer
 from canvas_sim.caliper.checks import check_envelope
-from canvas_sim.caliper.format import CaliperFormat, CaliperSink, split_target
+from canvas_sim.caliper.format import CaliperFormat, CaliperSink
 from canvas_sim.caliper.ids import event_uuid, global_id, utc_ms
 from canvas_sim.errors import TemplateError
 from canvas_sim.faults import FaultConfig, FaultInjector, Manifest
@@ -163,14 +163,6 @@ def test_times_and_ids() -> None:
     assert global_id("21070000000005090", 2107) == "21070000000005090"
     uuid = event_uuid(b"x")
     assert uuid[23] == "4" and uuid[28] in "89ab" and uuid == event_uuid(b"x") != event_uuid(b"y")
-
-
-def test_targets_name_their_format() -> None:
-    assert split_target("caliper:out/c.jsonl") == ("caliper", "out/c.jsonl")
-    assert split_target("canvas:-") == ("canvas", "-")
-    assert split_target("caliper:https://h/x") == ("caliper", "https://h/x")
-    assert split_target("https://h/x") == (None, "https://h/x")
-    assert split_target("out.jsonl") == (None, "out.jsonl")
 
 
 def _canvas_event(name: str) -> tuple[dict[str, Any], dict[str, Any]]:

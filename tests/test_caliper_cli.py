@@ -183,3 +183,49 @@ def test_caliper_dead_letters_are_replayed_as_they_are(
     )
     assert done.returncode == 0, done.stderr
     assert len(only.read_bytes().splitlines()) == 74
+
+
+def _replay(*args: str | Path) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["replay", *map(str, args)])
+    return result.exit_code, result.stderr
+
+
+def test_a_caliper_file_is_sent_as_read_or_refused_when_canvas_is_asked_for(
+    tmp_path: Path,
+) -> None:
+    caliper = GOLDEN / "quickstart.caliper.jsonl"
+    code, stderr = _replay(caliper, "--to", tmp_path / "as-read.jsonl")
+    assert code == 0, stderr
+    assert (tmp_path / "as-read.jsonl").read_bytes() == caliper.read_bytes()
+    assert "205 events to replay from 1 file(s) (Caliper envelopes, sent as read)" in stderr
+    for args in (["--format", "canvas", "--to", "a.jsonl"], ["--to", "canvas:a.jsonl"]):
+        code, stderr = _replay(caliper, *[arg.replace("a.j", f"{tmp_path}/a.j") for arg in args])
+        assert code == 2, stderr
+        assert f"{caliper}:1 is a Caliper envelope" in stderr
+        assert "cannot be turned back into a Canvas event" in stderr
+    assert not (tmp_path / "a.jsonl").exists()
+
+
+def test_max_events_counts_what_is_sent_and_spans_only_that(tmp_path: Path) -> None:
+    lines = (GOLDEN / "quickstart.jsonl").read_bytes().splitlines()
+    events = [orjson.loads(line)["metadata"] for line in lines]
+    # The first 10 Caliper envelopes come from the first 10 events with a Caliper form.
+    no_form = {"user_created", "assignment_group_created", "course_grade_change"}
+    with_form = [i for i, e in enumerate(events) if e["event_name"] not in no_form]
+    tenth = with_form[9]
+    left_out = [e["event_name"] for e in events[:tenth] if e["event_name"] in no_form]
+    assert left_out  # the case needs some: the stream opens with users and groups
+    out = tmp_path / "c.jsonl"
+    code, stderr = _replay(
+        GOLDEN / "quickstart.jsonl", "--format", "caliper", "--max-events", 10, "--to", out
+    )
+    assert code == 0, stderr
+    assert out.read_bytes().count(b"\n") == 10
+    span = f"simulated time {events[0]['event_time']} to {events[tenth]['event_time']}"
+    assert f"10 events to replay from 1 file(s), {span}" in stderr
+    counts = ", ".join(f"{n} {left_out.count(n)}" for n in sorted(set(left_out)))
+    assert f"caliper: 10 envelopes; no Caliper form in Canvas, not sent: {counts}" in stderr
+    # Canvas: the span of the first 10 events, not of the whole file.
+    code, stderr = _replay(GOLDEN / "quickstart.jsonl", "--max-events", 10, "--to", out)
+    assert code == 0, stderr
+    assert f"simulated time {events[0]['event_time']} to {events[9]['event_time']}" in stderr

@@ -472,6 +472,14 @@ def test_unknown_null_policy_is_a_usage_error() -> None:
     assert result.stdout == ""
 
 
+@pytest.fixture
+def out(tmp_path: Path) -> Path:
+    """An empty output folder."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    return folder
+
+
 @pytest.mark.parametrize(
     ("args", "fragments"),
     [
@@ -498,10 +506,8 @@ def test_unknown_null_policy_is_a_usage_error() -> None:
     ],
 )
 def test_option_mistakes_are_usage_errors_before_any_work(
-    tmp_path: Path, args: list[str], fragments: list[str]
+    out: Path, args: list[str], fragments: list[str]
 ) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
     (out / "taken").write_text("a file where a directory is expected")
     args = [arg.replace("OUT", str(out)) for arg in args]
     result = invoke("run", QUICKSTART, *args)
@@ -813,3 +819,172 @@ def test_a_run_stopped_before_any_student_prints_no_empty_score_table(tmp_path: 
     assert result.returncode == 0, result.stderr
     assert "final course scores: no students yet" in result.stderr
     assert "Final course scores" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--to", "OUT/a.jsonl", "--state-out", "OUT/./a.jsonl"], ["--to", "--state-out"]),
+        (["--to", "OUT/a.jsonl", "--to", "OUT/x/../a.jsonl"], ["--to OUT/a.jsonl", "--to OUT/x"]),
+        (["--to", "OUT/a.jsonl", "--rate", "1e9", "--stats-json", "OUT/a.jsonl"], ["--stats-json"]),
+        (
+            ["--to", "OUT/a.jsonl", "--max-events", "9", "--stats-csv", "OUT/a.jsonl"],
+            ["--stats-csv"],
+        ),
+        (["--to", "OUT/a", "--drop", "0.1", "--faults-manifest", "OUT/a"], ["--faults-manifest"]),
+        (["--to", "OUT/a", "--drop", "0.1", "--state-out", "OUT/a.faults.jsonl"], ["--state-out"]),
+        (["--to", "OUT/a", "--to", "http://127.0.0.1:9/e", "--dead-letter", "OUT/a"], ["--dead"]),
+        (["--to", "OUT/a.jsonl", "--state-out", "OUT/link"], ["--to", "--state-out OUT/link"]),
+        (["--to", "OUT/old.jsonl", "--state-out", "OUT/hard"], ["--to", "--state-out OUT/hard"]),
+        (["--to", "OUT/scenario.yaml"], ["--to", "is the scenario file"]),
+    ],
+)
+def test_two_outputs_naming_one_file_are_refused(
+    out: Path, args: list[str], named: list[str]
+) -> None:
+    scenario = out / "scenario.yaml"
+    scenario.write_bytes(QUICKSTART.read_bytes())
+    (out / "link").symlink_to(out / "a.jsonl")  # dangling until a run writes a.jsonl
+    (out / "old.jsonl").write_text("kept\n")
+    (out / "hard").hardlink_to(out / "old.jsonl")
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.exists()}
+    result = invoke("run", scenario, *[arg.replace("OUT", str(out)) for arg in args])
+    assert result.exit_code == 2, result.output
+    assert "name the same file" in result.stderr or "which it would overwrite" in result.stderr
+    for fragment in named:
+        assert fragment.replace("OUT", str(out)) in result.stderr, result.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.exists()} == before
+
+
+def test_a_replay_does_not_write_over_what_it_replays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = tmp_path / "events.jsonl"
+    source.write_bytes(GOLDEN_EVENTS.read_bytes())
+    for args in (["--to", f"./{source.name}"], ["--rate", "1e9", "--stats-json", str(source)]):
+        result = CliRunner().invoke(main, ["replay", str(source), *args])
+        assert result.exit_code == 2, result.output
+        assert "is one of the files being replayed" in result.stderr
+    assert source.read_bytes() == GOLDEN_EVENTS.read_bytes()
+
+
+def test_the_receiver_does_not_append_to_its_own_inputs(tmp_path: Path) -> None:
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text('{"keys": []}')
+    result = invoke("receive", "--port", "0", "--jwks", jwks, "--out", tmp_path / "." / "jwks.json")
+    assert result.exit_code == 2, result.output
+    assert "--out" in result.stderr and "is the --jwks file" in result.stderr
+    assert jwks.read_text() == '{"keys": []}'
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (
+            ["run", QUICKSTART, "--to", "http://127.0.0.1:9/e", "--sign-key", "DIR/missing.pem"],
+            ["'--sign-key'", "missing.pem"],
+        ),
+        (
+            ["replay", GOLDEN_EVENTS, "--to", "http://127.0.0.1:9/e", "--sign-key", "DIR/bad.json"],
+            ["'--sign-key'", "not an unencrypted PEM private key"],
+        ),
+        (["receive", "--verify-key", "DIR/missing.pem"], ["'--verify-key'", "missing.pem"]),
+        (["receive", "--verify-key", "DIR/bad.json"], ["'--verify-key'", "not a PEM public"]),
+        (["receive", "--expect", "DIR/bad.json"], ["'--expect'", "is not JSON"]),
+        (["receive", "--expect", "DIR/list.json"], ["'--expect'", "not an end state"]),
+        (["receive", "--expect", "DIR/shape.json"], ["'--expect'", "$.courses[0]"]),
+        (["receive", "--jwks", "DIR/missing.json"], ["'--jwks'", "cannot read"]),
+        (["receive", "--jwks", "DIR/list.json"], ["'--jwks'", "is not a JWKS"]),
+        (["receive", "--jwks", "DIR/keys.json"], ["'--jwks'", "is not a JWKS"]),
+        (["validate", "DIR/nosuch.jsonl"], ["cannot read", "nosuch.jsonl"]),
+    ],
+)
+def test_a_bad_input_file_named_by_the_user_is_a_usage_error(
+    tmp_path: Path, args: list[str | Path], fragments: list[str]
+) -> None:
+    (tmp_path / "bad.json").write_text("not json")
+    (tmp_path / "list.json").write_text("[1, 2]")
+    (tmp_path / "keys.json").write_text('{"keys": [1]}')
+    (tmp_path / "shape.json").write_text('{"scenario": "x", "seed": 1, "courses": [1]}')
+    result = invoke(*[str(arg).replace("DIR", str(tmp_path)) for arg in args])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)  # a clean exit, not a crash
+    for fragment in fragments:
+        assert fragment in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["run", "quickstar"], ["no such scenario file (did you mean quickstart?"]),
+        (["check", "quickstart.yml"], ["did you mean quickstart?"]),
+        (["run", QUICKSTART, "--duration", "0s"], ["'--duration'", "must be longer than 0"]),
+        (["run", QUICKSTART, "--duration", "10"], ["'--duration'", "did you mean '10s'?"]),
+        (["run", QUICKSTART, "--speed", "2", "--max-gap", "0s"], ["'--max-gap'", "longer than 0"]),
+        (["run", QUICKSTART, "--to", "DIR/out/"], ["'--to'", "names a folder", "out/events.jsonl"]),
+    ],
+)
+def test_a_new_users_mistakes_are_explained(
+    tmp_path: Path, args: list[str | Path], fragments: list[str]
+) -> None:
+    result = invoke(*[str(arg).replace("DIR", str(tmp_path)) for arg in args])
+    assert result.exit_code == 2, result.output
+    for fragment in fragments:
+        assert fragment in result.stderr, result.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing written (a file named "out", before)
+
+
+def test_the_help_names_every_shipped_scenario() -> None:
+    shipped = sorted(path.stem for path in (REPO / "scenarios").glob("*.yaml"))
+    text = " ".join(invoke("--help").stdout.split())
+    listed = text.split("the name of a shipped one (")[1].split(")")[0]
+    assert sorted(listed.split(", ")) == shipped
+
+
+def test_a_latency_range_in_the_wrong_order_is_refused() -> None:
+    from canvas_sim.cli.helpers import duration_range_option
+
+    assert duration_range_option("10ms-200ms", "--latency", "latency") == (10, 200)
+    assert duration_range_option("50ms", "--latency", "latency") == (50, 50)
+    with pytest.raises(click.BadParameter, match="shorter latency comes first"):
+        duration_range_option("200ms-10ms", "--latency", "latency")  # receive --latency
+
+
+def test_report_of_an_events_file_says_what_it_expects(tmp_path: Path) -> None:
+    result = invoke("report", GOLDEN_EVENTS, "--html", tmp_path / "r.html")
+    assert result.exit_code == 2, result.output
+    assert "not JSON" in result.stderr and "not a delivery's --stats-json" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["schema", "--out", "FILE/schema.json"],
+        ["schemas", "--out", "FILE/schemas"],
+        ["keys", "--out", "FILE/keys"],  # was a traceback
+        ["receive", "--port", "0", "--out", "FILE/received.jsonl"],
+        ["run", QUICKSTART, "--state-out", "FILE/state.json"],
+    ],
+)
+def test_an_output_that_cannot_be_written_is_a_usage_error_in_every_command(
+    tmp_path: Path, args: list[str | Path]
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder is expected")
+    result = invoke(*[str(arg).replace("FILE", str(blocker)) for arg in args])
+    assert result.exit_code == 2, result.output
+    assert "'--" in result.stderr and "cannot write" in result.stderr, result.stderr
+    assert isinstance(result.exception, SystemExit)  # no traceback
+    assert list(tmp_path.iterdir()) == [blocker]
+
+
+def test_a_file_named_like_a_shipped_scenario_is_not_taken_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke("run", "quickstart", "--to", "quickstart", "-q")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "quickstart").read_bytes() == GOLDEN_EVENTS.read_bytes()

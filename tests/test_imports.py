@@ -184,3 +184,13 @@ def test_type_only_imports_and_other_modules_are_not_cycles(tmp_path: Path, back
         },
     )
     assert find_cycle(import_graph(package)) is None
+
+
+def test_modules_stay_small() -> None:
+    """The project keeps modules to about 400 lines, so that each has one job."""
+    package = Path(__file__).resolve().parents[1] / "canvas_sim"
+    sizes = {
+        str(path.relative_to(package)): path.read_text().count("\n")
+        for path in package.rglob("*.py")
+    }
+    assert {name: n for name, n in sizes.items() if n > 440} == {}

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from jinja2.sandbox import SandboxedEnvironment
 
 from canvas_sim.errors import SimulatorError, TemplateError
-from canvas_sim.events import CATALOGUE
+from canvas_sim.event_types import CATALOGUE
 from canvas_sim.render import TEMPLATE_SUFFIX, Renderer, builtin_template_dir
 
 REPO = Path(__file__).resolve().parents[1]

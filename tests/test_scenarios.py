@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from eventspec import SEEDED
 
-from canvas_sim.events import CATALOGUE
+from canvas_sim.event_types import CATALOGUE
 from canvas_sim.run import run_scenario
 from canvas_sim.scenario import load_scenario, parse_scenario
 from canvas_sim.sinks import MemorySink

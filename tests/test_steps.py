@@ -6,10 +6,11 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from canvas_sim.events import CATALOGUE
+from canvas_sim.event_types import CATALOGUE
 from canvas_sim.scenario import STEP_MODELS
 from canvas_sim.steps.registry import STEP_KINDS
 
@@ -48,3 +49,37 @@ def test_every_module_imports_first_in_a_fresh_interpreter() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_save_given_assigns_and_emits_only_what_changed() -> None:
+    from types import SimpleNamespace
+
+    from canvas_sim.steps.base import save_given
+
+    emitted: list[tuple[str, object, dict[str, object]]] = []
+    made: list[str] = []
+    ctx: Any = SimpleNamespace(clock=SimpleNamespace(emit=lambda *e: emitted.append(e)))
+    record = SimpleNamespace(name="a", url="u")
+
+    def request() -> Any:
+        made.append("request")  # drawn only when something changed
+        return SimpleNamespace(zone="Z")
+
+    def save(**changes: object) -> object:
+        return save_given(ctx, record, "x_updated", request, lambda r: {"z": r.zone}, **changes)
+
+    assert save(name="a", url=None) is None  # the same value, or not given: nothing sent
+    assert (made, emitted) == ([], [])
+    origin = save(name="b", url=None)
+    assert origin is not None and (record.name, record.url) == ("b", "u")
+    assert made == ["request"] and emitted == [("x_updated", origin, {"z": "Z"})]
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["update_account", "update_group", "update_group_set", "update_outcome", "update_section",
+     "update_tool_link"],
+)  # fmt: skip
+def test_steps_that_save_given_fields_emit_through_save_given(module: str) -> None:
+    source = (PACKAGE / "steps" / f"{module}.py").read_text()
+    assert "save_given(" in source and "assign_given(" not in source

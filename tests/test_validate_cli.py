@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jsonschema
 import orjson
+import pytest
 from click.testing import CliRunner
 
 from canvas_sim.cli import main
@@ -95,3 +96,20 @@ def test_an_empty_file_is_a_problem_unless_allowed(tmp_path: Path) -> None:
     allowed = CliRunner().invoke(main, ["validate", "--allow-empty", str(empty)])
     assert allowed.exit_code == 0, allowed.output
     assert "0 events, 0 problems" in allowed.output
+
+
+@pytest.mark.parametrize("content", [b"", b"\n  \n"])
+def test_both_entry_points_refuse_an_empty_file_alike(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes
+) -> None:
+    from canvas_sim.validate import validate_lines
+    from canvas_sim.validate.command import main as module_main
+
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(content)
+    assert CliRunner().invoke(main, ["validate", str(empty)]).exit_code == 1
+    assert module_main([str(empty)]) == 1  # python -m canvas_sim.validate
+    assert f"{empty}: the file holds no events" in capsys.readouterr().out
+    assert module_main(["--allow-empty", str(empty)]) == 0
+    assert not validate_lines(content.splitlines()).ok  # the library says the same
+    assert validate_lines([], allow_empty=True).ok

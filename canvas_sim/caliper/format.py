@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Literal
 
 from ..delivery import Rendered
 from ..sinks import Sink
@@ -18,22 +18,6 @@ from .render import CaliperRenderer
 
 Format = Literal["canvas", "caliper"]
 FORMATS: tuple[Format, ...] = ("canvas", "caliper")
-
-
-class Target(NamedTuple):
-    """A ``--to`` value split into its format and where it goes."""
-
-    format: Format | None  # None: the run's --format
-    where: str
-
-
-def split_target(spec: str) -> Target:
-    """``caliper:out.jsonl`` -> (caliper, out.jsonl); ``canvas:-``, ``caliper:https://...``
-    likewise; anything else (``out.jsonl``, ``https://...``) keeps the run's format."""
-    for name in FORMATS:
-        if spec.startswith(f"{name}:"):
-            return Target(name, spec[len(name) + 1 :])
-    return Target(None, spec)
 
 
 class CaliperFormat:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .helpers import check_writable, clean_errors
+from .helpers import check_writable, clean_errors, duration_option
 
 
 @click.command()
@@ -59,16 +59,13 @@ def drain(
     """
     from ..delivery.sqs_client import SqsTarget
     from ..delivery.summary import drain_view
-    from ..durations import parse_duration_ms
     from ..sqs_drain import DrainStats
     from ..sqs_drain import drain as drain_queue
 
     if not queue.lower().startswith("sqs://"):
         raise click.BadParameter(f"{queue}: expected sqs://QUEUE", param_hint="'QUEUE'")
-    try:
-        idle_s = parse_duration_ms(idle) / 1000 if idle else None
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--idle'") from None
+    idle_ms = duration_option(idle, "--idle")
+    idle_s = None if idle_ms is None else idle_ms / 1000
     path = None if out == "-" else Path(out)
     if path is not None:
         check_writable(path, "--out")

@@ -8,7 +8,7 @@ import click
 @click.command()
 def events() -> None:
     """List the event types the simulator emits and what emits each."""
-    from ..events import CATALOGUE
+    from ..event_types import CATALOGUE
 
     width = max(map(len, CATALOGUE))
     for name, what in CATALOGUE.items():

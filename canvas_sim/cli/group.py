@@ -20,14 +20,17 @@ def main() -> None:
     happens in them (enroll, submit, grade, excuse, quizzes, post, override, custom statuses,
     comments, assignments created or changed). The simulator keeps the course state and emits
     exactly the events Canvas would, with consistent old/new values and course scores
-    recomputed by Canvas's rules. The scenario format: docs/scenarios.md, `canvas-sim schema`.
+    recomputed by Canvas's rules. SCENARIO is a YAML file, or the name of a shipped one
+    (quickstart, demo, semester, quiz-day, regrade-storm, edge-cases, load, campus-day, term).
+    The scenario format: docs/scenarios.md, `canvas-sim schema`.
 
     \b
     Examples:
-      canvas-sim run scenarios/quickstart.yaml --to out/events.jsonl
-      canvas-sim run scenarios/quickstart.yaml --seed 7 --to - | jq .metadata.event_name
-      canvas-sim check scenarios/load.yaml --set courses=20
-      canvas-sim run scenarios/load.yaml --set courses=20 --to http://127.0.0.1:8080/events
+      canvas-sim run quickstart --to out/events.jsonl
+      canvas-sim run quickstart --seed 7 --to - | jq .metadata.event_name
+      canvas-sim check load --set courses=20
+      canvas-sim receive --port 8080 &   # a consumer to send to, with a dashboard
+      canvas-sim run load --set courses=20 --to http://127.0.0.1:8080/events
       canvas-sim events
     """
     # A run builds a large world of long-lived objects and makes little cyclic garbage, so the

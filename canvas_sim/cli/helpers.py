@@ -1,11 +1,10 @@
-"""Helpers the commands share: clean errors, writability checks, JSON output, URL targets."""
+"""Helpers the commands share: clean errors, writability checks, JSON output, URL options."""
 
 from __future__ import annotations
 
 import os
-import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,6 +15,7 @@ import orjson
 from ..errors import SimulatorError
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def clean_errors(command: F) -> F:
@@ -39,6 +39,44 @@ def clean_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def option_file(option: str, load: Callable[[], T]) -> T:
+    """What ``load`` reads from the file ``option`` names; its failure (missing, unreadable,
+    not such a file) is a usage error naming the option (exit 2), not a runtime failure."""
+    try:
+        return load()
+    except SimulatorError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"'{option}'") from None
+
+
+def duration_option(value: str | None, option: str, *, positive: bool = False) -> int | None:
+    """An option's duration (``30s``, ``5m``) in ms, None when not given; a mistake (or 0 when
+    ``positive``) is exit 2 naming the option."""
+    if value is None:
+        return None
+    from ..durations import parse_duration_ms
+
+    try:
+        ms = parse_duration_ms(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"'{option}'") from None
+    if positive and ms <= 0:
+        raise click.BadParameter(f"{value}: must be longer than 0", param_hint=f"'{option}'")
+    return ms
+
+
+def duration_range_option(value: str, option: str, what: str) -> tuple[int, int]:
+    """``MIN-MAX`` (``1m-10m``) or one duration for both, in ms; exit 2 naming the option on a
+    mistake or a range in the wrong order."""
+    low, _, high = value.partition("-")
+    low_ms, high_ms = duration_option(low, option), duration_option(high or low, option)
+    assert low_ms is not None and high_ms is not None
+    if low_ms > high_ms:
+        raise click.BadParameter(
+            f"{value}: the shorter {what} comes first (MIN-MAX)", param_hint=f"'{option}'"
+        )
+    return low_ms, high_ms
+
+
 def write_json(path: Path, value: object) -> None:
     """Write ``value`` as indented JSON to ``path``; a failure is a SimulatorError."""
     try:
@@ -46,6 +84,20 @@ def write_json(path: Path, value: object) -> None:
         path.write_bytes(orjson.dumps(value, option=orjson.OPT_INDENT_2) + b"\n")
     except OSError as exc:
         raise SimulatorError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def check_writable_dir(directory: Path, option: str) -> None:
+    """Make ``directory`` (an output folder) if needed and check it takes new files; a
+    failure is exit 2 naming the option, before any work."""
+    if directory.exists() and not directory.is_dir():
+        raise click.BadParameter(f"{directory} is a file", param_hint=f"'{option}'")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot write {directory}: {exc.strerror or exc}", param_hint=f"'{option}'"
+        ) from None
+    check_writable(directory / "probe", option)
 
 
 def check_writable(path: Path, option: str) -> None:
@@ -68,56 +120,35 @@ def check_writable(path: Path, option: str) -> None:
         ) from None
 
 
-URL_SCHEMES = ("http", "https", "sqs")
-# host:port or host:port/path, the way a URL without its scheme starts (localhost:8080/events).
-_SCHEMELESS = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.\-]*):\d{1,5}(/|$)")
-
-
-def is_sqs(target: str) -> bool:
-    return target.lower().startswith("sqs://")
-
-
-def is_url(target: str) -> bool:
-    """Whether a --to value is a URL (checked: http or https, a host, a valid port; or an
-    ``sqs://`` queue); anything without ``://`` is a path."""
-    import difflib
-    import urllib.parse
-
-    scheme, sep, _ = target.partition("://")
-    if not sep:
-        if _SCHEMELESS.match(target):
-            raise click.BadParameter(
-                f"{target} looks like a URL without its scheme: did you mean http://{target}? "
-                f"(for a file of that name, write ./{target})",
-                param_hint="'--to'",
-            )
-        return False
-    if scheme.lower() not in URL_SCHEMES:
-        close = difflib.get_close_matches(scheme.lower(), URL_SCHEMES, n=1)
-        hint = f" (did you mean {close[0]}://?)" if close else ""
-        raise click.BadParameter(
-            f"{target}: targets are a file path, - (stdout), an http:// or https:// URL or an "
-            f"sqs:// queue{hint}",
-            param_hint="'--to'",
-        )
-    if is_sqs(target):
+def same_file(first: Path, second: Path) -> bool:
+    """Whether two paths name one file: the same resolved path (``a``, ``./a``, through a
+    symbolic link), or, when both exist, the same file (a hard link)."""
+    if first.resolve() == second.resolve():
         return True
-    parts = urllib.parse.urlsplit(target)
     try:
-        parts.port  # noqa: B018 - raises ValueError when out of range
-    except ValueError:
-        raise click.BadParameter(
-            f"{target}: the port must be a number from 1 to 65535", param_hint="'--to'"
-        ) from None
-    if not parts.hostname:
-        raise click.BadParameter(f"{target}: the URL has no host", param_hint="'--to'")
-    if re.match(r"^(sqs\.[a-z0-9-]+|[a-z0-9-]+\.queue)\.amazonaws\.com$", parts.hostname):
-        queue = target.partition("://")[2]
-        raise click.BadParameter(
-            f"{target} is an SQS queue URL: send to it with --to sqs://{queue}",
-            param_hint="'--to'",
-        )
-    return True
+        return os.path.samefile(first, second)
+    except OSError:  # one of them does not exist (yet)
+        return False
+
+
+def refuse_same_files(
+    outputs: Sequence[tuple[str, Path | None]], inputs: Sequence[tuple[str, Path]] = ()
+) -> None:
+    """Exit 2 when two outputs (``(option, path)``, None when not given) name the same file,
+    or an output would overwrite an input (``(what it is, path)``)."""
+    given = [(option, path) for option, path in outputs if path is not None]
+    for index, (option, path) in enumerate(given):
+        for other_option, other in given[:index]:
+            if same_file(path, other):
+                raise click.UsageError(
+                    f"{other_option} {other} and {option} {path} name the same file: "
+                    "give each output a file of its own"
+                )
+        for what, source in inputs:
+            if same_file(path, source):
+                raise click.UsageError(
+                    f"{option} {path} is {what}, which it would overwrite: choose another file"
+                )
 
 
 # Options that shape HTTP requests: (parameter, flag, value when not given).

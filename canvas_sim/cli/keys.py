@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 import orjson
 
-from .helpers import clean_errors
+from ..errors import SimulatorError
+from .helpers import check_writable_dir, clean_errors
 
 
 @click.command()
@@ -60,7 +61,11 @@ def keys(directory: Path, kids: tuple[str, ...], force: bool) -> None:
         previous = (today - datetime.timedelta(days=1)).replace(day=1)
         following = (today + datetime.timedelta(days=32)).replace(day=1)
         kids = tuple(f"{d:%Y-%m}" for d in (previous, today, following))
-    document = write_key_set(directory, kids)
+    check_writable_dir(directory, "--out")
+    try:
+        document = write_key_set(directory, kids)
+    except OSError as exc:
+        raise SimulatorError(f"cannot write {directory}: {exc.strerror or exc}") from None
     click.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
     click.echo(f"keys written to {directory}/ (current key id: {kids[1]})", err=True)
     click.echo(

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-import difflib
 import os
-import re
 import string
 import sys
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from .helpers import check_writable, is_sqs, is_url, refuse_url_options, write_json
+from .helpers import (
+    check_writable,
+    duration_option,
+    option_file,
+    refuse_same_files,
+    refuse_url_options,
+    write_json,
+)
+from .targets import parse_targets
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
     from ..caliper.format import CaliperFormat
@@ -49,44 +56,6 @@ def parse_header(value: str) -> tuple[str, str]:
     return name.strip(), expanded
 
 
-def caliper_targets(options: dict[str, Any]) -> tuple[tuple[str, ...], frozenset[str]]:
-    """The --to values without their format prefix, and those that get Caliper envelopes
-    (a caliper: prefix, or no prefix with --format caliper)."""
-    given: tuple[str, ...] = options["targets"]
-    default = options.get("payload_format", "canvas")
-    if default == "canvas" and not any(t.startswith(("caliper:", "canvas:")) for t in given):
-        _check_targets(given)
-        return given, frozenset()  # the Canvas format only: nothing more to import
-    from ..caliper.format import split_target
-
-    targets = [split_target(value) for value in given or ("-",)]  # stdout by default
-    _check_targets(tuple(t.where for t in targets))
-    caliper = frozenset(t.where for t in targets if (t.format or default) == "caliper")
-    return tuple(t.where for t in targets), caliper
-
-
-# A word and a colon at the start of a --to value (not a URL, not host:port): a format prefix.
-_PREFIX = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):(?!//|\d)")
-
-
-def _check_targets(targets: tuple[str, ...]) -> None:
-    """Refuse an empty target, and a prefix that is not a format (``Caliper:``, ``kafka:``),
-    which would otherwise name a file in a folder called ``Caliper:``."""
-    for target in targets:
-        if not target.strip():
-            raise click.UsageError("--to needs a file path, '-' or a URL")
-        match = _PREFIX.match(target)
-        if match:
-            word = match.group(1)
-            close = difflib.get_close_matches(word.lower(), ("caliper", "canvas"), n=1)
-            hint = f"did you mean {close[0]}:? " if close and close[0] != word else ""
-            raise click.BadParameter(
-                f"{target}: '{word}:' is not a format (the formats are canvas: and caliper:, "
-                f"once, before the path or URL); {hint}for a file of that name, write ./{target}",
-                param_hint="'--to'",
-            )
-
-
 def caliper_summary(caliper: CaliperFormat) -> str:
     """One line: the envelopes made, and the events left out for want of a Caliper form."""
     skipped = ", ".join(f"{name} {count}" for name, count in sorted(caliper.skipped.items()))
@@ -100,7 +69,6 @@ class DeliveryPlan:
     def __init__(self, options: dict[str, Any]) -> None:
         from ..delivery import HttpTarget, RetryPolicy
         from ..delivery.pacing import Schedule, parse_ramp
-        from ..durations import parse_duration_ms
         from ..signing import Signer, kid_beside, load_private_key
 
         self.templates: str | None = options.get("templates")
@@ -112,18 +80,20 @@ class DeliveryPlan:
             ramp_points = parse_ramp(ramp) if ramp else ()
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="'--ramp'") from None
-        try:
-            duration = options["duration"]
-            self.duration_s = parse_duration_ms(duration) / 1000 if duration else None
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="'--duration'") from None
+        duration_ms = duration_option(options["duration"], "--duration", positive=True)
+        self.duration_s = None if duration_ms is None else duration_ms / 1000
         headers = [parse_header(value) for value in options["headers"]]
-        targets, self.caliper_targets = caliper_targets(options)
-        for target in {t for t in targets if targets.count(t) > 1}:
-            raise click.BadParameter(f"{target} is given twice", param_hint="'--to'")
-        self.urls = [t for t in targets if is_url(t)]  # and queues
-        self.queues = [t for t in self.urls if is_sqs(t)]
-        self.paths = [t for t in targets if t not in self.urls] or ([] if self.urls else ["-"])
+        self.target_list = targets = parse_targets(options["targets"])
+        self.default_format: str = options.get("payload_format", "canvas")
+        default = self.default_format
+        # Those that get Caliper envelopes: a caliper: prefix, or none with --format caliper.
+        self.caliper_targets = frozenset(
+            t.where for t in targets if (t.format or default) == "caliper"
+        )
+        self.every_target_caliper = len(self.caliper_targets) == len(targets)
+        self.urls = [t.where for t in targets if t.is_url]  # and queues
+        self.queues = [t.where for t in targets if t.kind == "sqs"]
+        self.paths = [t.where for t in targets if not t.is_url]
         self.files = [Path(path) for path in self.paths if path != "-"]  # not stdout
         if len(self.queues) == len(self.urls):
             refuse_url_options(options, queues=bool(self.queues))
@@ -135,11 +105,7 @@ class DeliveryPlan:
             ]
             if given:
                 raise click.UsageError(f"{', '.join(given)}: only for sqs:// targets")
-        try:
-            gap = options["max_gap"]
-            max_gap_ms = parse_duration_ms(gap) if gap else None
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="'--max-gap'") from None
+        max_gap_ms = duration_option(options["max_gap"], "--max-gap", positive=True)
         if max_gap_ms is not None and speed is None:
             raise click.UsageError("--max-gap goes with --speed (it compresses simulated time)")
         self.schedule = Schedule(rate=rate, ramp=ramp_points, speed=speed, max_gap_ms=max_gap_ms)
@@ -166,8 +132,9 @@ class DeliveryPlan:
         if self.urls:
             check_writable(self.dead_letter, "--dead-letter")
         signer = None
+        self.sign_key: str | None = options["sign_key"]
         if options["sign_key"]:
-            key = load_private_key(options["sign_key"])
+            key = option_file("--sign-key", lambda: load_private_key(options["sign_key"]))
             # Without --kid, the key's id in the jwks.json beside it (as `keys` writes them).
             kid = options["kid"] or kid_beside(options["sign_key"], key)
             signer = Signer(key, kid=kid, issuer=options["issuer"])
@@ -204,6 +171,20 @@ class DeliveryPlan:
                 )
                 for queue in self.queues
             ]
+
+    def check_outputs(
+        self,
+        extra: Sequence[tuple[str, Path | None]] = (),
+        inputs: Sequence[tuple[str, Path]] = (),
+    ) -> None:
+        """Exit 2 when two outputs (the file targets, the stats, the dead letters, ``extra``)
+        name the same file, or one is an input."""
+        outputs: list[tuple[str, Path | None]] = [("--to", file) for file in self.files]
+        outputs += [("--stats-json", self.stats_json), ("--stats-csv", self.stats_csv)]
+        outputs += [("--dead-letter", self.dead_letter if self.urls else None), *extra]
+        if self.sign_key is not None:
+            inputs = [*inputs, ("the --sign-key file", Path(self.sign_key))]
+        refuse_same_files(outputs, inputs)
 
     @property
     def caliper(self) -> CaliperFormat:

@@ -4,13 +4,66 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
 
 from ..errors import SimulatorError
-from .helpers import clean_errors
+from .helpers import (
+    check_writable,
+    clean_errors,
+    duration_range_option,
+    option_file,
+    refuse_same_files,
+)
 from .options import seed_option
+
+if TYPE_CHECKING:
+    from ..signing import Verifier
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return orjson.loads(path.read_bytes())
+    except OSError as exc:
+        raise SimulatorError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except orjson.JSONDecodeError as exc:
+        raise SimulatorError(f"{path} is not JSON ({exc}); expected {what}") from None
+
+
+def _end_state(path: Path) -> dict[str, Any]:
+    """An end state written by ``run --state-out``, checked against its schema."""
+    import jsonschema  # type: ignore[import-untyped]
+
+    from ..schemas import end_state_schema
+
+    what = "an end state written by `run --state-out`"
+    state = _read_json(path, what)
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(end_state_schema()).iter_errors(state)
+    )
+    if error is not None:
+        raise SimulatorError(f"{path} is not {what}: {error.json_path}: {error.message}")
+    assert isinstance(state, dict)
+    return state
+
+
+def _jwks(path: str, issuer: str | None) -> tuple[dict[str, Any], Verifier]:
+    """A JWKS file and the verifier of its keys."""
+    import jwt
+
+    from ..signing import Verifier
+
+    what = 'a JWKS ({"keys": [{"kty": "RSA", "kid": ..., "n": ..., "e": ...}, ...]})'
+    jwks = _read_json(Path(path), what)
+    keys = jwks.get("keys") if isinstance(jwks, dict) else None
+    if not isinstance(keys, list) or not all(isinstance(key, dict) for key in keys):
+        raise SimulatorError(f"{path} is not {what}")
+    try:
+        return jwks, Verifier.from_jwks(jwks, issuer)
+    except (jwt.PyJWTError, KeyError, ValueError) as exc:
+        raise SimulatorError(f"{path}: a key is not an RSA public key ({exc})") from None
 
 
 @click.command()
@@ -99,7 +152,6 @@ def receive(
     signatures, schema failures with --validate, duplicates). GET /stats returns the counts as
     JSON; GET /jwks serves the --jwks keys. Stop with Ctrl-C.
     """
-    from ..durations import parse_duration_ms
     from ..receiver import ReceiverConfig
     from ..receiver.console import serve_receiver
     from ..signing import Verifier
@@ -107,32 +159,23 @@ def receive(
     to_stdout = out is not None and str(out) == "-"
     if to_stdout and tail:
         raise click.UsageError("--tail and --out - both write to stdout: choose one")
-    expected = None
-    if expect is not None:
-        try:
-            expected = orjson.loads(expect.read_bytes())
-        except (OSError, orjson.JSONDecodeError) as exc:
-            raise SimulatorError(f"cannot read the expected end state {expect}: {exc}") from None
-        if not isinstance(expected, dict) or not isinstance(expected.get("courses"), list):
-            raise click.BadParameter(
-                f"{expect} is not an end state written by `run --state-out`", param_hint="--expect"
-            )
+    inputs = [("the --expect file", expect), ("the --jwks file", jwks_path)]
+    inputs += [("the --verify-key file", verify_key)]
+    refuse_same_files(
+        [("--out", None if to_stdout else out)],
+        [(what, Path(path)) for what, path in inputs if path is not None],
+    )
+    if out is not None and not to_stdout:
+        check_writable(out, "--out")
+    expected = None if expect is None else option_file("--expect", lambda: _end_state(expect))
 
-    low, _, high = latency.partition("-")
-    try:
-        latency_ms = (parse_duration_ms(low), parse_duration_ms(high or low))
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--latency") from None
+    latency_ms = duration_range_option(latency, "--latency", "latency")
     verifier = None
     jwks = None
     if jwks_path:
-        try:
-            jwks = orjson.loads(Path(jwks_path).read_bytes())
-        except (OSError, orjson.JSONDecodeError) as exc:
-            raise SimulatorError(f"cannot read JWKS {jwks_path}: {exc}") from None
-        verifier = Verifier.from_jwks(jwks, issuer)
+        jwks, verifier = option_file("--jwks", lambda: _jwks(jwks_path, issuer))
     elif verify_key:
-        verifier = Verifier.from_public_key(verify_key, issuer)
+        verifier = option_file("--verify-key", lambda: Verifier.from_public_key(verify_key, issuer))
     config = ReceiverConfig(
         host=host,
         port=port,

@@ -6,10 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from .helpers import clean_errors
 from .options import with_delivery_options
 from .plan import DeliveryPlan
+
+DEFAULT = ParameterSource.DEFAULT
 
 
 @click.command()
@@ -38,8 +41,11 @@ def replay(
     FILES are a run's JSONL output (Canvas format or Caliper), a receiver's --out file, or a
     dead-letter file (each of its events is sent again; what fails this time goes to
     --dead-letter, which must be another file). With --format caliper, Canvas-format events
-    are sent as their Caliper envelopes. Every line is checked first: a line that is not an
-    event is reported with its file and line, and nothing is sent. Events go out byte for byte
+    are sent as their Caliper envelopes (those with no Caliper form are left out before
+    --skip and --max-events count); Caliper envelopes are sent as read, and asking for the
+    Canvas format for them (--format canvas, canvas:) is an error. Every line is checked
+    first: a line that is not an event is reported with its file and line, and nothing is
+    sent. Events go out byte for byte
     as read (a dead letter's event as compact JSON), with the same pacing, retries, signing and
     summary as `canvas-sim run`. With --speed, the events' metadata.event_time (a Caliper
     envelope's eventTime) sets the pace.
@@ -57,13 +63,12 @@ def replay(
     from ..run import replay_files
 
     plan = DeliveryPlan(delivery_options)
-    for path in files:
-        if plan.dead_letter.exists() and path.exists() and path.samefile(plan.dead_letter):
-            raise ReplayError(
-                f"--dead-letter {plan.dead_letter} is one of the files being replayed; "
-                "choose another file (e.g. --dead-letter dead-again.jsonl)"
-            )
-    checked = check_files(files)
+    plan.check_outputs(inputs=[("one of the files being replayed", path) for path in files])
+    wanted = frozenset(only)
+    caliper_only = plan.every_target_caliper
+    checked = check_files(
+        files, only=wanted, skip=skip, limit=plan.max_events, caliper_only=caliper_only
+    )
     unknown = sorted(set(only) - set(checked.by_type))
     if unknown:
         import difflib
@@ -75,12 +80,8 @@ def replay(
             + (f"(did you mean {hint}?) " if hint else "")
             + f"(they hold {', '.join(checked.by_type) or 'no events'})"
         )
-    wanted = frozenset(only)
-    count = sum(n for name, n in checked.by_type.items() if not wanted or name in wanted)
-    count = max(0, count - skip)
-    total = count
-    if plan.max_events is not None and plan.max_events < count:
-        count = plan.max_events
+    if checked.envelopes:
+        _refuse_canvas_targets(plan, checked.first_envelope)
     if not plan.quiet:
         span = ""
         if checked.first_ms is not None and checked.last_ms is not None:
@@ -88,15 +89,49 @@ def replay(
                 f", simulated time {event_time(checked.first_ms)} to {event_time(checked.last_ms)}"
             )
         skipped = f" (after the first {skip})" if skip else ""
-        click.echo(f"{count} events to replay{skipped} from {len(files)} file(s){span}", err=True)
+        form = ""
+        if checked.envelopes and not caliper_only:
+            every = checked.envelopes == checked.events
+            form = f" ({'' if every else f'{checked.envelopes} '}Caliper envelopes, sent as read)"
+        click.echo(
+            f"{checked.selected} events to replay{skipped} from {len(files)} file(s){form}{span}",
+            err=True,
+        )
     sinks = plan.sinks()
-    options = plan.options(total=total, producer_process=plan.signing and fork_available())
+    options = plan.options(
+        total=checked.available, producer_process=plan.signing and fork_available()
+    )
     assert options.stats is not None
     options.stats.last_ms = checked.last_ms
+    if checked.no_form:  # left out before --skip and --max-events counted: say so
+        plan.caliper.skipped.update(checked.no_form)
     with plan.live(options):
-        result = replay_files(list(files), sinks, options, only=wanted, skip=skip)
+        result = replay_files(
+            list(files), sinks, options, only=wanted, skip=skip, caliper_only=caliper_only
+        )
     plan.write_results(result)
     if not plan.quiet and sinks:
         click.echo(f"written to: {', '.join(s.description for s in sinks)}", err=True)
     plan.report(result)
     plan.finish(result)
+
+
+def _refuse_canvas_targets(plan: DeliveryPlan, where: str | None) -> None:
+    """Caliper envelopes cannot become Canvas events again: a target that asked for the
+    Canvas format (``--format canvas`` given, or a ``canvas:`` prefix) is a usage error; by
+    default they are sent as read (the summary says so)."""
+    from ..replay import ReplayError
+
+    given = click.get_current_context().get_parameter_source("payload_format")
+    explicit = [
+        t.where
+        for t in plan.target_list
+        if t.format == "canvas"
+        or (t.format is None and plan.default_format == "canvas" and given != DEFAULT)
+    ]
+    if explicit:
+        raise ReplayError(
+            f"{where} is a Caliper envelope, and {', '.join(explicit)} asks for the Canvas "
+            "format: a Caliper envelope cannot be turned back into a Canvas event. Replay "
+            "Caliper files without --format canvas or a canvas: prefix (they are sent as read)"
+        )

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
 import click
 
 from ..render import NullPolicy
-from .helpers import check_writable, clean_errors, write_json
+from .helpers import (
+    check_writable,
+    clean_errors,
+    duration_option,
+    duration_range_option,
+    write_json,
+)
 from .options import parse_settings, seed_option, set_option, with_delivery_options
 from .plan import DeliveryPlan
 
@@ -149,22 +156,9 @@ def run(
     file and the run exits 1. Ctrl-C or SIGTERM stop generating, drain in-flight requests, and
     report (exit 130 / 143). A summary goes to stderr.
     """
-    from ..durations import parse_duration_ms
-
     plan = DeliveryPlan({**delivery_options, "templates": templates})
-    try:
-        reorder_ms = parse_duration_ms(reorder) if reorder else 0
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--reorder'") from None
-    try:
-        low, _, high = (delay or "0s").partition("-")
-        delay_ms = (parse_duration_ms(low), parse_duration_ms(high or low))
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--delay'") from None
-    if delay_ms[0] > delay_ms[1]:
-        raise click.BadParameter(
-            f"{delay}: the shorter delay comes first (MIN-MAX)", param_hint="'--delay'"
-        )
+    reorder_ms = duration_option(reorder, "--reorder") or 0
+    delay_ms = duration_range_option(delay or "0s", "--delay", "delay")
     given = click.get_current_context().get_parameter_source("delay_share")
     if given is not click.core.ParameterSource.DEFAULT and not delay:
         raise click.UsageError("--delay-share goes with --delay MIN-MAX")
@@ -177,30 +171,37 @@ def run(
         from ..run import deliver_scenario, run_scenario
         from ..scenario import load_scenario
 
+        fault_config = FaultConfig(
+            duplicates=duplicates,
+            drop=drop_share,
+            reorder_ms=reorder_ms,
+            delay_ms=delay_ms,
+            delay_share=delay_share if delay else 0.0,
+            compact_nulls=compact_nulls,
+            mixed_offsets=mixed_offsets,
+            extra_keys=extra_keys,
+        )
+        manifest_path = None
+        if fault_config.active:
+            first_file = plan.files[0] if plan.files else None
+            manifest_path = faults_manifest or (
+                first_file.with_name(first_file.name + ".faults.jsonl") if first_file else None
+            )
+            manifest_path = manifest_path or Path("faults.jsonl")
+            check_writable(manifest_path, "--faults-manifest")
+        plan.check_outputs(
+            [("--state-out", state_out), ("--faults-manifest", manifest_path)],
+            # A name that is no file here is a shipped scenario: nothing to overwrite.
+            inputs=[("the scenario file", Path(scenario))] if Path(scenario).exists() else [],
+        )
         scenario_model, located = load_scenario(scenario, parse_settings(settings))
     except KeyboardInterrupt:
         plan.interrupted()
     sinks = plan.sinks()
-    fault_config = FaultConfig(
-        duplicates=duplicates,
-        drop=drop_share,
-        reorder_ms=reorder_ms,
-        delay_ms=delay_ms,
-        delay_share=delay_share if delay else 0.0,
-        compact_nulls=compact_nulls,
-        mixed_offsets=mixed_offsets,
-        extra_keys=extra_keys,
-        seed=scenario_model.seed if seed is None else seed,
-    )
     injector = None
-    if fault_config.active:
-        first_file = plan.files[0] if plan.files else None
-        manifest_path = faults_manifest or (
-            first_file.with_name(first_file.name + ".faults.jsonl") if first_file else None
-        )
-        manifest_path = manifest_path or Path("faults.jsonl")
-        check_writable(manifest_path, "--faults-manifest")
-        injector = FaultInjector(fault_config, Manifest(manifest_path))
+    if manifest_path is not None:
+        seeded = replace(fault_config, seed=scenario_model.seed if seed is None else seed)
+        injector = FaultInjector(seeded, Manifest(manifest_path))
     if workers is None:
         workers = 1 if single_process or "-" in plan.paths else usable_cores()
     try:

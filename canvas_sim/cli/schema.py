@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import orjson
 
-from .helpers import clean_errors, write_json
+from .helpers import check_writable, clean_errors, write_json
 
 
 @click.command()
@@ -27,6 +27,7 @@ def schema(out: Path | None) -> None:
     from ..scenario import json_schema
 
     if out is not None:
+        check_writable(out, "--out")
         write_json(out, json_schema())
     else:
         click.echo(orjson.dumps(json_schema(), option=orjson.OPT_INDENT_2).decode())

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import SimulatorError
-from .helpers import clean_errors
+from .helpers import check_writable_dir, clean_errors
 
 
 @click.command()
@@ -47,6 +47,7 @@ def schemas(directory: Path, formats: tuple[str, ...]) -> None:
 
     chosen = set(formats or ("canvas", "caliper"))
     written = []
+    check_writable_dir(directory, "--out")
     try:
         directory.mkdir(parents=True, exist_ok=True)
         if "canvas" in chosen:

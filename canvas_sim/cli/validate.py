@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ..errors import SimulatorError
+from ..errors import InputError
 from .helpers import clean_errors
 
 
@@ -42,7 +42,7 @@ def validate(files: tuple[str, ...], lenient: bool, max_problems: int, allow_emp
     envelopes: IMS required properties, one event per envelope, UTC times, no nulls, Canvas's id
     forms and rules, unique event ids. Each problem is printed with its line number; a summary
     by type goes to stderr. Exits 1 when anything is wrong, or when a file holds no events
-    (unless --allow-empty).
+    (unless --allow-empty); 2 when a file cannot be read.
     """
     from ..validate import validate_file
 
@@ -51,18 +51,19 @@ def validate(files: tuple[str, ...], lenient: bool, max_problems: int, allow_emp
     failed = False
     for name in files or ("-",):
         try:
-            report = validate_file(name, lenient=lenient, max_problems=max_problems)
-        except OSError as exc:
-            raise SimulatorError(f"cannot read {name}: {exc.strerror or exc}") from None
+            report = validate_file(
+                name, lenient=lenient, max_problems=max_problems, allow_empty=allow_empty
+            )
+        except OSError as exc:  # a file named that cannot be read: a usage error
+            raise InputError(f"cannot read {name}: {exc.strerror or exc}") from None
         for problem in report.problems:
+            if not problem.line:  # the file as a whole (one with no events)
+                click.echo(f"{name}: {problem}")
+                continue
             click.echo(
                 f"{name}:{problem.line}: [{problem.kind}] {problem.event or '-'}: {problem.message}"
             )
         count = len(report.problems) + report.dropped
-        empty = not sum(report.events.values()) and not allow_empty
-        if empty:
-            click.echo(f"{name}: the file holds no events (pass --allow-empty to accept that)")
-            count += 1
         by_type = ", ".join(f"{k} {v}" for k, v in sorted(report.events.items()))
         click.echo(
             f"{name}: {report.lines} lines, {sum(report.events.values())} events, {count} problems",
@@ -73,6 +74,6 @@ def validate(files: tuple[str, ...], lenient: bool, max_problems: int, allow_emp
         if report.lenient_notes:
             notes = ", ".join(f"{k} {v}" for k, v in sorted(report.lenient_notes.items()))
             click.echo(f"  tolerated: {notes}", err=True)
-        failed = failed or empty or not report.ok
+        failed = failed or not report.ok
     if failed:
         sys.exit(1)

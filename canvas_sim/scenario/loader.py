@@ -31,9 +31,14 @@ def load_scenario(
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        shipped = ", ".join(sorted(p.stem for p in shipped_dir("scenarios").glob("*.yaml")))
+        import difflib
+
+        names = sorted(p.stem for p in shipped_dir("scenarios").glob("*.yaml"))
+        close = difflib.get_close_matches(path.stem, names, n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
         raise ScenarioError(
-            f"no such scenario file (shipped scenarios, by name: {shipped})", file=file
+            f"no such scenario file ({hint}shipped scenarios, by name: {', '.join(names)})",
+            file=file,
         ) from None
     except OSError as exc:
         raise ScenarioError(f"cannot read scenario: {exc}", file=file) from None

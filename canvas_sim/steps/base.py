@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from ..durations import datetime_to_ms
 from ..errors import ScenarioError
 from ..kernel import PRIORITY_JOB
-from ..metadata import Job
+from ..metadata import Job, Request
 from ..values import CountRange, Timing
 from ..world import User
 from ..yamlsource import Located
@@ -81,6 +81,24 @@ def assign_given(target: object, **changes: Any) -> bool:
             setattr(target, name, value)
             changed = True
     return changed
+
+
+def save_given(
+    ctx: CourseEngine,
+    record: object,
+    event: str,
+    request: Callable[[], Request],
+    fields: Callable[[Request], dict[str, Any]],
+    **changes: Any,
+) -> Request | None:
+    """:func:`assign_given`; when anything changed, emit ``event`` from the request
+    ``request()`` makes (drawn only then) with ``fields(request)``. The request, or None when
+    nothing changed (and nothing was sent)."""
+    if not assign_given(record, **changes):
+        return None
+    origin = request()
+    ctx.clock.emit(event, origin, fields(origin))
+    return origin
 
 
 def when_ms(start_ms: int, value: datetime | int | None) -> int | None:

@@ -11,7 +11,7 @@ from ..bodies.admin import account_fields
 from ..specs import check_zone
 from ..values import Key, Model
 from ..world import User
-from .base import Step, StepKind, assign_given, require_alive
+from .base import Step, StepKind, require_alive, save_given
 from .checks import References
 
 if TYPE_CHECKING:
@@ -41,15 +41,23 @@ def update_account(
     admin = ctx.people.admin
     sub = world.records.accounts[params.account]
     require_alive(step, sub, "account", "account")
-    deleted = "deleted" if params.delete else None
-    if not assign_given(sub, name=params.name, time_zone=params.time_zone, workflow_state=deleted):
-        return
     path = f"/accounts/{sub.parent_id}/sub_accounts/{sub.id}"
-    method = "DELETE" if params.delete else "PUT"
-    request = ctx.requests.request(
-        admin, method, f"/api/v1{path}", f"/accounts/{sub.id}/settings", context="Account"
+    save_given(
+        ctx,
+        sub,
+        "account_updated",
+        lambda: ctx.requests.request(
+            admin,
+            "DELETE" if params.delete else "PUT",
+            f"/api/v1{path}",
+            f"/accounts/{sub.id}/settings",
+            context="Account",
+        ),
+        lambda request: account_fields(world, sub),
+        name=params.name,
+        time_zone=params.time_zone,
+        workflow_state="deleted" if params.delete else None,
     )
-    ctx.clock.emit("account_updated", request, account_fields(world, sub))
 
 
 KIND = StepKind(

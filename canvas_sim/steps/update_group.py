@@ -10,7 +10,7 @@ from pydantic import Field
 from .. import events as ev
 from ..values import Key, Model
 from ..world import User
-from .base import Step, StepKind, assign_given
+from .base import Step, StepKind, save_given
 from .checks import References
 
 if TYPE_CHECKING:
@@ -41,28 +41,29 @@ def update_group(
 ) -> None:
     course = ctx.course
     group = next(g for g in course.groups if g.key == params.group)
-    before = (group.name, group.weight, group.drop_lowest, group.drop_highest, group.never_drop)
+    before = (group.weight, group.drop_lowest, group.drop_highest, group.never_drop)
     never_drop = None
     if params.never_drop is not None:
         never_drop = frozenset(course.assignments[k].id for k in params.never_drop)
-    assign_given(
+    saved = save_given(
+        ctx,
         group,
+        "assignment_group_updated",
+        lambda: ctx.requests.request(
+            ctx.people.grader(params.grader),
+            "PUT",
+            f"/api/v1/courses/{course.id}/assignment_groups/{group.id}",
+            f"/courses/{course.id}/assignments",
+        ),
+        lambda request: ev.assignment_group_fields(ctx.world, group),
         name=params.name,
         weight=params.weight,
         drop_lowest=params.drop_lowest,
         drop_highest=params.drop_highest,
         never_drop=never_drop,
     )
-    after = (group.name, group.weight, group.drop_lowest, group.drop_highest, group.never_drop)
-    if before == after:
-        return
-    teacher = ctx.people.grader(params.grader)
-    path = f"/api/v1/courses/{course.id}/assignment_groups/{group.id}"
-    request = ctx.requests.request(teacher, "PUT", path, f"/courses/{course.id}/assignments")
-    ctx.clock.emit(
-        "assignment_group_updated", request, ev.assignment_group_fields(ctx.world, group)
-    )
-    if before[1:] != after[1:]:
+    after = (group.weight, group.drop_lowest, group.drop_highest, group.never_drop)
+    if saved is not None and before != after:
         ctx.scores.recompute_everyone()
 
 

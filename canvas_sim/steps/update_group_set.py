@@ -10,7 +10,7 @@ from pydantic import Field
 from ..bodies.groups import group_fields, group_set_fields
 from ..values import Key, Model
 from ..world import User
-from .base import Step, StepKind, require_alive
+from .base import Step, StepKind, require_alive, save_given
 from .checks import References
 
 if TYPE_CHECKING:
@@ -66,14 +66,18 @@ def update_group_set(
     group = group_set.groups[params.group - 1]
     if group.workflow_state == "deleted":
         raise step.error(f"group {group.name!r} was deleted", step.action, "group")
-    before = (group.name, group.workflow_state)
-    group.name = params.group_name or group.name
-    group.workflow_state = "deleted" if params.delete else group.workflow_state
-    if before == (group.name, group.workflow_state):
-        return
     path = f"/api/v1/groups/{group.id}"
-    request = ctx.requests.outside_course(teacher, "DELETE" if params.delete else "PUT", path, page)
-    ctx.clock.emit("group_updated", request, group_fields(world, group))
+    save_given(
+        ctx,
+        group,
+        "group_updated",
+        lambda: ctx.requests.outside_course(
+            teacher, "DELETE" if params.delete else "PUT", path, page
+        ),
+        lambda request: group_fields(world, group),
+        name=params.group_name or None,
+        workflow_state="deleted" if params.delete else None,
+    )
 
 
 KIND = StepKind(

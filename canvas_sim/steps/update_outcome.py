@@ -11,7 +11,7 @@ from pydantic import Field
 from ..bodies.outcomes import outcome_fields, outcome_group_fields, outcome_link_fields
 from ..values import Key, Model
 from ..world import User
-from .base import Step, StepKind, assign_given, require_alive
+from .base import Step, StepKind, require_alive, save_given
 from .checks import References
 from .create_outcome import CALCULATION_METHODS
 
@@ -45,15 +45,6 @@ def update_outcome(
     world, course, now = ctx.world, ctx.course, ctx.clock.now
     outcome = world.records.outcomes[params.outcome]
     require_alive(step, outcome, "outcome", "outcome")
-    changed = assign_given(
-        outcome,
-        title=params.title,
-        description=params.description,
-        mastery_points=params.mastery_points,
-        calculation_method=params.calculation_method,
-        calculation_int=params.calculation_int,
-        workflow_state="deleted" if params.delete else None,
-    )
     teacher, page = ctx.people.grader(params.author), f"/courses/{course.id}/outcomes"
     group = outcome.group
     if params.group_title is not None and params.group_title != group.title:
@@ -64,15 +55,23 @@ def update_outcome(
         request = ctx.requests.request(teacher, "PUT", path, page)
         fields_ = outcome_group_fields(world, group, now, request.zone)
         ctx.clock.emit("learning_outcome_group_updated", request, fields_)
-    if not changed:
-        return
     method = "DELETE" if params.delete else "PUT"
-    request = ctx.requests.request(teacher, method, f"/api/v1/outcomes/{outcome.id}", page)
-    zone = request.zone
-    ctx.clock.emit("learning_outcome_updated", request, outcome_fields(world, outcome, now, zone))
-    if params.delete:
-        fields_ = outcome_link_fields(world, outcome, now, zone)
-        ctx.clock.emit("learning_outcome_link_updated", request, fields_)
+    saved = save_given(
+        ctx,
+        outcome,
+        "learning_outcome_updated",
+        lambda: ctx.requests.request(teacher, method, f"/api/v1/outcomes/{outcome.id}", page),
+        lambda request: outcome_fields(world, outcome, now, request.zone),
+        title=params.title,
+        description=params.description,
+        mastery_points=params.mastery_points,
+        calculation_method=params.calculation_method,
+        calculation_int=params.calculation_int,
+        workflow_state="deleted" if params.delete else None,
+    )
+    if saved is not None and params.delete:
+        fields_ = outcome_link_fields(world, outcome, now, saved.zone)
+        ctx.clock.emit("learning_outcome_link_updated", saved, fields_)
 
 
 KIND = StepKind(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ..bodies.groups import section_fields
 from ..values import Key
 from ..world import User
-from .base import Step, StepKind, assign_given, require_alive, when_ms
+from .base import Step, StepKind, require_alive, save_given, when_ms
 from .checks import References
 from .create_section import SectionParams
 
@@ -33,8 +33,17 @@ def update_section(
     world, course = ctx.world, ctx.course
     section = world.records.sections[params.section]
     require_alive(step, section, "section", "section")
-    changed = assign_given(
+    save_given(
+        ctx,
         section,
+        "course_section_updated",
+        lambda: ctx.requests.outside_course(
+            ctx.people.grader(params.author),
+            "DELETE" if params.delete else "PUT",
+            f"/api/v1/sections/{section.id}",
+            f"/courses/{course.id}/sections/{section.id}",
+        ),
+        lambda request: section_fields(world, section, request.zone),
         name=params.name,
         sis_id=params.sis_id,
         start_at=when_ms(ctx.start_ms, params.start_at),
@@ -42,15 +51,6 @@ def update_section(
         restrict_to_dates=params.restrict_to_dates,
         workflow_state="deleted" if params.delete else None,
     )
-    if not changed:
-        return
-    request = ctx.requests.outside_course(
-        ctx.people.grader(params.author),
-        "DELETE" if params.delete else "PUT",
-        f"/api/v1/sections/{section.id}",
-        f"/courses/{course.id}/sections/{section.id}",
-    )
-    ctx.clock.emit("course_section_updated", request, section_fields(world, section, request.zone))
 
 
 KIND = StepKind(

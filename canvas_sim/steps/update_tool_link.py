@@ -10,7 +10,7 @@ from pydantic import Field
 from ..bodies.admin import tool_link_fields
 from ..values import Key, Model
 from ..world import User
-from .base import Step, StepKind, assign_given, require_alive
+from .base import Step, StepKind, require_alive, save_given
 from .checks import References
 
 if TYPE_CHECKING:
@@ -34,13 +34,19 @@ def update_tool_link(
     world, course = ctx.world, ctx.course
     link = world.records.tool_links[params.link]
     require_alive(step, link, "tool link", "link")
-    deleted = "deleted" if params.delete else None
-    if not assign_given(link, title=params.title, url=params.url, workflow_state=deleted):
-        return
     path = f"/api/lti/courses/{course.id}/resource_links/{link.id}"
-    method = "DELETE" if params.delete else "PUT"
-    request = ctx.requests.request(ctx.people.teachers[0], method, path, None, "lti")
-    ctx.clock.emit("lti_resource_link_updated", request, tool_link_fields(world, link))
+    save_given(
+        ctx,
+        link,
+        "lti_resource_link_updated",
+        lambda: ctx.requests.request(
+            ctx.people.teachers[0], "DELETE" if params.delete else "PUT", path, None, "lti"
+        ),
+        lambda request: tool_link_fields(world, link),
+        title=params.title,
+        url=params.url,
+        workflow_state="deleted" if params.delete else None,
+    )
 
 
 KIND = StepKind(

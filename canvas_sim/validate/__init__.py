@@ -23,13 +23,14 @@ Public API::
         ok: bool                     # property: no problems
 
     validate_lines(lines: Iterable[bytes | str], *, lenient=False, max_problems=1000,
-                   dedupe_window=100_000) -> Report
+                   dedupe_window=100_000, allow_empty=False) -> Report
     validate_file(path: str | Path, **same keywords) -> Report   # "-" reads stdin (binary)
+    # nothing but blank lines is a problem at line 0 (the whole file) unless allow_empty
 
-    StreamValidator(**same keywords)   # the engine of both: .feed(line) one at a time, .report
+    StreamValidator(**same keywords but allow_empty)   # the engine of both: .feed(line), .report
     first_schema_problem(event: dict) -> str | None   # one event, strictly: the first problem
 
-    python -m canvas_sim.validate [--lenient] [--max-problems N] [FILE ...]
+    python -m canvas_sim.validate [--lenient] [--max-problems N] [--allow-empty] [FILE ...]
         # prints the problems; exit 0 when clean, 1 on problems, 2 when a file cannot be read
 
 Problem kinds:

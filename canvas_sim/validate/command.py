@@ -18,11 +18,17 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> i
     parser.add_argument("files", nargs="*", default=["-"], help="JSONL files ('-': stdin)")
     parser.add_argument("--lenient", action="store_true", help="accept real-delivery variants")
     parser.add_argument("--max-problems", type=int, default=1000, metavar="N")
+    parser.add_argument("--allow-empty", action="store_true", help="accept a file with no events")
     args = parser.parse_args(argv)
     status = 0
     for name in args.files:
         try:
-            report = validate_file(name, lenient=args.lenient, max_problems=args.max_problems)
+            report = validate_file(
+                name,
+                lenient=args.lenient,
+                max_problems=args.max_problems,
+                allow_empty=args.allow_empty,
+            )
         except OSError as exc:
             print(f"{name}: {exc.strerror or exc}", file=sys.stderr)
             status = 2

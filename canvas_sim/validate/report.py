@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Problem:
-    """One problem of the stream, at a 1-based line."""
+    """One problem of the stream, at a 1-based line (0: the stream as a whole)."""
 
     line: int
     event: str | None
@@ -16,6 +16,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        if not self.line:  # the whole stream (an empty one)
+            return self.message
         return f"line {self.line}: [{self.kind}] {self.event or '-'}: {self.message}"
 
 

@@ -14,6 +14,8 @@ import orjson
 from .formats import CANVAS, FormatChecker, registered_formats
 from .report import Recorder, Report
 
+EMPTY = "the file holds no events (pass --allow-empty to accept that)"
+
 
 class StreamValidator:
     """Feed it lines in order (:meth:`feed`); :attr:`report` holds the result so far."""
@@ -24,12 +26,12 @@ class StreamValidator:
         self.lenient = lenient
         self.max_problems = max_problems
         self.dedupe_window = dedupe_window
-        self._recorder = Recorder(lenient=lenient, max_problems=max_problems)
-        self.report: Report = self._recorder.report
+        self.recorder = Recorder(lenient=lenient, max_problems=max_problems)
+        self.report: Report = self.recorder.report
         self._recent: OrderedDict[int, int] = OrderedDict()  # line hash -> first line
         self._formats = registered_formats()
         self._checkers: dict[str, FormatChecker] = {}
-        self._canvas = CANVAS.checker(self._recorder)
+        self._canvas = CANVAS.checker(self.recorder)
 
     def _checker(self, payload: dict[str, Any]) -> FormatChecker:
         """The checker of the first format that claims ``payload``; Canvas's by default."""
@@ -38,7 +40,7 @@ class StreamValidator:
                 checker = self._checkers.get(payload_format.name)
                 if checker is None:
                     checker = self._checkers[payload_format.name] = payload_format.checker(
-                        self._recorder
+                        self.recorder
                     )
                 return checker
         return self._canvas
@@ -59,10 +61,10 @@ class StreamValidator:
         try:
             event = orjson.loads(text)
         except orjson.JSONDecodeError as exc:
-            self._recorder.problem(number, None, "json", f"not JSON: {exc}")
+            self.recorder.problem(number, None, "json", f"not JSON: {exc}")
             return
         if not isinstance(event, dict):
-            self._recorder.problem(number, None, "json", "not a JSON object")
+            self.recorder.problem(number, None, "json", "not a JSON object")
             return
         checker = self._checker(event) if self._formats else self._canvas
         checker.check(event, number, first)
@@ -74,15 +76,21 @@ def validate_lines(
     lenient: bool = False,
     max_problems: int = 1000,
     dedupe_window: int = 100_000,
+    allow_empty: bool = False,
 ) -> Report:
-    """Validate a stream of JSONL lines; see :mod:`canvas_sim.validate`."""
+    """Validate a stream of JSONL lines; see :mod:`canvas_sim.validate`. A stream with nothing
+    but blank lines is a problem (at line 0: the whole file) unless ``allow_empty``, so that an
+    accidentally empty fixture does not check green."""
     validator = StreamValidator(
         lenient=lenient, max_problems=max_problems, dedupe_window=dedupe_window
     )
     feed = validator.feed
     for raw in lines:
         feed(raw)
-    return validator.report
+    report = validator.report
+    if not allow_empty and report.ok and not sum(report.events.values()):  # only blank lines
+        validator.recorder.problem(0, None, "empty", EMPTY)
+    return report
 
 
 def validate_file(
@@ -91,12 +99,14 @@ def validate_file(
     lenient: bool = False,
     max_problems: int = 1000,
     dedupe_window: int = 100_000,
+    allow_empty: bool = False,
 ) -> Report:
     """Validate a JSONL file, or standard input (binary) when ``path`` is ``"-"``."""
     options: dict[str, Any] = {
         "lenient": lenient,
         "max_problems": max_problems,
         "dedupe_window": dedupe_window,
+        "allow_empty": allow_empty,
     }
     if str(path) == "-":
         return validate_lines(sys.stdin.buffer, **options)
