@@ -235,15 +235,17 @@ def combined_scores(
 ) -> CourseScores:
     """The four course scores from each group's sums (``weights``: the groups' weights)."""
 
-    def score(index: int) -> Decimal | None:
-        total = _total(weights, [g[index] for g in groups], weighted)
+    def score(sums: list[Sums]) -> Decimal | None:
+        total = _total(weights, sums, weighted)
         return None if total is None else round2(total)
 
-    current, final = score(1), score(2)
+    current, final = score([g[1] for g in groups]), score([g[2] for g in groups])
     if not any(g[0] for g in groups):
         # Every grade is posted: the posted passes are the same as the unposted ones.
         return CourseScores(current, final, current, final)
-    return CourseScores(score(3), score(4), current, final)
+    return CourseScores(
+        score([g[3] for g in groups]), score([g[4] for g in groups]), current, final
+    )
 
 
 # Per group id: the input its sums were computed from, and the sums.

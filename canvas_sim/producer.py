@@ -85,7 +85,7 @@ def _widen(connection: Connection) -> None:
 
 
 def scenario_stream(
-    engine: Engine, renderer: Renderer, faults: FaultInjector | None
+    engine: Engine, renderer: Renderer, faults: FaultInjector | None, gradebook: bool = True
 ) -> tuple[Callable[[], Iterable[Rendered]], Callable[[], Any], Callable[[], None]]:
     """A run's stream for the child: its events (with faults), its end state (the students'
     scores and the gradebook), and the cleanup (the fault manifest closed)."""
@@ -96,7 +96,7 @@ def scenario_stream(
 
     def final() -> tuple[list[Any], dict[str, Any] | None]:
         result = RunResult(engine.scenario.name, engine.seed)
-        finish(engine, result)
+        finish(engine, result, gradebook)
         return result.students, result.gradebook
 
     def cleanup() -> None:

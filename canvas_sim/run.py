@@ -78,16 +78,18 @@ def run_scenario(
     faults: FaultInjector | None = None,
     workers: int = 1,
     body_ms: bool = True,
+    gradebook: bool = True,
 ) -> RunResult:
     """Run ``scenario`` and send every event to every sink; partial output never survives.
 
     With ``workers`` above 1 (and more than one course), forked processes simulate shares of
     the courses (see :mod:`canvas_sim.shards`): the same bytes, the same end state.
+    ``gradebook``: fill ``result.gradebook`` (the end state; large for many students).
     """
     engine = Engine(scenario, located, seed)
     renderer = Renderer(templates, nulls, body_ms=body_ms)
     result = RunResult(scenario.name, engine.seed, destinations=[s.description for s in sinks])
-    shards = sharded(engine, renderer, workers)
+    shards = sharded(engine, renderer, workers, gradebook)
     opened: list[Sink] = []
     ok = False
     try:
@@ -108,18 +110,20 @@ def run_scenario(
             faults.manifest.close()
         close_all(opened, ok=ok)
     if shards is None:
-        return finish(engine, result)
+        return finish(engine, result, gradebook)
     assert shards.final is not None
     result.students, result.gradebook = shards.final
     return result
 
 
-def sharded(engine: Engine, renderer: Renderer, workers: int) -> ShardedProducer | None:
+def sharded(
+    engine: Engine, renderer: Renderer, workers: int, gradebook: bool = True
+) -> ShardedProducer | None:
     """Forked shard processes for ``workers`` above 1, when there are courses to share and
     the platform can fork; else None (generate in this process)."""
     if workers <= 1 or len(engine.courses) <= 1 or not fork_available():
         return None
-    return ShardedProducer(engine, renderer, workers)
+    return ShardedProducer(engine, renderer, workers, gradebook)
 
 
 @dataclass
@@ -159,20 +163,22 @@ def deliver_scenario(
     progress: Callable[[int], None] | None = None,
     end_state: bool = True,
     body_ms: bool = True,
+    gradebook: bool = True,
 ) -> RunResult:
     """Run ``scenario`` with pacing and HTTP delivery; files get every generated event.
 
     ``end_state``: fill the result's end state and final scores, also when the run stops
-    early (then exactly as the events that went out leave them, at the cost of a re-run)."""
+    early (then exactly as the events that went out leave them, at the cost of a re-run);
+    ``gradebook``: with the end state's grade book (else only the final scores)."""
     engine = Engine(scenario, located, seed)
     renderer = Renderer(templates, nulls, body_ms=body_ms)
     destinations = [s.description for s in sinks] + [target_name(t) for t in options.targets]
     result = RunResult(scenario.name, engine.seed, destinations=destinations)
     faults = options.faults
-    shards = sharded(engine, renderer, options.workers)
+    shards = sharded(engine, renderer, options.workers, gradebook)
     producer = None
     if options.producer_process and shards is None:
-        stream, final, cleanup = scenario_stream(engine, renderer, faults)
+        stream, final, cleanup = scenario_stream(engine, renderer, faults, gradebook)
         producer = ProducerProcess(stream, signer=options.signer, final=final, cleanup=cleanup)
     ended = False
 
@@ -202,7 +208,7 @@ def deliver_scenario(
     if finals:  # known when the scenario ran to its end
         result.students, result.gradebook = finals[0]
     elif producer is None and shards is None and ended:
-        finish(engine, result)
+        finish(engine, result, gradebook)
     elif end_state:  # stopped early: the engine ran ahead of the events sent
         prefix_state(lambda: Engine(scenario, located, seed), result.total, result)
     return result

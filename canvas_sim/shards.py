@@ -34,6 +34,8 @@ from .render import Renderer
 HAND_OVER = 256  # events the merge hands an event loop at once
 SPILL_BATCH = 1 << 16  # bytes a child gathers before it writes and tells the parent
 Key = tuple[int, int, int]  # (time, priority, ordinal) of the action that failed
+# A child's end state: its courses' ordinals, their students' scores and (if asked) books.
+Final = tuple[list[int], list[list["StudentResult"]], list[dict[str, Any]] | None]
 
 
 def course_weight(course: CourseEngine) -> int:
@@ -56,12 +58,22 @@ def plan_shards(courses: list[CourseEngine], workers: int) -> list[list[int]]:
 
 
 def _simulate(
-    connection: Connection, engine: Engine, renderer: Renderer, only: list[int], spill: Path
+    connection: Connection,
+    engine: Engine,
+    renderer: Renderer,
+    only: list[int],
+    spill: Path,
+    gradebook: bool,
 ) -> None:
     """A child: simulate ``only``'s courses, append ``time ordinal name line`` records to the
-    spill file, and tell the parent each time bytes are ready; then the courses' end state."""
+    spill file, and tell the parent each time bytes are ready; then the courses' end state
+    (the grade books only when ``gradebook``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     engine.kernel.direct = False  # always in (time, ordinal) order, also with one course
+    # The other shards' courses go: their memory takes this shard's run state.
+    engine.courses = engine.running(only)
+    gc.unfreeze()
+    gc.collect()
     build_metadata = engine.metadata.build
     batch: list[bytes] = []
     try:
@@ -85,7 +97,7 @@ def _simulate(
                 _flush(out, batch, connection)
         running = engine.running(only)
         students = [course_students(course) for course in running]
-        books = [course_gradebook(course) for course in running]
+        books = [course_gradebook(course) for course in running] if gradebook else None
         connection.send(("done", (only, students, books)))
     except SimulatorError as exc:
         current = engine.kernel.current
@@ -126,7 +138,7 @@ class Shard:
         self.number = number
         self.connection = connection
         self.spill = spill
-        self.final: tuple[list[int], list[list[StudentResult]], list[dict[str, Any]]] | None = None
+        self.final: Final | None = None
         self.error: tuple[str, int, Key] | None = None
 
     def records(self, names: dict[bytes, str]) -> Iterator[tuple[int, int, str, bytes]]:
@@ -162,13 +174,16 @@ class ShardedProducer:
     ``final`` holds the students' scores and the end state of every course, in course order.
     """
 
-    def __init__(self, engine: Engine, renderer: Renderer, workers: int) -> None:
+    def __init__(
+        self, engine: Engine, renderer: Renderer, workers: int, gradebook: bool = True
+    ) -> None:
         self._engine = engine
+        self._gradebook = gradebook
         self.plan = plan_shards(engine.courses, workers)
         self._folder = Path(tempfile.mkdtemp(prefix="canvas-sim-shards-"))
         self._processes: list[Any] = []
         self._shards: list[Shard] = []
-        self.final: tuple[list[StudentResult], dict[str, Any]] | None = None
+        self.final: tuple[list[StudentResult], dict[str, Any] | None] | None = None
         context = multiprocessing.get_context("fork")
         gc.collect()
         gc.freeze()  # the built courses stay shared with the children, not copied by the GC
@@ -178,7 +193,9 @@ class ShardedProducer:
                 spill = self._folder / f"shard-{number}.spill"
                 spill.touch()  # before the child starts: the merge may open it first
                 process = context.Process(
-                    target=_simulate, args=(sender, engine, renderer, only, spill), daemon=True
+                    target=_simulate,
+                    args=(sender, engine, renderer, only, spill, gradebook),
+                    daemon=True,
                 )
                 process.start()
                 sender.close()
@@ -216,20 +233,24 @@ class ShardedProducer:
         times = [shard.error[2][0] for shard in self._shards if shard.error is not None]
         return min(times) if times else None
 
-    def _assemble(self) -> tuple[list[StudentResult], dict[str, Any]]:
-        by_ordinal: dict[int, tuple[list[StudentResult], dict[str, Any]]] = {}
+    def _assemble(self) -> tuple[list[StudentResult], dict[str, Any] | None]:
+        by_ordinal: dict[int, tuple[list[StudentResult], dict[str, Any] | None]] = {}
         for shard in self._shards:
             assert shard.final is not None
-            only, students, books = shard.final
-            for ordinal, people, book in zip(only, students, books, strict=True):
+            only, scores, books = shard.final
+            found: list[dict[str, Any] | None] = list(books) if books else [None] * len(only)
+            for ordinal, people, book in zip(only, scores, found, strict=True):
                 by_ordinal[ordinal] = (people, book)
         ordered = [by_ordinal[ordinal] for ordinal in sorted(by_ordinal)]
+        students = [student for people, _ in ordered for student in people]
+        if not self._gradebook:
+            return students, None
         gradebook = {
             "scenario": self._engine.scenario.name,
             "seed": self._engine.seed,
             "courses": [book for _, book in ordered],
         }
-        return [student for people, _ in ordered for student in people], gradebook
+        return students, gradebook
 
     def close(self) -> None:
         """Stop the children (if still running) and remove the spill files."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from typing import TypeVar
 
 from .. import events as ev
 from ..grades import grade_string
@@ -23,6 +24,24 @@ from ..metadata import Job
 from ..randoms import randint
 from ..world import Assignment, AssignmentGroup, Enrollment, ScoreRow, Submission, User, World
 from .requests import Requests
+
+_T = TypeVar("_T")
+
+# One Decimal per score as written, one string per grade, shared by every course (submissions
+# share a few hundred of each).
+_VALUES: dict[str, Decimal] = {}
+_GRADES: dict[str, str] = {}
+_SHARED_KEPT = 1 << 16  # values beyond these many are not shared (bounds the tables)
+
+
+def _shared(table: dict[str, _T], key: str, value: _T) -> _T:
+    """The value kept for ``key``, else ``value`` (kept while the table has room)."""
+    found = table.get(key)
+    if found is None:
+        found = value
+        if len(table) < _SHARED_KEPT:
+            table[key] = value
+    return found
 
 
 class Scores:
@@ -49,8 +68,6 @@ class Scores:
         # tuples): dropped by touch when a submission changes and by recompute_everyone when
         # the structure does.
         self._sums: dict[int, dict[int, GroupSums]] = {}
-        self._values: dict[str, Decimal] = {}  # one Decimal per score as written
-        self._grades: dict[str, str] = {}  # one string per grade
         self.on_grade: Callable[[Submission], None] | None = None  # module requirements' hook
 
     def set_grade(self, sub: Submission, score: Decimal | None) -> None:
@@ -59,12 +76,12 @@ class Scores:
         if assignment.grading_type == "pass_fail" and score is not None:
             score = assignment.points_possible if score > 0 else Decimal(0)
         if score is not None:  # many submissions share a few scores: keep one of each
-            score = self._values.setdefault(str(score), score)
+            score = _shared(_VALUES, str(score), score)
         sub.score = score
         grade = grade_string(
             score, assignment.points_possible, assignment.grading_type, self.course.grading_scheme
         )
-        sub.grade = None if grade is None else self._grades.setdefault(grade, grade)
+        sub.grade = None if grade is None else _shared(_GRADES, grade, grade)
         if self.on_grade is not None:
             self.on_grade(sub)
 
