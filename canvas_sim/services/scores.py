@@ -67,7 +67,8 @@ class Scores:
         # Per student and group, the group's sums as of the last recompute (a few shared
         # tuples): dropped by touch when a submission changes and by recompute_everyone when
         # the structure does.
-        self._sums: dict[int, dict[int, GroupSums]] = {}
+        self._sums: dict[int, list[GroupSums | None]] = {}  # by position in course.groups
+        self._positions: dict[int, int] = {}  # group id -> its position (groups only append)
         self.on_grade: Callable[[Submission], None] | None = None  # module requirements' hook
 
     def set_grade(self, sub: Submission, score: Decimal | None) -> None:
@@ -112,18 +113,19 @@ class Scores:
         of its submissions changes."""
         course = self.course
         concluded = course.enrollments[user.id].workflow_state == "completed"
+        groups = course.groups
         memo = self._sums.get(user.id)
-        if memo is None:
-            memo = {}
+        if memo is None or len(memo) < len(groups):
+            memo = (memo or []) + [None] * (len(groups) - len(memo or ()))
             if self.CACHE_INPUTS:
                 self._sums[user.id] = memo
         weights, sums = [], []
-        for group in course.groups:
-            found = memo.get(group.id)
+        for index, group in enumerate(groups):
+            found = memo[index]
             if found is None or found[5] != concluded:
                 found = self._group_sums(group, user.id, concluded)
                 if self.CACHE_INPUTS:
-                    memo[group.id] = found
+                    memo[index] = found
             weights.append(group.weight)
             sums.append(found)
         return combined_scores(weights, sums, course.weighted)
@@ -202,8 +204,16 @@ class Scores:
         """A submission's score, excused, posted or workflow state changed: its group's sums
         for that student are computed again at the next recompute."""
         memo = self._sums.get(sub.user.id)
-        if memo is not None:
-            memo.pop(sub.assignment.group.id, None)
+        if memo is None:
+            return
+        group = sub.assignment.group
+        index = self._positions.get(group.id)
+        groups = self.course.groups
+        if index is None or index >= len(groups) or groups[index] is not group:
+            self._positions = {g.id: i for i, g in enumerate(groups)}
+            index = self._positions[group.id]
+        if index < len(memo):
+            memo[index] = None
 
     def recompute_everyone(self) -> None:
         """The gradebook's structure changed: every student's scores are recomputed."""
