@@ -95,7 +95,7 @@ def build_accounts(
         admin_spec = PersonSpec(key="admin")
         admin = draw_person(account_draw, admin_spec, "admin", ids, account, home, start)
         if server_ip is None:  # one Canvas server for the run
-            server_ip = account_draw.faker.ipv4_public()
+            server_ip = account_draw.addresses.ipv4_public()
         statuses: dict[str, CustomStatus] = {}  # defined once per root account, as Canvas does
         for block in mine:
             for status in block.custom_statuses:

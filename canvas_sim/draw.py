@@ -42,6 +42,29 @@ class WeightedNames:
         return self._draw(self._last)
 
 
+class PublicAddresses:
+    """Faker's ``ipv4_public()`` with each address class's networks and cumulative weights
+    computed once: the same draws (a class, a network by weight, an offset in it)."""
+
+    def __init__(self, faker: Faker) -> None:
+        method: Any = faker.ipv4_public
+        provider = method.__self__  # the internet provider
+        self._generator = provider.generator
+        self._classes: dict[str, tuple[list[tuple[int, int]], list[float], float]] = {}
+        for name in "abc":
+            networks, weights = provider._get_public_networks_and_weights(address_class=name)
+            cumulative = list(accumulate(float(weight) for weight in weights))
+            starts = [(int(net.network_address), net.num_addresses) for net in networks]
+            self._classes[name] = starts, cumulative, cumulative[-1] + 0.0
+
+    def ipv4_public(self) -> str:
+        rng = self._generator.random
+        starts, cumulative, total = self._classes[rng.choice("abc")]
+        start, size = starts[bisect(cumulative, rng.random() * total, 0, len(starts) - 1)]
+        address = start + rng.randint(0, size - 1)
+        return f"{address >> 24}.{(address >> 16) & 255}.{(address >> 8) & 255}.{address & 255}"
+
+
 class Draw:
     """The seeded sources of every random choice: one Random, one Faker instance."""
 
@@ -54,6 +77,7 @@ class Draw:
         self.faker = Faker("en_US")
         self.faker.seed_instance(seed)
         self.names = WeightedNames(self.faker)
+        self.addresses = PublicAddresses(self.faker)
         self.sentences = [self.faker.sentence(nb_words=12) for _ in range(TEXT_POOL_SIZE)]
         self.paragraphs = [self.faker.paragraph(nb_sentences=4) for _ in range(TEXT_POOL_SIZE)]
         self.words = sorted(
@@ -80,5 +104,5 @@ class Draw:
         # One Faker for all (they are slow to make), re-seeded for each stream's people.
         self.faker.seed_instance(stream)
         copy.faker, copy.sentences, copy.paragraphs = self.faker, self.sentences, self.paragraphs
-        copy.names, copy.words = self.names, self.words
+        copy.names, copy.words, copy.addresses = self.names, self.words, self.addresses
         return copy

@@ -80,7 +80,7 @@ def draw_person(
         uuid=canvas_uuid(rng),
         lti_user_id=hex_token(rng, 40),
         user_agent=USER_AGENTS[0] if role == "admin" else rng.choice(USER_AGENTS),
-        client_ip=draw.faker.ipv4_public(),
+        client_ip=draw.addresses.ipv4_public(),
         session_id=hex_token(rng, 32),
         created_at=created_at,
     )
