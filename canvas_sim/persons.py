@@ -33,6 +33,7 @@ USER_AGENTS = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/124.0.6367.82 Mobile Safari/537.36",
 )
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
 OTHER_ZONES = ("America/Chicago", "America/New_York", "America/Los_Angeles", "America/Phoenix")
 
 
@@ -88,7 +89,7 @@ def draw_person(
 
 def _ascii(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", folded.lower()) or "user"
+    return _NOT_ALNUM.sub("", folded.lower()) or "user"
 
 
 def _mail_domain(account: Account) -> str:

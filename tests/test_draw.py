@@ -41,3 +41,16 @@ def test_a_reseeded_faker_is_followed() -> None:
     ours.seed_instance("course/7")
     theirs.seed_instance("course/7")
     assert [addresses.ipv4_public() for _ in range(5)] == [theirs.ipv4_public() for _ in range(5)]
+
+
+def test_canvas_uuids_are_choices_draws() -> None:
+    # 40 draws of rng.choice over [A-Za-z0-9], as Canvas uuids were drawn one by one.
+    import random
+
+    from canvas_sim.randoms import _ALNUM, canvas_uuid
+
+    for seed in range(300):
+        ours, theirs = random.Random(seed), random.Random(seed)
+        for _ in range(20):
+            assert canvas_uuid(ours) == "".join(theirs.choice(_ALNUM) for _ in range(40))
+        assert ours.random() == theirs.random()
