@@ -175,19 +175,18 @@ def group_sums(
     submission of the group (counted or not) is unposted; ``drops``: (drop lowest, drop
     highest, never drop)."""
     low, high, never = drops
-    current = _ratios(_items(rows, False, False, concluded), low, high, never)
-    final = _ratios(_items(rows, True, False, concluded), low, high, never)
-    if not hidden:
-        found: GroupSums = (False, current, final, current, final, concluded)
-    else:
-        found = (
-            True,
-            current,
-            final,
-            _ratios(_items(rows, False, True, concluded), low, high, never),
-            _ratios(_items(rows, True, True, concluded), low, high, never),
-            concluded,
-        )
+    current_items = _items(rows, False, False, concluded)
+    final_items = _items(rows, True, False, concluded)
+    current = posted_current = _ratios(current_items, low, high, never)
+    final = posted_final = _ratios(final_items, low, high, never)
+    if hidden:  # the posted passes, where their items differ (an unposted placeholder does not)
+        items = _items(rows, False, True, concluded)
+        if items != current_items:
+            posted_current = _ratios(items, low, high, never)
+        items = _items(rows, True, True, concluded)
+        if items != final_items:
+            posted_final = _ratios(items, low, high, never)
+    found: GroupSums = (hidden, current, final, posted_current, posted_final, concluded)
     shared = _SHARED_SUMS.get(found)  # many students' groups sum alike: keep one tuple
     if shared is None:
         shared = found
@@ -250,12 +249,16 @@ def combined_scores(
         total = _total(weights, sums, weighted)
         return None if total is None else round2(total)
 
-    current, final = score([g[1] for g in groups]), score([g[2] for g in groups])
-    if not any(g[0] for g in groups):
-        # Every grade is posted: the posted passes are the same as the unposted ones.
-        return CourseScores(current, final, current, final)
+    # Where the posted passes sum as the unposted ones (every grade posted, or only work
+    # without a grade unposted), their scores are the same.
+    unposted_current, unposted_final = [g[1] for g in groups], [g[2] for g in groups]
+    posted_current, posted_final = [g[3] for g in groups], [g[4] for g in groups]
+    current, final = score(unposted_current), score(unposted_final)
     return CourseScores(
-        score([g[3] for g in groups]), score([g[4] for g in groups]), current, final
+        current if posted_current == unposted_current else score(posted_current),
+        final if posted_final == unposted_final else score(posted_final),
+        current,
+        final,
     )
 
 
