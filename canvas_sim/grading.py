@@ -3,7 +3,8 @@
 Follows CANVAS_REFERENCE.md section 4, which mirrors canvas-lms ``lib/grade_calculator.rb``
 (server side course scores). Sums and
 ratios are exact (integer ratios inside, ``Decimal`` in and out), rounded once, at the end, to 2
-places half up; only the drop rules' bisection runs in binary floats, as canvas-lms's does.
+places half up; only the drop rules' bisection (``drops``) runs in binary floats, as
+canvas-lms's does.
 """
 
 from __future__ import annotations

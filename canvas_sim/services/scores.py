@@ -1,4 +1,4 @@
-"""The live grade book of one course: grades, calculator inputs, debounced recomputes."""
+"""The live grade book of one course: grades, each student's group sums, debounced recomputes."""
 
 from __future__ import annotations
 
