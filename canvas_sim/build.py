@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import random
 import re
-import unicodedata
-from bisect import bisect
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import accumulate
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
-
-from faker import Faker
 
 from .accounts import RootAccounts
 from .content import add_group
+from .draw import Draw
 from .durations import datetime_to_ms
 from .errors import SimulatorError
 from .grading import DEFAULT_GRADING_SCHEME
-from .randoms import canvas_uuid, hex_token
+from .persons import draw_person
+from .randoms import canvas_uuid
 from .specs import PersonSpec
 from .values import CountRange
 from .world import (
@@ -40,99 +36,7 @@ from .yamlsource import Located
 if TYPE_CHECKING:
     from .scenario import CourseBlock, Scenario
 
-USER_AGENTS = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/124.0.0.0 Safari/537.36",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/124.0.0.0 Safari/537.36",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-    "Version/17.4.1 Safari/605.1.15",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
-    "Gecko) Version/17.4.1 Mobile/15E148 Safari/604.1",
-    "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/124.0.0.0 Safari/537.36",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/124.0.0.0 Safari/537.36 Edg/124.0.2478.80",
-    "CanvasStudent/7.12.0 (iPhone; iOS 17.4.1; Scale/3.00)",
-    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/124.0.6367.82 Mobile Safari/537.36",
-)
-OTHER_ZONES = ("America/Chicago", "America/New_York", "America/Los_Angeles", "America/Phoenix")
-TEXT_POOL_SIZE = 64
 MAX_COURSES = GLOBAL_ID_BASE // ID_BLOCK  # the account's block and the courses' fill local ids
-
-
-class WeightedNames:
-    """Faker's weighted first and last names with the cumulative weights computed once.
-
-    ``faker.first_name()`` goes through ``random.choices``, which sums the weights of every name
-    on each call; this draws the same names (one ``random()`` each, the same bisection).
-    """
-
-    def __init__(self, faker: Faker) -> None:
-        method: Any = faker.first_name
-        provider = method.__self__  # the person provider
-        self._generator = provider.generator
-        self._first = self._table(provider.first_names)
-        self._last = self._table(provider.last_names)
-
-    @staticmethod
-    def _table(names: dict[str, float]) -> tuple[tuple[str, ...], list[float], float]:
-        cumulative = list(accumulate(names.values()))
-        return tuple(names), cumulative, cumulative[-1] + 0.0
-
-    def _draw(self, table: tuple[tuple[str, ...], list[float], float]) -> str:
-        names, cumulative, total = table
-        return names[bisect(cumulative, self._generator.random.random() * total, 0, len(names) - 1)]
-
-    def first(self) -> str:
-        return self._draw(self._first)
-
-    def last(self) -> str:
-        return self._draw(self._last)
-
-
-class Draw:
-    """The seeded sources of every random choice: one Random, one Faker instance."""
-
-    def __init__(self, seed: int) -> None:
-        self.seed = seed
-        self.rng = random.Random(seed)
-        # Request ids and the milliseconds between events of one request come from a stream of
-        # their own, so that adding an event type never reshuffles people, scores or times.
-        self.wire_rng = random.Random(f"{seed}/wire")
-        self.faker = Faker("en_US")
-        self.faker.seed_instance(seed)
-        self.names = WeightedNames(self.faker)
-        self.sentences = [self.faker.sentence(nb_words=12) for _ in range(TEXT_POOL_SIZE)]
-        self.paragraphs = [self.faker.paragraph(nb_sentences=4) for _ in range(TEXT_POOL_SIZE)]
-        self.words = sorted(
-            {word.strip(".,").lower() for text in self.paragraphs for word in text.split()}
-        )
-
-    def for_copy(self, ordinal: int) -> Draw:
-        """The draw of the ``ordinal``-th course: own streams, shared text.
-
-        Each course's people, scores and times come from streams of its own, so adding a course
-        never changes what happens in the others, and a course can be simulated alone.
-        """
-        return self._derived(f"{self.seed}/course/{ordinal}", f"{self.seed}/wire/{ordinal}")
-
-    def for_account(self) -> Draw:
-        """The draw of account-level records (ids' starts, admin, developer key, server)."""
-        return self._derived(f"{self.seed}/account", f"{self.seed}/wire/account")
-
-    def _derived(self, stream: str, wire: str) -> Draw:
-        copy = object.__new__(Draw)
-        copy.seed = self.seed
-        copy.rng = random.Random(stream)
-        copy.wire_rng = random.Random(wire)
-        # One Faker for all (they are slow to make), re-seeded for each stream's people.
-        self.faker.seed_instance(stream)
-        copy.faker, copy.sentences, copy.paragraphs = self.faker, self.sentences, self.paragraphs
-        copy.names, copy.words = self.names, self.words
-        return copy
 
 
 @dataclass(slots=True)
@@ -188,9 +92,10 @@ def build_accounts(
         mine = [block for block, owner in zip(blocks, keys, strict=True) if owner == key]
         developer_key_id = ids.next("developer_keys")
         home = mine[0] if mine else blocks[0]
-        admin = _person(account_draw, PersonSpec(key="admin"), "admin", ids, account, home, start)
+        admin_spec = PersonSpec(key="admin")
+        admin = draw_person(account_draw, admin_spec, "admin", ids, account, home, start)
         if server_ip is None:  # one Canvas server for the run
-            server_ip = account_draw.faker.ipv4_public()
+            server_ip = account_draw.addresses.ipv4_public()
         statuses: dict[str, CustomStatus] = {}  # defined once per root account, as Canvas does
         for block in mine:
             for status in block.custom_statuses:
@@ -301,7 +206,7 @@ def _people(
             here = (*path, field_name, index)
             if person.key in world.users or person.key == "admin":
                 raise located.error(f"person key {person.key!r} is used twice", here)
-            person = _numbered_person(person, number)
+            person = _numbereddraw_person(person, number)
             for kind in ("login", "sis_id"):
                 given = getattr(person, kind)
                 if given is None:
@@ -310,13 +215,13 @@ def _people(
                     hint = " (every copy repeats it: put ${i} in it)" if block.count > 1 else ""
                     raise located.error(f"{kind} {given!r} is used twice{hint}", (*here, kind))
                 taken.add((kind, given))
-            world.users[person.key] = _person(
+            world.users[person.key] = draw_person(
                 draw, person, role, world.ids, world.account, world.course, world.course.created_at
             )
             world.roles[person.key] = role
 
 
-def _numbered_person(person: PersonSpec, number: int) -> PersonSpec:
+def _numbereddraw_person(person: PersonSpec, number: int) -> PersonSpec:
     """A listed person as copy ``number`` has them (``${i}`` in name, login, SIS id)."""
     changes = {
         name: value.replace("${i}", str(number))
@@ -362,66 +267,6 @@ def _gradebook(
 ) -> None:
     for index, gspec in enumerate(block.groups):
         add_group(world, gspec, start, start, rng, located, (*path, "groups", index))
-
-
-def _person(
-    draw: Draw,
-    spec: PersonSpec,
-    role: str,
-    ids: IdSequences,
-    account: Account,
-    home: Course | CourseBlock,
-    created_at: int,
-) -> User:
-    """A person drawn from ``draw``; ``home`` gives the default time zone."""
-    rng = draw.rng
-    first, last = draw.names.first(), draw.names.last()
-    name = spec.name or f"{first} {last}"
-    parts = name.split()
-    sortable = f"{parts[-1]}, {' '.join(parts[:-1])}" if len(parts) > 1 else name
-    user_id = ids.next("users")
-    login = (
-        spec.login
-        or f"{_ascii(parts[0])}.{_ascii(parts[-1])}{user_id % 1000}@{_mail_domain(account)}"
-    )
-    if spec.sis_id is not None:
-        sis_id: str | None = spec.sis_id
-    elif role == "student":
-        sis_id = f"S{rng.randrange(10**7):07d}"
-    elif role == "admin":
-        sis_id = None
-    else:
-        sis_id = f"T{rng.randrange(10**5):05d}"
-    zone_name = spec.time_zone or (
-        rng.choice(OTHER_ZONES) if role == "student" and rng.random() < 0.1 else home.time_zone
-    )
-    zone = ZoneInfo(zone_name)  # validated with the scenario
-    return User(
-        id=user_id,
-        key=spec.key,
-        name=name,
-        sortable_name=sortable,
-        login=login,
-        sis_id=sis_id,
-        time_zone=zone_name,
-        zone=zone,
-        uuid=canvas_uuid(rng),
-        lti_user_id=hex_token(rng, 40),
-        user_agent=USER_AGENTS[0] if role == "admin" else rng.choice(USER_AGENTS),
-        client_ip=draw.faker.ipv4_public(),
-        session_id=hex_token(rng, 32),
-        created_at=created_at,
-    )
-
-
-def _ascii(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", folded.lower()) or "user"
-
-
-def _mail_domain(account: Account) -> str:
-    host = account.domain.split(".")
-    return ".".join(host[-2:]) if len(host) >= 2 else account.domain
 
 
 def _course_code(name: str) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 
-from .build import Draw, build_courses
+from .build import build_courses
 from .course import CourseEngine
+from .draw import Draw
 from .events import Event
 from .kernel import Kernel
 from .metadata import AccountsMetadata, MetadataBuilder

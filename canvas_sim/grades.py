@@ -27,11 +27,22 @@ DEFAULT_GRADING_SCHEME: tuple[tuple[str, Decimal], ...] = tuple(
 )
 
 
+_CENTS: dict[int, Decimal] = {}  # round2's results by cents: one Decimal for each score
+_CENTS_KEPT = 1 << 16
+
+
 def round2(value: tuple[int, int]) -> Decimal:
     """Round n/d to 2 places, half away from zero (Decimal ROUND_HALF_UP), exactly."""
     numerator, denominator = value
     cents = (200 * abs(numerator) + denominator) // (2 * denominator)
-    return Decimal(-cents if numerator < 0 else cents).scaleb(-2)
+    if numerator < 0:
+        cents = -cents
+    found = _CENTS.get(cents)
+    if found is None:
+        found = Decimal(cents).scaleb(-2)
+        if len(_CENTS) < _CENTS_KEPT:
+            _CENTS[cents] = found
+    return found
 
 
 def _fmt(value: Decimal) -> str:

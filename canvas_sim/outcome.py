@@ -69,9 +69,11 @@ def rendered_events(
             yield Rendered(event.name, event.time_ms, line, step=mark(event.ordinal, event.time_ms))
 
 
-def finish(engine: Engine, result: RunResult) -> RunResult:
-    """Fill ``result`` with the end state: the grade book and each student's course scores."""
-    result.gradebook = gradebook(engine)
+def finish(engine: Engine, result: RunResult, book: bool = True) -> RunResult:
+    """Fill ``result`` with the end state: the grade book (unless ``book`` is false) and each
+    student's course scores."""
+    if book:
+        result.gradebook = gradebook(engine)
     for course in engine.courses:
         result.students.extend(course_students(course))
     return result

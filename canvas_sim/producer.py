@@ -115,7 +115,12 @@ def _widen(connection: Connection) -> None:
 
 
 def scenario_stream(
-    engine: Engine, renderer: Renderer, faults: FaultInjector | None, *, steps: bool = False
+    engine: Engine,
+    renderer: Renderer,
+    faults: FaultInjector | None,
+    gradebook: bool = True,
+    *,
+    steps: bool = False,
 ) -> tuple[Callable[[], Iterable[Rendered]], Callable[[], Any], Callable[[], None]]:
     """A run's stream for the child: its events (with faults; with ``steps``, each with its
     scenario step), its end state (the students' scores and the gradebook), and the cleanup
@@ -127,7 +132,7 @@ def scenario_stream(
 
     def final() -> tuple[list[Any], dict[str, Any] | None]:
         result = RunResult(engine.scenario.name, engine.seed)
-        finish(engine, result)
+        finish(engine, result, gradebook)
         return result.students, result.gradebook
 
     def cleanup() -> None:

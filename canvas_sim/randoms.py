@@ -26,10 +26,22 @@ def randint(getrandbits: Callable[[int], int], low: int, high: int) -> int:
     return low + randbelow(getrandbits, high - low + 1)
 
 
+# Each byte b to the character randbelow(62) gives for the 6 bits b >> 2, or "!" when they are
+# 62 or 63 (a draw randbelow rejects).
+_TOP_SIX = bytes(ord(_ALNUM[b >> 2]) if b >> 2 < 62 else ord("!") for b in range(256))
+
+
 def canvas_uuid(rng: random.Random) -> str:
-    """A Canvas object uuid: 40 characters of [A-Za-z0-9] (``rng.choice``'s own draws)."""
-    bits = rng.getrandbits
-    return "".join([_ALNUM[randbelow(bits, 62)] for _ in range(40)])
+    """A Canvas object uuid: 40 characters of [A-Za-z0-9] (``rng.choice``'s own draws).
+
+    ``randbelow(62)`` takes the top 6 bits of one 32-bit word of the generator and rejects 62
+    and 63. ``getrandbits(32 * n)`` is the next n words, the first the least significant, so
+    the same words give the same characters: n words at once, then as many as were rejected."""
+    text = b""
+    while (need := 40 - len(text)) > 0:
+        words = rng.getrandbits(32 * need).to_bytes(4 * need, "little")
+        text += words[3::4].translate(_TOP_SIX).replace(b"!", b"")
+    return text.decode()
 
 
 _UUID4_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))

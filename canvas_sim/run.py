@@ -80,16 +80,18 @@ def run_scenario(
     faults: FaultInjector | None = None,
     workers: int = 1,
     body_ms: bool = True,
+    gradebook: bool = True,
 ) -> RunResult:
     """Run ``scenario`` and send every event to every sink; partial output never survives.
 
     With ``workers`` above 1 (and more than one course), forked processes simulate shares of
     the courses (see :mod:`canvas_sim.shards`): the same bytes, the same end state.
+    ``gradebook``: fill ``result.gradebook`` (the end state; large for many students).
     """
     engine = Engine(scenario, located, seed)
     renderer = Renderer(templates, nulls, body_ms=body_ms)
     result = RunResult(scenario.name, engine.seed, destinations=[s.description for s in sinks])
-    shards = sharded(engine, renderer, workers)
+    shards = sharded(engine, renderer, workers, gradebook=gradebook)
     opened: list[Sink] = []
     ok = False
     try:
@@ -110,7 +112,7 @@ def run_scenario(
             faults.manifest.close()
         close_all(opened, ok=ok)
     if shards is None:
-        return finish(engine, result)
+        return finish(engine, result, gradebook)
     assert shards.final is not None
     result.students, result.gradebook = shards.final
     return result
@@ -123,6 +125,7 @@ def sharded(
     signer: Signer | None = None,
     *,
     steps: bool = False,
+    gradebook: bool = True,
 ) -> ShardedProducer | None:
     """Forked shard processes for ``workers`` above 1, when there are courses to share and
     the platform can fork; else None (generate in this process). With ``signer``, each shard
@@ -131,7 +134,7 @@ def sharded(
     if workers <= 1 or len(engine.courses) <= 1 or not fork_available():
         return None
     stamp = None if signer is None else stamper(signer)
-    return ShardedProducer(engine, renderer, workers, stamp, steps=steps)
+    return ShardedProducer(engine, renderer, workers, stamp, steps=steps, gradebook=gradebook)
 
 
 def _cores() -> int:
@@ -190,11 +193,13 @@ def deliver_scenario(
     progress: Callable[[int], None] | None = None,
     end_state: bool = True,
     body_ms: bool = True,
+    gradebook: bool = True,
 ) -> RunResult:
     """Run ``scenario`` with pacing and HTTP delivery; files get every generated event.
 
     ``end_state``: fill the result's end state and final scores, also when the run stops
-    early (then exactly as the events that went out leave them, at the cost of a re-run)."""
+    early (then exactly as the events that went out leave them, at the cost of a re-run);
+    ``gradebook``: with the end state's grade book (else only the final scores)."""
     engine = Engine(scenario, located, seed)
     renderer = Renderer(templates, nulls, body_ms=body_ms)
     destinations = [s.description for s in sinks] + [target_name(t) for t in options.targets]
@@ -202,10 +207,10 @@ def deliver_scenario(
     faults = options.faults
     signer = options.signer
     steps = bool(options.schedule.speed)  # the live line shows each event's step (marks)
-    shards = sharded(engine, renderer, options.workers, signer, steps=steps)
+    shards = sharded(engine, renderer, options.workers, signer, steps=steps, gradebook=gradebook)
     producer = None
     if options.producer_process and shards is None:
-        stream, final, cleanup = scenario_stream(engine, renderer, faults, steps=steps)
+        stream, final, cleanup = scenario_stream(engine, renderer, faults, gradebook, steps=steps)
         producer = ProducerProcess(
             stream, signer=signer, signers=_signers(options), final=final, cleanup=cleanup
         )
@@ -247,7 +252,7 @@ def deliver_scenario(
     if finals:  # known when the scenario ran to its end
         result.students, result.gradebook = finals[0]
     elif producer is None and shards is None and ended:
-        finish(engine, result)
+        finish(engine, result, gradebook)
     elif end_state:  # stopped early: the engine ran ahead of the events sent
         prefix_state(lambda: Engine(scenario, located, seed), result.total, result)
     return result

@@ -36,7 +36,10 @@ from .render import Renderer
 
 HAND_OVER = 256  # events the merge hands an event loop at once
 SPILL_BATCH = 1 << 16  # bytes a child gathers before it writes and tells the parent
+DROP_OTHERS_FROM = 20_000  # people in the run from which a child drops the others' courses
 Key = tuple[int, int, int]  # (time, priority, ordinal) of the action that failed
+# A child's end state: its courses' ordinals, their students' scores and (if asked) books.
+Final = tuple[list[int], list[list["StudentResult"]], list[dict[str, Any]] | None]
 
 
 def course_weight(course: CourseEngine) -> int:
@@ -66,12 +69,20 @@ def _simulate(
     spill: Path,
     steps: bool,
     stamp: Callable[[bytes], bytes] | None = None,
+    gradebook: bool = True,
 ) -> None:
     """A child: simulate ``only``'s courses, append ``time ordinal name line`` records to the
     spill file (each line through ``stamp``, if given), and tell the parent each time bytes are
-    ready (with ``steps``, first the steps its courses started); then the courses' end state."""
+    ready (with ``steps``, first the steps its courses started); then the courses' end state
+    (the grade books only when ``gradebook``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     engine.kernel.direct = False  # always in (time, ordinal) order, also with one course
+    if sum(len(course.world.users) for course in engine.courses) >= DROP_OTHERS_FROM:
+        # The other shards' courses go: their memory takes this shard's run state (a full
+        # collection, about 0.4 s at 80,000 people: not worth it for small runs).
+        engine.courses = engine.running(only)
+        gc.unfreeze()
+        gc.collect()
     build_metadata = engine.metadata.build
     batch: list[bytes] = []
     starts: list[tuple[int, int, int]] = []  # (ordinal, from time, index) since the last flush
@@ -101,7 +112,7 @@ def _simulate(
                 _flush(out, batch, connection, starts)
         running = engine.running(only)
         students = [course_students(course) for course in running]
-        books = [course_gradebook(course) for course in running]
+        books = [course_gradebook(course) for course in running] if gradebook else None
         connection.send(("done", (only, students, books)))
     except SimulatorError as exc:
         current = engine.kernel.current
@@ -147,7 +158,7 @@ class Shard:
         self.number = number
         self.connection = connection
         self.spill = spill
-        self.final: tuple[list[int], list[list[StudentResult]], list[dict[str, Any]]] | None = None
+        self.final: Final | None = None
         self.error: tuple[str, int, Key] | None = None
 
     def records(
@@ -199,14 +210,16 @@ class ShardedProducer:
         stamp: Callable[[bytes], bytes] | None = None,
         *,
         steps: bool = False,
+        gradebook: bool = True,
     ) -> None:
         self._engine = engine
         self._tracker = StepTracker(engine) if steps else None
+        self._gradebook = gradebook
         self.plan = plan_shards(engine.courses, workers)
         self._folder = Path(tempfile.mkdtemp(prefix="canvas-sim-shards-"))
         self._processes: list[Any] = []
         self._shards: list[Shard] = []
-        self.final: tuple[list[StudentResult], dict[str, Any]] | None = None
+        self.final: tuple[list[StudentResult], dict[str, Any] | None] | None = None
         context = multiprocessing.get_context("fork")
         gc.collect()
         gc.freeze()  # the built courses stay shared with the children, not copied by the GC
@@ -217,7 +230,7 @@ class ShardedProducer:
                 spill.touch()  # before the child starts: the merge may open it first
                 process = context.Process(
                     target=_simulate,
-                    args=(sender, engine, renderer, only, spill, steps, stamp),
+                    args=(sender, engine, renderer, only, spill, steps, stamp, gradebook),
                     daemon=True,
                 )
                 process.start()
@@ -260,20 +273,24 @@ class ShardedProducer:
         times = [shard.error[2][0] for shard in self._shards if shard.error is not None]
         return min(times) if times else None
 
-    def _assemble(self) -> tuple[list[StudentResult], dict[str, Any]]:
-        by_ordinal: dict[int, tuple[list[StudentResult], dict[str, Any]]] = {}
+    def _assemble(self) -> tuple[list[StudentResult], dict[str, Any] | None]:
+        by_ordinal: dict[int, tuple[list[StudentResult], dict[str, Any] | None]] = {}
         for shard in self._shards:
             assert shard.final is not None
-            only, students, books = shard.final
-            for ordinal, people, book in zip(only, students, books, strict=True):
+            only, scores, books = shard.final
+            found: list[dict[str, Any] | None] = list(books) if books else [None] * len(only)
+            for ordinal, people, book in zip(only, scores, found, strict=True):
                 by_ordinal[ordinal] = (people, book)
         ordered = [by_ordinal[ordinal] for ordinal in sorted(by_ordinal)]
+        students = [student for people, _ in ordered for student in people]
+        if not self._gradebook:
+            return students, None
         gradebook = {
             "scenario": self._engine.scenario.name,
             "seed": self._engine.seed,
             "courses": [book for _, book in ordered],
         }
-        return [student for people, _ in ordered for student in people], gradebook
+        return students, gradebook
 
     def close(self) -> None:
         """Stop the children (if still running) and remove the spill files."""

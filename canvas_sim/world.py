@@ -5,6 +5,7 @@ Plain mutable records and id allocation; the rules for changing them live in the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -147,6 +148,45 @@ class Submission:
     quiz_submission_id: int | None = None
 
 
+class Submissions:
+    """A course's submissions by (assignment id, user id), held per assignment: no key object
+    per submission. Iterating gives each assignment's in the order they were added."""
+
+    __slots__ = ("_by",)
+
+    def __init__(self) -> None:
+        self._by: dict[int, dict[int, Submission]] = {}
+
+    def get(self, key: tuple[int, int]) -> Submission | None:
+        found = self._by.get(key[0])
+        return None if found is None else found.get(key[1])
+
+    def __getitem__(self, key: tuple[int, int]) -> Submission:
+        return self._by[key[0]][key[1]]
+
+    def __setitem__(self, key: tuple[int, int], sub: Submission) -> None:
+        found = self._by.get(key[0])
+        if found is None:
+            found = self._by[key[0]] = {}
+        found[key[1]] = sub
+
+    def __contains__(self, key: tuple[int, int]) -> bool:
+        found = self._by.get(key[0])
+        return found is not None and key[1] in found
+
+    def __len__(self) -> int:
+        return sum(len(subs) for subs in self._by.values())
+
+    def of(self, assignment_id: int) -> dict[int, Submission]:
+        """One assignment's submissions by user id (empty when it has none)."""
+        return self._by.get(assignment_id, {})
+
+    def items(self) -> Iterator[tuple[tuple[int, int], Submission]]:
+        for assignment_id, subs in self._by.items():
+            for user_id, sub in subs.items():
+                yield (assignment_id, user_id), sub
+
+
 @dataclass(slots=True)
 class Course:
     id: int
@@ -163,9 +203,7 @@ class Course:
     assignments: dict[str, Assignment] = field(default_factory=dict)
     custom_statuses: dict[str, CustomStatus] = field(default_factory=dict)
     enrollments: dict[int, Enrollment] = field(default_factory=dict)  # by user id
-    submissions: dict[tuple[int, int], Submission] = field(
-        default_factory=dict
-    )  # (assignment, user)
+    submissions: Submissions = field(default_factory=lambda: Submissions())
 
 
 ID_BLOCK = 10**7  # ids of one table an owner (the account or a course) can take

@@ -971,7 +971,7 @@ def test_equal_points_keep_is_the_bisections(
 ) -> None:
     """Groups whose items share their points possible keep by score (sorted once): the same
     items in the same order as canvas-lms's bisection (scores in quarter points)."""
-    from canvas_sim.grading import _bisection, _by_score, _same_points
+    from canvas_sim.drops import _bisection, _by_score, _same_points
 
     subs = [(10 + n, s / 4, float(points), n) for n, s in enumerate(scores)]
     cant = [(100 + n, s / 4, float(points), 50 + n) for n, s in enumerate(fixed)]

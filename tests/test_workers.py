@@ -66,6 +66,31 @@ def test_any_number_of_workers_gives_the_same_bytes_and_end_state(path: Path) ->
     assert outputs[2] == outputs[0]
 
 
+def test_children_that_drop_the_other_shards_courses_give_the_same_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Large runs free the other shards' courses in each child; any run may, to the same bytes.
+    monkeypatch.setattr("canvas_sim.shards.DROP_OTHERS_FROM", 0)
+    outputs = []
+    for workers in (1, 2):
+        scenario, located = load_scenario(ROOT / "scenarios" / "load.yaml", SMALL["load.yaml"])
+        sink = MemorySink()
+        result = run_scenario(scenario, located, [sink], workers=workers)
+        outputs.append((sink.lines, result.students, result.gradebook))
+    assert outputs[1] == outputs[0]
+
+
+def test_without_the_grade_book_the_scores_are_the_same() -> None:
+    outputs = []
+    for workers in (1, 2):
+        scenario, located = load_scenario(ROOT / "scenarios" / "load.yaml", SMALL["load.yaml"])
+        sink = MemorySink()
+        result = run_scenario(scenario, located, [sink], workers=workers, gradebook=False)
+        assert result.gradebook is None
+        outputs.append((sink.lines, result.students))
+    assert outputs[1] == outputs[0]
+
+
 def test_the_cli_writes_the_same_file_and_state_for_1_and_2_workers(tmp_path: Path) -> None:
     load = ROOT / "scenarios" / "load.yaml"
     for workers in (1, 2):

@@ -218,6 +218,7 @@ def run(
                     progress=progress,
                     faults=injector,
                     workers=workers,
+                    gradebook=state_out is not None,
                 )
         else:
             options = plan.options(
@@ -236,6 +237,7 @@ def run(
                     nulls=cast(NullPolicy, nulls),
                     body_ms=not seconds_only,
                     end_state=state_out is not None or not plan.quiet,
+                    gradebook=state_out is not None,
                 )
     except KeyboardInterrupt:  # during generation to files, or before delivery began
         plan.interrupted()

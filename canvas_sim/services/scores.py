@@ -1,20 +1,23 @@
-"""The live grade book of one course: grades, calculator inputs, debounced recomputes."""
+"""The live grade book of one course: grades, each student's group sums, debounced recomputes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from .. import events as ev
 from ..grades import grade_string
 from ..grading import (
+    NEVER_COUNTED_SUBMISSION_TYPES,
     AssignmentInput,
     CourseScores,
     GroupInput,
-    GroupMemo,
+    GroupSums,
+    Row,
     SubmissionGrade,
-    course_scores,
+    combined_scores,
+    group_sums,
 )
 from ..kernel import Clock, Debounced
 from ..metadata import Job
@@ -23,6 +26,22 @@ from ..world import Assignment, AssignmentGroup, Enrollment, ScoreRow, Submissio
 from .requests import Requests
 
 _T = TypeVar("_T")
+
+# One Decimal per score as written, one string per grade, shared by every course (submissions
+# share a few hundred of each).
+_VALUES: dict[str, Decimal] = {}
+_GRADES: dict[str, str] = {}
+_SHARED_KEPT = 1 << 16  # values beyond these many are not shared (bounds the tables)
+
+
+def _shared(table: dict[str, _T], key: str, value: _T) -> _T:
+    """The value kept for ``key``, else ``value`` (kept while the table has room)."""
+    found = table.get(key)
+    if found is None:
+        found = value
+        if len(table) < _SHARED_KEPT:
+            table[key] = value
+    return found
 
 
 class Scores:
@@ -45,12 +64,11 @@ class Scores:
         self._bits = bits  # the main stream's getrandbits: the recompute jobs' jitter
         self._job_delay = job_delay
         self._jobs = Debounced(clock)
-        self._group_memos: dict[int, GroupMemo] = {}
-        # Per student and group, the calculator's input as of the last recompute; dropped by
-        # touch when a submission changes and by recompute_everyone when the structure does.
-        self._inputs: dict[int, dict[int, GroupInput]] = {}
-        # Per student and assignment, the same for one assignment; dropped alongside.
-        self._assignment_inputs: dict[int, dict[int, AssignmentInput]] = {}
+        # Per student and group, the group's sums as of the last recompute (a few shared
+        # tuples): dropped by touch when a submission changes and by recompute_everyone when
+        # the structure does.
+        self._sums: dict[int, list[GroupSums | None]] = {}  # by position in course.groups
+        self._positions: dict[int, int] = {}  # group id -> its position (groups only append)
         self.on_grade: Callable[[Submission], None] | None = None  # module requirements' hook
 
     def set_grade(self, sub: Submission, score: Decimal | None) -> None:
@@ -58,10 +76,13 @@ class Scores:
         assignment = sub.assignment
         if assignment.grading_type == "pass_fail" and score is not None:
             score = assignment.points_possible if score > 0 else Decimal(0)
+        if score is not None:  # many submissions share a few scores: keep one of each
+            score = _shared(_VALUES, str(score), score)
         sub.score = score
-        sub.grade = grade_string(
+        grade = grade_string(
             score, assignment.points_possible, assignment.grading_type, self.course.grading_scheme
         )
+        sub.grade = None if grade is None else _shared(_GRADES, grade, grade)
         if self.on_grade is not None:
             self.on_grade(sub)
 
@@ -84,16 +105,55 @@ class Scores:
 
     def inputs(self, user: User) -> list[GroupInput]:
         """The score calculator's input for ``user``: each group, with its assignments and the
-        student's submissions as they are now."""
-        inputs = self._inputs.setdefault(user.id, {})
-        return self._cached(inputs, self.course.groups, self._group_input, user)
+        student's submissions as they are now (for ``explain``; recomputes do not use it)."""
+        return [self._group_input(group, user) for group in self.course.groups]
 
     def scores_for(self, user: User) -> CourseScores:
-        groups = self.inputs(user)
-        concluded = self.course.enrollments[user.id].workflow_state == "completed"
-        # The per-student memo of group scores is bounded by the world's size, not the events'.
-        memo = self._group_memos.setdefault(user.id, {})
-        return course_scores(groups, weighted=self.course.weighted, concluded=concluded, memo=memo)
+        """The student's four course scores as of now; each group's sums are kept until one
+        of its submissions changes."""
+        course = self.course
+        concluded = course.enrollments[user.id].workflow_state == "completed"
+        groups = course.groups
+        memo = self._sums.get(user.id)
+        if memo is None or len(memo) < len(groups):
+            memo = (memo or []) + [None] * (len(groups) - len(memo or ()))
+            if self.CACHE_INPUTS:
+                self._sums[user.id] = memo
+        weights, sums = [], []
+        for index, group in enumerate(groups):
+            found = memo[index]
+            if found is None or found[5] != concluded:
+                found = self._group_sums(group, user.id, concluded)
+                if self.CACHE_INPUTS:
+                    memo[index] = found
+            weights.append(group.weight)
+            sums.append(found)
+        return combined_scores(weights, sums, course.weighted)
+
+    def _group_sums(self, group: AssignmentGroup, user_id: int, concluded: bool) -> GroupSums:
+        """One group's sums for one student, from the submissions as they are now."""
+        get = self.course.submissions.get
+        rows: list[Row] = []
+        hidden = False
+        for a in group.assignments:
+            sub = get((a.id, user_id))  # placeholders too: a concluded student's count 0
+            if sub is not None and sub.posted_at is None:
+                hidden = True
+            if (
+                not a.published
+                or a.omit_from_final_grade
+                or not NEVER_COUNTED_SUBMISSION_TYPES.isdisjoint(a.submission_types)
+            ):
+                continue
+            if sub is None:
+                rows.append((a.id, a.points_possible, None, False, False, False, False))
+            else:
+                posted, pending = sub.posted_at is not None, sub.workflow_state == "pending_review"
+                rows.append(
+                    (a.id, a.points_possible, sub.score, sub.excused, posted, pending, True)
+                )
+        drops = (group.drop_lowest, group.drop_highest, group.never_drop)
+        return group_sums(rows, hidden, drops, concluded)
 
     def new_row(self, user: User) -> ScoreRow:
         """A new student's score row, as of now."""
@@ -109,32 +169,11 @@ class Scores:
             unposted_final=scores.unposted_final_score,
         )
 
-    def _cached(
-        self,
-        table: dict[int, _T],
-        records: Iterable[Assignment] | Iterable[AssignmentGroup],
-        build: Callable[[Any, User], _T],
-        user: User,
-    ) -> list[_T]:
-        """``table[record.id]`` for each record, built by ``build(record, user)`` when missing
-        (and kept, unless the cache is off)."""
-        found_all = []
-        for record in records:
-            found = table.get(record.id)
-            if found is None:
-                found = build(record, user)
-                if self.CACHE_INPUTS:
-                    table[record.id] = found
-            found_all.append(found)
-        return found_all
-
     def _group_input(self, group: AssignmentGroup, user: User) -> GroupInput:
         """What the score calculator needs of one group for one student."""
-        cached = self._assignment_inputs.setdefault(user.id, {})
-        assignments = self._cached(cached, group.assignments, self._assignment_input, user)
         return GroupInput(
             id=group.id,
-            assignments=tuple(assignments),
+            assignments=tuple(self._assignment_input(a, user) for a in group.assignments),
             weight=group.weight,
             drop_lowest=group.drop_lowest,
             drop_highest=group.drop_highest,
@@ -162,19 +201,23 @@ class Scores:
         )
 
     def touch(self, sub: Submission) -> None:
-        """A submission's score, excused, posted or workflow state changed: its input, and its
-        group's, for that student are built again at the next recompute."""
-        inputs = self._inputs.get(sub.user.id)
-        if inputs is not None:
-            inputs.pop(sub.assignment.group.id, None)
-        cached = self._assignment_inputs.get(sub.user.id)
-        if cached is not None:
-            cached.pop(sub.assignment.id, None)
+        """A submission's score, excused, posted or workflow state changed: its group's sums
+        for that student are computed again at the next recompute."""
+        memo = self._sums.get(sub.user.id)
+        if memo is None:
+            return
+        group = sub.assignment.group
+        index = self._positions.get(group.id)
+        groups = self.course.groups
+        if index is None or index >= len(groups) or groups[index] is not group:
+            self._positions = {g.id: i for i, g in enumerate(groups)}
+            index = self._positions[group.id]
+        if index < len(memo):
+            memo[index] = None
 
     def recompute_everyone(self) -> None:
         """The gradebook's structure changed: every student's scores are recomputed."""
-        self._inputs.clear()
-        self._assignment_inputs.clear()
+        self._sums.clear()
         for enrollment in self.course.enrollments.values():
             if enrollment.is_student and enrollment.workflow_state != "deleted":
                 self.schedule_recompute(enrollment)
