@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from .worker import STATE
 PLAN, DONE, FAILED = "canvas_shard_plan", "canvas_shard_done", "canvas_shard_failed"
 LEDGER_KEY = "canvas_ledger"
 WATCH_EVERY_S = 0.5
+MISSING_GRACE_S = 5.0  # on top of Locust's own ~3 s without a heartbeat
 
 log = logging.getLogger("canvas_sim.locust")
 
@@ -122,20 +124,26 @@ class Master:
             record.report = data[LEDGER_KEY]
 
     def _watch(self, runner: MasterRunner) -> None:
-        """Fail the test when a worker whose shard is not done goes missing or quits."""
+        """Fail the test when a worker whose shard is not done quits, or stays missing (no
+        heartbeat) for MISSING_GRACE_S: a busy worker that comes back has lost nothing."""
         ledger = self.ledger
+        missing_since: dict[str, float] = {}
         while ledger is self.ledger and ledger.failure is None and not ledger.all_done:
             gevent.sleep(WATCH_EVERY_S)
             if runner.state not in (STATE_SPAWNING, STATE_RUNNING):
                 continue  # stopping: Locust tells the workers to go
+            now = time.monotonic()
             for client_id, record in self.by_client.items():
                 node = runner.clients.get(client_id)
                 if record.done or (node is not None and node.state != STATE_MISSING):
+                    missing_since.pop(client_id, None)
+                    continue
+                since = missing_since.setdefault(client_id, now)
+                if node is not None and now - since < MISSING_GRACE_S:
                     continue
                 why = "went missing (no heartbeat)" if node is not None else "quit"
-                self.fail(
-                    runner, f"a worker {why} before its shard was done: {record.unfinished()}"
-                )
+                unfinished = record.unfinished()
+                self.fail(runner, f"a worker {why} before its shard was done: {unfinished}")
                 return
 
     def fail(self, runner: Runner | None, message: str, code: int = 1) -> None:

@@ -33,9 +33,14 @@ def course_label(engine: Engine, ordinal: int) -> str:
 
 
 def build_engine(options: LoadOptions) -> Engine:
-    """The scenario's engine with the test's parameters and seed (scenario errors raise)."""
-    scenario, located = load_scenario(cast(str, options.scenario), options.overrides())
-    return Engine(scenario, located, options.seed)
+    """The scenario's engine with the test's parameters and seed (scenario errors raise),
+    built in a native thread: the process's greenlets (Locust's heartbeats) keep running."""
+
+    def build() -> Engine:
+        scenario, located = load_scenario(cast(str, options.scenario), options.overrides())
+        return Engine(scenario, located, options.seed)
+
+    return cast(Engine, gevent.get_hub().threadpool.apply(build))
 
 
 @dataclass

@@ -15,6 +15,7 @@ from typing import Any
 from ..delivery import TargetStats
 
 OUTCOMES = ("delivered", "dead_lettered", "outcome_unknown")
+LISTED = 20  # courses a message names
 
 
 def shard_report(
@@ -51,8 +52,11 @@ class ShardRecord:
         return f"shard {self.number} of {self.shards} ({self.worker})"
 
     def unfinished(self) -> str:
-        """The shard and its courses, for a message about a shard that did not finish."""
-        listed = ", ".join(self.courses) if self.courses else "no course"
+        """The shard and its courses, for a message about a shard that did not finish (the
+        first LISTED of them; the ledger's JSON lists them all)."""
+        listed = ", ".join(self.courses[:LISTED]) if self.courses else "no course"
+        if len(self.courses) > LISTED:
+            listed += f" and {len(self.courses) - LISTED} more"
         return f"{self.label}, {len(self.courses)} course(s): {listed}"
 
 
