@@ -492,7 +492,7 @@ def caliper(tmp: Path, courses: int = 10) -> None:
 
 # --- locust --------------------------------------------------------------------------------
 
-LOCUST_COURSES = 150  # of the load scenario: ~21k events
+LOCUST_COURSES = 20  # of the load scenario: about 41,000 events
 
 
 def _locust_rate(url: str, tmp: Path, processes: int) -> tuple[float, int]:

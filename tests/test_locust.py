@@ -256,8 +256,8 @@ def test_fewer_users_than_workers_is_refused(tmp_path: Path) -> None:
 def test_a_time_limit_before_the_end_exits_1_naming_the_unfinished_shard(
     receiver: Server, tmp_path: Path
 ) -> None:
-    command = headless("-u", 2, *SCENARIO, "--event-rate", 50, "-H", receiver.url)
-    command[command.index("-t") + 1] = "2s"
+    command = headless("-u", 2, *SCENARIO, "--event-rate", 40, "-H", receiver.url)
+    command[command.index("-t") + 1] = "5s"  # (Locust counts from before the imports)
     result = run(command, tmp_path)
     assert result.returncode == 1
     assert "stopped before every shard finished" in result.stderr
@@ -330,3 +330,27 @@ def test_stats_are_named_by_event_type(receiver: Server, tmp_path: Path) -> None
     assert "grade_change" in names and "course_grade_change" in names
     assert sum(names.values()) == 859
     assert httpx.get(receiver.base + "/stats").json()["events"] == 859
+
+
+SHAPE = """
+from locust import LoadTestShape
+
+
+class Steps(LoadTestShape):
+    def tick(self):
+        return (4, 100) if self.get_run_time() < 1.5 else (2, 100)
+"""
+
+
+def test_a_shape_that_stops_users_keeps_every_course_whole_and_in_order(
+    receiver: Server, tmp_path: Path, reference: list[bytes], courses: list[list[bytes]]
+) -> None:
+    (tmp_path / "steps.py").write_text(SHAPE)
+    command = headless(*SCENARIO, "--user-rate", 150, "--stop-timeout", 5, "-H", receiver.url)
+    command[command.index("-f") + 1] += f",{tmp_path / 'steps.py'}"
+    command.remove("-r")
+    command.remove("100")
+    result = run(command, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "every event was delivered" in result.stderr
+    assert_same_stream(received_lines(receiver), reference, courses)

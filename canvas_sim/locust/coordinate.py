@@ -52,12 +52,14 @@ class Master:
         self.ledger = Ledger()
         self.by_client: dict[str, ShardRecord] = {}
         self.options = LoadOptions()
+        self.started = False  # a test began (test_start)
 
     def begin(self, environment: Environment) -> None:
         """Plan the shards and send them (test_start)."""
         runner = environment.runner
         self.ledger = Ledger()
         self.by_client = {}
+        self.started = True
         self.options.check_url(environment.host or "")
         if isinstance(runner, MasterRunner):
             self._plan_workers(runner)
@@ -162,8 +164,10 @@ class Master:
 
     def exit_code(self, environment: Environment) -> None:
         """Locust's exit code comes from the ledger (quitting); the JSON is written."""
-        if not self.ledger.records and self.ledger.failure is None:
-            return
+        if not self.started and self.ledger.failure is None:
+            return  # no test ran (the web UI was never started)
+        if not self.ledger.records:
+            self.ledger.fail("the test stopped before its shards were planned (-t, Ctrl-C)")
         environment.process_exit_code = self.ledger.finish_code()
         if self.options.ledger_json:
             try:
