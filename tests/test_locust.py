@@ -16,13 +16,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import orjson
 import pytest
-from test_http import QUICKSTART, QUICKSTART_EVENTS, Server, cli
+from test_http import QUICKSTART, QUICKSTART_EVENTS, Server, cli, server_factory
 
 from canvas_sim.engine import Engine
 from canvas_sim.locust import LOCUSTFILE
@@ -82,23 +81,7 @@ def courses(reference: list[bytes]) -> list[list[bytes]]:
     return per_course
 
 
-@pytest.fixture
-def server_factory(tmp_path: Path) -> Iterator[type[Server]]:
-    """``canvas-sim receive`` processes (stopped at the end)."""
-    started: list[Server] = []
-
-    class Started(Server):
-        def __init__(self, *args: object) -> None:
-            folder = tmp_path / f"receiver-{len(started)}"
-            folder.mkdir()
-            super().__init__(folder, *args)
-            started.append(self)
-
-    yield Started
-    for server in started:
-        if server.process.poll() is None:
-            server.process.kill()
-        server.process.communicate()
+__all__ = ["server_factory"]  # the receiver processes of tests/test_http.py, a fixture here too
 
 
 @pytest.fixture
