@@ -20,7 +20,8 @@ Sections:
               and the peak RSS per process at 1,000 courses with 2 workers vs 1
   startup     `canvas-sim --help` and `canvas-sim run` on an empty scenario vs `python -c pass`
   locust      the shipped locustfile with 2 local workers (--processes 2) vs 1, 32 users, one
-              event per POST to the receiver in another process (which shares the 2 cores)
+              event per POST to the receiver in another process (which shares the 2 cores);
+              and 1 worker vs a bare aiohttp loop posting the same pre-rendered bodies
 """
 
 from __future__ import annotations
@@ -526,14 +527,23 @@ def _locust_rate(url: str, tmp: Path, processes: int) -> tuple[float, int]:
 def locust_section(tmp: Path) -> None:
     """2 local Locust workers vs 1 against the receiver in another process. On a 2-core
     machine the receiver takes a share of the same cores, which caps the ratio."""
+    scenario, located = load_scenario("load", {"courses": str(LOCUST_COURSES)})
+    bodies = _lines(scenario, located, 10**9)
     receiver, url = start_receiver()
     try:
         one, events = max(_locust_rate(url, tmp, 1) for _ in range(2))
         two, delivered = max(_locust_rate(url, tmp, 2) for _ in range(2))
+        bare = len(bodies) / min(asyncio.run(post_all(bodies, url, 32, "aiohttp")) for _ in "ab")
     finally:
         receiver.terminate()
         receiver.wait()
-    assert delivered == events
+    assert delivered == events == len(bodies)
+    row(
+        "Locust 1 process, 32 users vs a bare aiohttp loop (32 at once, same bodies), events/s",
+        f"{one:,.0f}",
+        f"{bare:,.0f}",
+        f"{one / bare:.2f}x",
+    )
     row(
         f"Locust --processes 2 vs 1, 32 users, load {LOCUST_COURSES} courses "
         f"({events:,} events), events/s; receiver on the same 2 cores",
