@@ -337,3 +337,20 @@ def test_a_shape_that_stops_users_keeps_every_course_whole_and_in_order(
     assert result.returncode == 0, result.stderr[-3000:]
     assert "every event was delivered" in result.stderr
     assert_same_stream(received_lines(receiver), reference, courses)
+
+
+def test_a_worker_that_cannot_build_its_shard_fails_the_test(tmp_path: Path) -> None:
+    here, there = tmp_path / "master", tmp_path / "workers"
+    here.mkdir()
+    there.mkdir()
+    (here / "mine.yaml").write_bytes(Path(QUICKSTART).read_bytes())  # not on the workers
+    port = free_port()
+    master = start_master(port, here, "-u", 2, "--scenario", "mine.yaml", "-H", "http://x:9/")
+    workers = start_workers(port, there)
+    try:
+        _, err = master.communicate(timeout=WAIT_S)
+    finally:
+        stop_all([master, *workers])
+    assert master.returncode == 2, err[-3000:]
+    message = next(line for line in err.splitlines() if line.startswith("error:"))
+    assert re.match(r"error: shard \d of 2 \(worker index \d+, .*\): mine.yaml: no such", message)
