@@ -192,8 +192,13 @@ def test_a_master_and_two_workers_deliver_the_run_stream_in_course_order(
     assert_same_stream(received_lines(receiver), reference, courses)
 
 
-def test_a_killed_worker_fails_the_test_and_names_its_unfinished_shard(
-    receiver: Server, tmp_path: Path
+@pytest.mark.parametrize(
+    ("stop", "why"),
+    [(signal.SIGKILL, "went missing (no heartbeat)"), (signal.SIGTERM, "quit")],
+    ids=["killed", "terminated"],
+)
+def test_a_lost_worker_fails_the_test_and_names_its_unfinished_shard(
+    stop: signal.Signals, why: str, receiver: Server, tmp_path: Path
 ) -> None:
     port = free_port()
     paced = ["--event-rate", 80, "--ledger-json", "l.json"]  # 859 events: about 11 s
@@ -204,7 +209,7 @@ def test_a_killed_worker_fails_the_test_and_names_its_unfinished_shard(
         while receiver.stats()["events"] < 60:  # both workers are sending
             assert time.monotonic() < deadline and master.poll() is None
             time.sleep(0.2)
-        os.kill(workers[1].pid, signal.SIGKILL)
+        os.kill(workers[1].pid, stop)
         _, err = master.communicate(timeout=WAIT_S)
     finally:
         stop_all([master, *workers])
@@ -214,7 +219,7 @@ def test_a_killed_worker_fails_the_test_and_names_its_unfinished_shard(
     assert isinstance(shards, list)
     assert summary["complete"] is False
     message = next(line for line in err.splitlines() if line.startswith("error:"))
-    assert "a worker went missing (no heartbeat) before its shard was done: shard" in message
+    assert f"a worker {why} before its shard was done: shard" in message
     found = re.search(r"done: shard (\d) of 2 \(worker index \d+, ", message)
     assert found, message
     number = int(found.group(1))
