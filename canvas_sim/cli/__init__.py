@@ -8,6 +8,7 @@ from .events import events
 from .explain import explain
 from .group import GC_THRESHOLDS, main
 from .keys import keys
+from .locustfile import locustfile
 from .receive import receive
 from .replay import replay
 from .report import report
@@ -30,6 +31,7 @@ for _command in (
     check,
     validate,
     schemas,
+    locustfile,
 ):
     main.add_command(_command)
 

@@ -15,9 +15,12 @@ from .model import (
     Rendered,
     RetryPolicy,
     Sender,
+    Verdict,
     answer_reason,
     is_retryable,
+    judge_answer,
     retry_after_seconds,
+    timeout_error,
 )
 
 __all__ = [
@@ -39,8 +42,11 @@ __all__ = [
     "RetryPolicy",
     "Sender",
     "TargetStats",
+    "Verdict",
     "answer_reason",
     "deliver",
     "is_retryable",
+    "judge_answer",
     "retry_after_seconds",
+    "timeout_error",
 ]

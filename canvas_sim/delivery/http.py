@@ -26,9 +26,8 @@ from .model import (
     Parcel,
     Rendered,
     RetryPolicy,
-    answer_reason,
-    is_retryable,
-    retry_after_seconds,
+    judge_answer,
+    timeout_error,
 )
 from .transport import LeanTransport, origin_of
 
@@ -121,22 +120,20 @@ class HttpSender(RetryingSender):
             status, retry_header, answer = await self._deadlines.run(self._post(prepared))
         except TimeoutError:
             stats.attempt(time.perf_counter() - started, "timeout")
-            error = f"timeout after {self.target.timeout_s:g}s (the consumer may have processed it)"
-            return Attempt(pending, error, UNKNOWN)
+            return Attempt(pending, timeout_error(self.target.timeout_s), UNKNOWN)
         except httpx.HTTPError as exc:
             stats.attempt(time.perf_counter() - started, "connection error")
             stats.failures_in_a_row += 1
             return Attempt(pending, str(exc) or type(exc).__name__)
         stats.attempt(time.perf_counter() - started, str(status))
-        if 200 <= status < 300:
+        verdict = judge_answer(status, retry_header, answer)
+        if verdict.delivered:
             self._done(pending)
             return Attempt([])
         stats.failures_in_a_row = 0
-        reason = answer_reason(answer)
-        error = f"HTTP {status}: {reason}" if reason else f"HTTP {status}"
-        if not is_retryable(status):
-            return Attempt([], gone={error: pending})
-        return Attempt(pending, error, retry_after=retry_after_seconds(retry_header))
+        if not verdict.retryable:
+            return Attempt([], gone={verdict.error: pending})
+        return Attempt(pending, verdict.error, retry_after=verdict.retry_after)
 
     async def _post(self, content: bytes) -> tuple[int, str | None, bytes]:
         """POST ``content``; (status, Retry-After header, response body)."""

@@ -105,6 +105,33 @@ def is_retryable(status: int) -> bool:
     return status == 429 or status >= 500
 
 
+class Verdict(NamedTuple):
+    """What an HTTP answer means for delivery (any client, asyncio or gevent): delivered, or
+    the error to record, whether to try again, and the server's Retry-After in seconds."""
+
+    delivered: bool
+    error: str = ""
+    retryable: bool = False
+    retry_after: float | None = None
+
+
+def judge_answer(status: int, retry_after: str | None, answer: bytes) -> Verdict:
+    """The verdict on one answer: 2xx delivers; 429 and 5xx are retried (Retry-After
+    honoured); other statuses fail for good; the error quotes the answer's reason."""
+    if 200 <= status < 300:
+        return Verdict(True)
+    reason = answer_reason(answer)
+    error = f"HTTP {status}: {reason}" if reason else f"HTTP {status}"
+    if not is_retryable(status):
+        return Verdict(False, error)
+    return Verdict(False, error, True, retry_after_seconds(retry_after))
+
+
+def timeout_error(timeout_s: float) -> str:
+    """The error of a request that got no answer in time (its outcome is unknown)."""
+    return f"timeout after {timeout_s:g}s (the consumer may have processed it)"
+
+
 class DeadLetters(LazyLines):
     """Undeliverable events with their last error, one JSON object per line (opened lazily)."""
 

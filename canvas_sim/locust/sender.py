@@ -1,0 +1,140 @@
+"""One Locust user's HTTP client: one event per POST over a keep-alive connection, with the
+retries, signing and dead letters of ``canvas-sim run``, each attempt reported to Locust.
+
+A raw geventhttpclient client (measured faster than Locust's own HTTP users); what an answer
+means, the backoff and the dead-letter records come from :mod:`canvas_sim.delivery`, the same
+rules as the asyncio sender's.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import gevent
+from geventhttpclient import HTTPClient
+
+from ..delivery import DeadLetters, Parcel, Rendered, RetryPolicy, TargetStats
+from ..delivery.ledger import DEAD, DELIVERED, UNKNOWN
+from ..delivery.model import Verdict, judge_answer, timeout_error
+from ..signing import Signer
+
+Fire = Callable[..., Any]  # Locust's events.request.fire
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where and how one worker's users POST: shared by its users."""
+
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    retry: RetryPolicy
+    timeout_s: float
+    signer: Signer | None = None
+    jwt_quoted: bool = False
+    insecure: bool = False
+
+
+class EventSender:
+    """Sends one event at a time for one user; outcomes go to the worker's ledger."""
+
+    def __init__(
+        self,
+        target: Target,
+        stats: TargetStats,
+        dead_letters: DeadLetters,
+        fire: Fire,
+        rng: random.Random,
+    ) -> None:
+        self.target = target
+        self.stats = stats
+        self.dead_letters = dead_letters
+        self._fire = fire
+        self._rng = rng
+        parts = urlsplit(target.url)
+        self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self._headers = {"Content-Type": "application/json", **dict(target.headers)}
+        self._client = HTTPClient.from_url(
+            target.url,
+            concurrency=1,
+            connection_timeout=target.timeout_s,
+            network_timeout=target.timeout_s,
+            insecure=target.insecure,
+        )
+
+    def body(self, event: Rendered) -> bytes:
+        """The POST body: the event's JSON, or its JWT (quoted with ``jwt_quoted``)."""
+        signer = self.target.signer
+        if signer is None:
+            return event.line
+        token = signer.sign(event.line).encode()
+        return b'"%b"' % token if self.target.jwt_quoted else token
+
+    def send(self, event: Rendered, due: float, seq: int) -> str:
+        """Deliver ``event`` (retrying as ``canvas-sim run`` does); its outcome."""
+        stats, policy = self.stats, self.target.retry
+        body = self.body(event)
+        attempts = 0
+        stats.in_flight += 1
+        try:
+            while True:
+                attempts += 1
+                stats.requests += 1
+                verdict, outcome = self._attempt(event.name, body)
+                if verdict.delivered:
+                    stats.failures_in_a_row = 0
+                    stats.settle([Parcel(event, due, seq)], DELIVERED, time.monotonic())
+                    return DELIVERED
+                if not verdict.retryable or attempts > policy.retries:
+                    break
+                stats.retries += 1
+                gevent.sleep(policy.wait(attempts, verdict.retry_after, self._rng))
+        finally:
+            stats.in_flight -= 1
+        stats.last_error = verdict.error
+        self.dead_letters.record([event], verdict.error, attempts, self.target.url)
+        stats.settle([Parcel(event, due, seq)], outcome, time.monotonic())
+        return outcome
+
+    def _attempt(self, name: str, body: bytes) -> tuple[Verdict, str]:
+        """One POST: its verdict, and the outcome if it is the last try."""
+        stats = self.stats
+        started = time.perf_counter()
+        answer = b""
+        try:
+            response = self._client.post(self._path, body=body, headers=self._headers)
+            answer = response.read()
+            retry_after = response.get("retry-after")
+        except TimeoutError:
+            verdict, outcome, status = (
+                Verdict(False, timeout_error(self.target.timeout_s), True),
+                UNKNOWN,
+                "timeout",
+            )
+            stats.failures_in_a_row += 1
+        except Exception as exc:  # refused, reset, closed, unparsable: retried as in `run`
+            verdict = Verdict(False, str(exc) or type(exc).__name__, True)
+            outcome, status = DEAD, "connection error"
+            stats.failures_in_a_row += 1
+        else:
+            header = retry_after if isinstance(retry_after, str) else None
+            verdict = judge_answer(response.status_code, header, answer)
+            outcome, status = DEAD, str(response.status_code)
+        elapsed = time.perf_counter() - started
+        stats.attempt(elapsed, status)
+        self._fire(
+            request_type="POST",
+            name=name,
+            response_time=elapsed * 1000,
+            response_length=len(answer),
+            exception=None if verdict.delivered else RuntimeError(verdict.error),
+            context={},
+        )
+        return verdict, outcome
+
+    def close(self) -> None:
+        self._client.close()

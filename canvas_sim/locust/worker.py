@@ -1,0 +1,105 @@
+"""One worker process's state: its shard's course pool, target, ledger, dead letters, pacing."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+from locust import User
+from locust.env import Environment
+from locust.user.wait_time import constant, constant_throughput
+
+from ..delivery import DeadLetters, TargetStats
+from ..engine import Engine
+from ..signing import Signer, kid_beside, load_private_key
+from .options import LoadOptions
+from .sender import EventSender, Target
+from .shard import CoursePool, Plan, course_pool
+from .tally import shard_report
+
+
+class WorkerState:
+    """What this process's users share; set up when the shard plan arrives."""
+
+    def __init__(self) -> None:
+        self.plan: Plan | None = None
+        self.pool: CoursePool | None = None
+        self.target: Target | None = None
+        self.stats = TargetStats("", "http")
+        self.dead: DeadLetters | None = None
+        self.environment: Environment | None = None
+        self.pace: Callable[[User], float] = constant(0)
+        self._senders = 0
+
+    @staticmethod
+    def signer_of(options: LoadOptions) -> Signer | None:
+        """The RS256 signer of ``--sign-key`` (SimulatorError for a bad key)."""
+        if options.sign_key is None:
+            return None
+        key = load_private_key(options.sign_key)
+        kid = options.kid or kid_beside(options.sign_key, key)
+        return Signer(key, kid=kid, issuer=options.issuer)
+
+    def start(
+        self,
+        plan: Plan,
+        environment: Environment,
+        on_done: Callable[[], None],
+        engine: Engine | None = None,
+    ) -> None:
+        """Build the shard (engine, courses, target) for ``plan``; ``on_done`` once every
+        course was sent."""
+        self.close()
+        options = plan.options
+        url = plan.url
+        self.plan = plan
+        self.environment = environment
+        self.target = Target(
+            url=url,
+            headers=tuple(options.header_pairs()),
+            retry=options.retry,
+            timeout_s=options.request_timeout,
+            signer=self.signer_of(options),
+            jwt_quoted=options.jwt_quoted,
+            insecure=options.insecure,
+        )
+        self.stats = TargetStats(url, "http")
+        self.dead = DeadLetters(options.dead_letter_for(plan.shard, plan.shards))
+        rate = options.per_user_rate(plan.users)
+        self.pace = constant_throughput(rate) if rate else constant(0)
+        pool = course_pool(plan, engine)
+        pool.on_done = on_done
+        self.pool = pool
+        pool.announce_if_empty()
+
+    def sender(self) -> EventSender:
+        """A new user's client."""
+        assert self.target is not None and self.dead is not None and self.plan is not None
+        assert self.environment is not None
+        self._senders += 1
+        seed = (self.plan.options.seed or 0, self.plan.shard, self._senders)
+        return EventSender(
+            self.target,
+            self.stats,
+            self.dead,
+            self.environment.events.request.fire,
+            random.Random(repr(seed)),
+        )
+
+    def report(self) -> dict[str, Any]:
+        """The shard's ledger for the master."""
+        pool, dead = self.pool, self.dead
+        return shard_report(
+            self.stats,
+            generated=pool.generated if pool else 0,
+            courses_done=pool.finished if pool else 0,
+            dead_letter=str(dead.path) if dead is not None and dead.count else None,
+        )
+
+    def close(self) -> None:
+        if self.dead is not None:
+            self.dead.close()
+
+
+STATE = WorkerState()
