@@ -33,6 +33,8 @@ from .transport import LeanTransport, origin_of
 
 _T = TypeVar("_T")
 SIGNED_AHEAD_S = 60.0  # a token signed ahead longer ago than this is signed again when sent
+_DONE = Attempt([])  # every event of the request delivered (never changed)
+_STATUSES = {status: str(status) for status in range(200, 300)}
 
 
 @dataclass
@@ -125,11 +127,11 @@ class HttpSender(RetryingSender):
             stats.attempt(time.perf_counter() - started, "connection error")
             stats.failures_in_a_row += 1
             return Attempt(pending, str(exc) or type(exc).__name__)
-        stats.attempt(time.perf_counter() - started, str(status))
-        verdict = judge_answer(status, retry_header, answer)
-        if verdict.delivered:
+        stats.attempt(time.perf_counter() - started, _STATUSES.get(status) or str(status))
+        if 200 <= status < 300:
             self._done(pending)
-            return Attempt([])
+            return _DONE
+        verdict = judge_answer(status, retry_header, answer)
         stats.failures_in_a_row = 0
         if not verdict.retryable:
             return Attempt([], gone={verdict.error: pending})
@@ -141,6 +143,8 @@ class HttpSender(RetryingSender):
             # Fast path: the request head is built once, no httpx objects per event.
             payload = self._head + b"Content-Length: %d\r\n\r\n" % len(content) + content
             status, headers, answer = await self._transport.exchange(self._origin, payload)
+            if 200 <= status < 300:  # (a Retry-After means nothing here)
+                return status, None, answer
             retry = next((v for n, v in headers if n.lower() == b"retry-after"), None)
             return status, None if retry is None else retry.decode("latin-1"), answer
         request = httpx.Request("POST", self._url, content=content, headers=self._headers)

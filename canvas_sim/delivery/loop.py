@@ -79,7 +79,15 @@ async def deliver(
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     loop.remove_signal_handler(sig)
             raise
-    pools = [_Workers(sender, stop, stats, max_failures) for sender in senders]
+    # One target, unpaced, events at hand: its workers take events straight from the source
+    # (no loop in between, no queue); otherwise the loop hands batches to each target's queue.
+    direct = len(senders) == 1 and not schedule.paced and not isinstance(events, AsyncIterable)
+    pools = [
+        _Pullers(sender, stop, stats, max_failures)
+        if direct
+        else _Workers(sender, stop, stats, max_failures)
+        for sender in senders
+    ]
     batches: list[list[Parcel]] = [[] for _ in senders]
     start = loop.time()
     end = None if duration_s is None else start + duration_s
@@ -103,8 +111,14 @@ async def deliver(
         events = itertools.islice(events, max_events)  # pull no event beyond the limit
     count = -1
     reason = ALL_SENT
-    try:
-        async for event in _as_async(events, stats):
+
+    def take(size: int) -> list[Parcel] | None:
+        """The next ``size`` events (fewer at the end) as parcels, counted as handed on;
+        None once the source, a limit or a stop ends the run (direct delivery)."""
+        nonlocal count, reason, first_ms, start, ticker, end
+        taken: list[Parcel] = []
+        convert = senders[0].convert
+        for event in source:
             count += 1
             if stop.is_set():
                 break
@@ -115,40 +129,13 @@ async def deliver(
             if end is not None and now >= end:
                 reason = DURATION
                 break
-            if first_ms is None:  # the schedule starts with the first event
+            if first_ms is None:  # the run's clock starts with the first event
                 first_ms = event.time_ms
-                start = now = loop.time()
+                start = now
                 stats.started = time.monotonic()
                 series.restart(start)
                 ticker = asyncio.create_task(series.run())
                 end = None if duration_s is None else start + duration_s
-            due = now
-            if schedule.paced:
-                step = event.time_ms - first_ms - previous_ms
-                if step > 0:
-                    previous_ms += step
-                    sim_ms += step if max_gap is None else min(step, max_gap)
-                due, over = start + schedule.due(count, sim_ms), False
-                if end is not None and due > end:  # due after --duration: wait until then
-                    due, over = end, True
-                    reason = DURATION
-                delay = due - now
-                if delay > 0:
-                    await flush()  # nothing else to do before then: send partial batches
-                    try:
-                        await asyncio.wait_for(stop.wait(), due - loop.time())
-                        break
-                    except TimeoutError:
-                        pass
-                if over:
-                    break
-                lag = loop.time() - due
-                stats.lag.record(max(0.0, lag))
-                stats.lag_now = lag
-                if lag > LATE_AFTER_S:
-                    stats.late += 1
-            elif count % 64 == 0:
-                await asyncio.sleep(0)
             stats.generated += 1
             stats.clock_ms = event.time_ms
             stats.step = event.step
@@ -157,23 +144,97 @@ async def deliver(
                 passed(event)
             for sink in line_sinks:
                 sink.send(event.line)
-            parcel = Parcel(event, due, count)
-            for index, pool in enumerate(pools):
-                item, convert = parcel, pool.sender.convert
-                if convert is not None:  # the target's own payload format
-                    sent = convert(event)
-                    if sent is None:  # nothing of this event goes to this target
-                        pool.sender.stats.skip(parcel)
-                        continue
-                    item = Parcel(sent, due, count)
-                batch = batches[index]
-                batch.append(item)
-                if len(batch) >= pool.sender.batch:
-                    batches[index] = []
-                    await pool.put(batch)
+            if convert is None:
+                taken.append(Parcel(event, now, count))
+            else:  # the target's own payload format
+                sent = convert(event)
+                if sent is None:  # nothing of this event goes to this target
+                    senders[0].stats.skip(Parcel(event, now, count))
+                    continue
+                taken.append(Parcel(sent, now, count))
+            if len(taken) >= size:
+                return taken
         else:
             max_events_hit = max_events is not None and count + 1 >= max_events
             reason = MAX_EVENTS if max_events_hit and total != max_events else ALL_SENT
+        return taken or None
+
+    try:
+        if direct:
+            source = iter(events)  # type: ignore[arg-type]
+            assert isinstance(pools[0], _Pullers)
+            await pools[0].run(take)
+        else:
+            async for event in _as_async(events, stats):
+                count += 1
+                if stop.is_set():
+                    break
+                if max_events is not None and count >= max_events:
+                    reason = MAX_EVENTS
+                    break
+                now = loop.time()
+                if end is not None and now >= end:
+                    reason = DURATION
+                    break
+                if first_ms is None:  # the schedule starts with the first event
+                    first_ms = event.time_ms
+                    start = now = loop.time()
+                    stats.started = time.monotonic()
+                    series.restart(start)
+                    ticker = asyncio.create_task(series.run())
+                    end = None if duration_s is None else start + duration_s
+                due = now
+                if schedule.paced:
+                    step = event.time_ms - first_ms - previous_ms
+                    if step > 0:
+                        previous_ms += step
+                        sim_ms += step if max_gap is None else min(step, max_gap)
+                    due, over = start + schedule.due(count, sim_ms), False
+                    if end is not None and due > end:  # due after --duration: wait until then
+                        due, over = end, True
+                        reason = DURATION
+                    delay = due - now
+                    if delay > 0:
+                        await flush()  # nothing else to do before then: send partial batches
+                        try:
+                            await asyncio.wait_for(stop.wait(), due - loop.time())
+                            break
+                        except TimeoutError:
+                            pass
+                    if over:
+                        break
+                    lag = loop.time() - due
+                    stats.lag.record(max(0.0, lag))
+                    stats.lag_now = lag
+                    if lag > LATE_AFTER_S:
+                        stats.late += 1
+                elif count % 64 == 0:
+                    await asyncio.sleep(0)
+                stats.generated += 1
+                stats.clock_ms = event.time_ms
+                stats.step = event.step
+                series.sent += 1
+                if passed is not None:
+                    passed(event)
+                for sink in line_sinks:
+                    sink.send(event.line)
+                parcel = Parcel(event, due, count)
+                for index, pool in enumerate(pools):
+                    item, convert = parcel, pool.sender.convert
+                    if convert is not None:  # the target's own payload format
+                        sent = convert(event)
+                        if sent is None:  # nothing of this event goes to this target
+                            pool.sender.stats.skip(parcel)
+                            continue
+                        item = Parcel(sent, due, count)
+                    batch = batches[index]
+                    batch.append(item)
+                    if len(batch) >= pool.sender.batch:
+                        batches[index] = []
+                        await pool.put(batch)
+            else:
+                max_events_hit = max_events is not None and count + 1 >= max_events
+                reason = MAX_EVENTS if max_events_hit and total != max_events else ALL_SENT
         await flush()
         finished: asyncio.Future[Any] = asyncio.gather(*(pool.finish() for pool in pools))
         stopper: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
@@ -203,6 +264,9 @@ async def deliver(
             stats.not_sent = max(0, total - stats.generated)
         elif stats.stop_reason == ALL_SENT:
             stats.not_sent = 0
+    for pool in pools:
+        if isinstance(pool, _Pullers) and pool.source_error is not None:
+            raise pool.source_error
     failure = next((pool.failure for pool in pools if pool.failure is not None), None)
     if isinstance(failure, SimulatorError):
         raise failure
@@ -296,6 +360,56 @@ class _Workers:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self.drop_queued()
+
+
+class _Pullers(_Workers):
+    """One sender's requests in flight when it is the only target and nothing is paced:
+    ``concurrency`` workers, each taking its next batch straight from the source."""
+
+    def __init__(
+        self, sender: Sender, stop: asyncio.Event, stats: DeliveryStats, max_failures: int | None
+    ) -> None:
+        self.sender = sender
+        self.failure = None
+        self.source_error: BaseException | None = None  # what the source raised, as it is
+        self._stop = stop
+        self._cancelled = False
+        self._stats = stats
+        self._ledger = sender.stats
+        self._limit = max_failures
+        sender.give_up = self._failing
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def run(self, take: Callable[[int], list[Parcel] | None]) -> None:
+        """Start the workers on ``take`` (see ``deliver``)."""
+        size = max(1, self.sender.concurrency)
+        self._tasks = [asyncio.create_task(self._pull(take)) for _ in range(size)]
+
+    async def _pull(self, take: Callable[[int], list[Parcel] | None]) -> None:
+        send, size = self.sender.send, max(1, self.sender.batch)
+        while not self._cancelled:
+            try:
+                batch = take(size)
+            except Exception as exc:  # a bad line midway through a replay, say
+                self.source_error = self.source_error or exc
+                self._stop.set()
+                return
+            if batch is None:
+                return
+            try:
+                await send(batch)  # a cancel lands here as a dead letter, not an exception
+                self._failing()
+            except Exception as exc:  # e.g. the dead-letter file cannot be written
+                self.failure = self.failure or exc
+                self._stop.set()
+                return
+
+    def drop_queued(self) -> None:
+        """Nothing waits in a queue here."""
+
+    async def finish(self) -> None:
+        """Wait until the source is done and every batch taken is sent (or dead-lettered)."""
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
 def _stopper(stop: asyncio.Event, stats: DeliveryStats, name: str) -> Callable[[], None]:
