@@ -9,7 +9,8 @@ Sections:
               the same payload dicts in plain Python and serialising them with orjson to the
               same kind of file (the limit baseline)
   delivery    one event per POST to the local receiver: the simulator's pipeline (generating as
-              it sends, and `canvas-sim replay` of a file of the same events) vs a bare client
+              it sends, `canvas-sim replay` of a file of the same events, and that replay's
+              delivery alone, the events parsed beforehand) vs a bare client
               loop posting the same pre-rendered bodies; and httpx's default transport,
               httpx-aiohttp, plain aiohttp and the simulator's transport on the same receiver
   signing     signed delivery (RS256, signed where events are produced: `replay`'s reading
@@ -52,10 +53,16 @@ from network_sinks import signing, sqs  # noqa: E402
 from canvas_sim.caliper import CaliperRenderer  # noqa: E402
 from canvas_sim.caliper.format import CaliperFormat, CaliperSink  # noqa: E402
 from canvas_sim.cli import GC_THRESHOLDS  # noqa: E402
-from canvas_sim.delivery import HttpTarget  # noqa: E402
+from canvas_sim.delivery import DeadLetters, DeliveryStats, HttpTarget, deliver  # noqa: E402
 from canvas_sim.engine import Engine  # noqa: E402
 from canvas_sim.replay import check_files, read_events  # noqa: E402
-from canvas_sim.run import DeliveryOptions, deliver_scenario, replay_files, run_scenario  # noqa: E402
+from canvas_sim.run import (  # noqa: E402
+    DeliveryOptions,
+    deliver_scenario,
+    open_sender,
+    replay_files,
+    run_scenario,
+)
 from canvas_sim.scenario import Scenario, load_scenario, parse_scenario  # noqa: E402
 from canvas_sim.sinks import JsonlFileSink  # noqa: E402
 from canvas_sim.yamlsource import Located  # noqa: E402
@@ -241,6 +248,14 @@ def delivery(tmp: Path, count: int = 20_000, concurrency: int = 16) -> None:
             f"{bare:,.0f}",
             f"{replayed / bare:.1%}",
         )
+        nothing = parsed_rate(tmp, url, concurrency)
+        bare = len(bodies) / asyncio.run(post_all(bodies, url, concurrency, "lean"))
+        row(
+            "  replay that parses nothing (events read beforehand), events/s",
+            f"{nothing:,.0f}",
+            f"{bare:,.0f}",
+            f"{nothing / bare:.1%}",
+        )
         # What a replay could reach if its delivery cost no more than the bare loop: the
         # loop's time plus the two passes over the file (check every line, then read to send).
         ceiling = len(bodies) / (len(bodies) / bare + passes)
@@ -295,6 +310,28 @@ def replay_rate(
         return time.perf_counter() - started
 
     return delivered / elapsed, best_of(3, passes)
+
+
+def parsed_rate(tmp: Path, url: str, concurrency: int) -> float:
+    """Events/s of the replay's delivery alone: the events of ``replay_rate``'s file, read and
+    parsed beforehand, delivered as `replay` delivers them (the pipeline's own cost)."""
+    events = list(read_events([tmp / "replay.jsonl"]))
+    stats = DeliveryStats()
+    dead = DeadLetters(tmp / "dead.jsonl")
+
+    async def go() -> float:
+        sender = open_sender(HttpTarget(url=url, concurrency=concurrency), stats, dead, None)
+        started = time.perf_counter()
+        try:
+            await deliver(events, [sender], stats=stats)
+        finally:
+            await sender.aclose()
+        return time.perf_counter() - started
+
+    elapsed = asyncio.run(go())
+    dead.close()
+    assert sum(stats.delivered.values()) == len(events)
+    return len(events) / elapsed
 
 
 def _lines(scenario: object, located: object, count: int) -> list[bytes]:

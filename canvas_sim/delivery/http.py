@@ -74,6 +74,8 @@ class HttpSender(RetryingSender):
         self.concurrency = target.concurrency
         self.convert = target.convert
         self._transport = transport or LeanTransport(verify=target.verify_tls)
+        lean = self._transport
+        self._lean = lean if isinstance(lean, LeanTransport) else None
         self._url = httpx.URL(target.url)
         self._headers = [("Content-Type", "application/json"), *target.headers]
         if not any(name.lower() == "host" for name, _ in self._headers):
@@ -113,13 +115,22 @@ class HttpSender(RetryingSender):
         return parts[0]
 
     def _prepare(self, batch: list[Parcel]) -> bytes:
-        return self.body([parcel.event for parcel in batch])
+        """The body; over the lean transport, the whole request (head built once)."""
+        body = self.body([parcel.event for parcel in batch])
+        if self._lean is None:
+            return body
+        return self._head + b"Content-Length: %d\r\n\r\n" % len(body) + body
 
     async def _attempt(self, pending: list[Parcel], prepared: Any) -> Attempt:
         stats = self.stats
         started = time.perf_counter()
         try:
-            status, retry_header, answer = await self._deadlines.run(self._post(prepared))
+            if self._lean is not None:  # no httpx objects per event
+                answered = self._lean.exchange(self._origin, prepared)
+                status, headers, answer = await self._deadlines.run(answered)
+                retry_header = None if 200 <= status < 300 else _retry_after(headers)
+            else:
+                status, retry_header, answer = await self._deadlines.run(self._post(prepared))
         except TimeoutError:
             stats.attempt(time.perf_counter() - started, "timeout")
             return Attempt(pending, timeout_error(self.target.timeout_s), UNKNOWN)
@@ -138,15 +149,7 @@ class HttpSender(RetryingSender):
         return Attempt(pending, verdict.error, retry_after=verdict.retry_after)
 
     async def _post(self, content: bytes) -> tuple[int, str | None, bytes]:
-        """POST ``content``; (status, Retry-After header, response body)."""
-        if isinstance(self._transport, LeanTransport):
-            # Fast path: the request head is built once, no httpx objects per event.
-            payload = self._head + b"Content-Length: %d\r\n\r\n" % len(content) + content
-            status, headers, answer = await self._transport.exchange(self._origin, payload)
-            if 200 <= status < 300:  # (a Retry-After means nothing here)
-                return status, None, answer
-            retry = next((v for n, v in headers if n.lower() == b"retry-after"), None)
-            return status, None if retry is None else retry.decode("latin-1"), answer
+        """POST ``content`` over an httpx transport; (status, Retry-After, response body)."""
         request = httpx.Request("POST", self._url, content=content, headers=self._headers)
         response = await self._transport.handle_async_request(request)
         answer = await response.aread()
@@ -155,6 +158,11 @@ class HttpSender(RetryingSender):
     async def aclose(self) -> None:
         self._deadlines.close()
         await self._transport.aclose()
+
+
+def _retry_after(headers: list[tuple[bytes, bytes]]) -> str | None:
+    retry = next((v for n, v in headers if n.lower() == b"retry-after"), None)
+    return None if retry is None else retry.decode("latin-1")
 
 
 class _Deadlines:

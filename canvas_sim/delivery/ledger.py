@@ -142,12 +142,17 @@ class TargetStats:
 
     def settle(self, batch: Sequence[Parcel], outcome: str, now: float) -> None:
         """The final ``outcome`` of ``batch``'s events here, ``now`` on the loop's clock."""
-        counts = {DELIVERED: self.delivered, DEAD: self.dead_lettered, UNKNOWN: self.unknown}
-        counter = counts[outcome]
-        for parcel in batch:
-            counter[parcel.event.name] += 1
-            if outcome != DEAD or parcel.due <= now:  # a stop dead-letters events never due
-                self.latency.record(max(0.0, now - parcel.due))
+        if outcome == DELIVERED:
+            counter, record = self.delivered, self.latency.record
+            for parcel in batch:
+                counter[parcel.event.name] += 1
+                record(max(0.0, now - parcel.due))
+        else:
+            counter = self.dead_lettered if outcome == DEAD else self.unknown
+            for parcel in batch:
+                counter[parcel.event.name] += 1
+                if outcome != DEAD or parcel.due <= now:  # a stop dead-letters events not due
+                    self.latency.record(max(0.0, now - parcel.due))
         if self.run is not None:
             self.run.settled(self, batch, outcome, now)
 
