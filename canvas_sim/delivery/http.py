@@ -116,7 +116,10 @@ class HttpSender(RetryingSender):
 
     def _prepare(self, batch: list[Parcel]) -> bytes:
         """The body; over the lean transport, the whole request (head built once)."""
-        body = self.body([parcel.event for parcel in batch])
+        if len(batch) == 1 and self.target.signer is None and self.target.batch == 1:
+            body = batch[0].event.line  # (what body() gives, without its lists)
+        else:
+            body = self.body([parcel.event for parcel in batch])
         if self._lean is None:
             return body
         return self._head + b"Content-Length: %d\r\n\r\n" % len(body) + body
