@@ -31,6 +31,7 @@ from canvas_sim.delivery import (
 )
 from canvas_sim.delivery.http import _Deadlines
 from canvas_sim.delivery.pacing import Schedule, parse_ramp
+from canvas_sim.errors import SimulatorError
 
 URL = "https://consumer.test/canvas/events"
 
@@ -213,6 +214,60 @@ def test_max_events_stops_generation(tmp_path: Path) -> None:
     assert stats.run is not None
     asyncio.run(deliver(events(), [sender], stats=stats.run, max_events=10))  # type: ignore[arg-type]
     assert route.call_count == 10 and len(pulled) == 10
+
+
+def test_an_error_of_the_source_stops_delivery_and_is_raised_as_it_is(tmp_path: Path) -> None:
+    """One target, unpaced: the workers pull events themselves; what the source raises (a bad
+    line midway through a replay, say) comes out of deliver() unchanged, after the events
+    already taken are delivered."""
+    router = respx.Router()
+    route = router.post(URL).respond(200)
+    sender, stats, dead, _ = sender_for(router, tmp_path, concurrency=4)
+
+    class BadLine(SimulatorError):
+        pass
+
+    def events() -> object:
+        yield from (event(n) for n in range(7))
+        raise BadLine("events.jsonl:8: not JSON")
+
+    assert stats.run is not None
+    with pytest.raises(BadLine, match=r"events\.jsonl:8"):
+        asyncio.run(deliver(events(), [sender], stats=stats.run))  # type: ignore[arg-type]
+    assert stats.run.generated == 7 == route.call_count == sum(stats.delivered.values())
+    assert dead.count == 0
+
+
+def test_one_target_gets_its_events_in_stream_order_with_sinks_and_skips(
+    tmp_path: Path,
+) -> None:
+    """Workers taking events straight from the source still hand every event on once, in
+    stream order, to the line sinks and ``passed``; a target's converter may leave some out."""
+    router = respx.Router()
+    seen: list[int] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(orjson.loads(request.content)["metadata"]["n"])
+        return httpx.Response(200)
+
+    router.post(URL).mock(side_effect=record)
+    sender, stats, _, _ = sender_for(router, tmp_path, concurrency=3)
+    sender.convert = lambda e: None if orjson.loads(e.line)["metadata"]["n"] % 5 == 0 else e
+
+    class Lines:
+        def __init__(self) -> None:
+            self.lines: list[bytes] = []
+
+        def send(self, line: bytes) -> None:
+            self.lines.append(line)
+
+    sink, passed = Lines(), []
+    assert stats.run is not None
+    evs = [event(n) for n in range(30)]
+    asyncio.run(deliver(evs, [sender], stats=stats.run, line_sinks=[sink], passed=passed.append))
+    assert sink.lines == [e.line for e in evs] and passed == evs
+    assert sorted(seen) == [n for n in range(30) if n % 5] and stats.skipped == 6
+    assert stats.run.generated == 30 and sum(stats.delivered.values()) == 24
 
 
 def test_schedules() -> None:
