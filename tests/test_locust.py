@@ -244,12 +244,17 @@ def test_fewer_users_than_workers_is_refused(tmp_path: Path) -> None:
 def test_a_time_limit_before_the_end_exits_1_naming_the_unfinished_shard(
     receiver: Server, tmp_path: Path
 ) -> None:
-    command = headless("-u", 2, *SCENARIO, "--event-rate", 40, "-H", receiver.url)
+    options = ["--event-rate", 40, "--ledger-json", "l.json"]
+    command = headless("-u", 2, *SCENARIO, *options, "-H", receiver.url)
     command[command.index("-t") + 1] = "5s"  # (Locust counts from before the imports)
     result = run(command, tmp_path)
     assert result.returncode == 1
     assert "stopped before every shard finished" in result.stderr
     assert "shard 0 of 1 (local), 6 course(s): STAT-101-" in result.stderr
+    summary = ledger(tmp_path / "l.json")  # what was sent until the stop, not nothing
+    delivered, generated = summary["events_delivered"], summary["events_generated"]
+    assert isinstance(delivered, int) and isinstance(generated, int)
+    assert 0 < delivered <= receiver.stats()["events"] and generated >= delivered
 
 
 def test_failed_events_are_retried_then_dead_lettered_as_run_does(
