@@ -257,6 +257,16 @@ def test_a_time_limit_before_the_end_exits_1_naming_the_unfinished_shard(
     assert 0 < delivered <= receiver.stats()["events"] and generated >= delivered
 
 
+def test_no_consumer_listening_fails_the_test_at_once_and_sends_nothing(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}/events"
+    result = run(headless("-u", 2, *SCENARIO, "--ledger-json", "l.json", "-H", url), tmp_path)
+    assert result.returncode == 1
+    assert f"{url}: cannot connect to 127.0.0.1:" in result.stderr
+    assert "nothing was sent" in result.stderr
+    assert not (tmp_path / "dead-letter.jsonl").exists()
+    assert ledger(tmp_path / "l.json")["events_dead_lettered"] == 0
+
+
 def test_failed_events_are_retried_then_dead_lettered_as_run_does(
     server_factory: type[Server], tmp_path: Path
 ) -> None:

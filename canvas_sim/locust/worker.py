@@ -14,7 +14,7 @@ from ..delivery import DeadLetters, TargetStats
 from ..engine import Engine
 from ..signing import Signer, kid_beside, load_private_key
 from .options import LoadOptions
-from .sender import EventSender, Target
+from .sender import EventSender, Target, check_reachable
 from .shard import CoursePool, Plan, course_pool
 from .tally import shard_report
 
@@ -69,6 +69,7 @@ class WorkerState:
         rate = options.per_user_rate(plan.users)
         self.pace = constant_throughput(rate) if rate else constant(0)
         pool = course_pool(plan, engine)
+        check_reachable(url, options.request_timeout)  # after the checks of the options (exit 2)
         pool.on_done = on_done
         self.pool = pool
         pool.announce_if_empty()
