@@ -300,6 +300,8 @@ def test_bad_options_are_refused_before_the_test(tmp_path: Path) -> None:
     assert result.returncode == 2 and "no such scenario file" in result.stderr
     result = run(headless("--scenario", "load", "-H", "127.0.0.1:9"), tmp_path)
     assert result.returncode == 2 and "-H/--host is the URL events go to" in result.stderr
+    result = run(headless(*SCENARIO, "--sign-key", "no.pem", "-H", "http://127.0.0.1:9/"), tmp_path)
+    assert result.returncode == 2 and "--sign-key: cannot read private key no.pem" in result.stderr
 
 
 def test_the_package_and_its_help_never_import_locust() -> None:
