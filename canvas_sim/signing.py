@@ -37,9 +37,15 @@ def _read(path: str | Path, what: str) -> bytes:
 
 
 def load_private_key(path: str | Path) -> rsa.RSAPrivateKey:
+    data = _read(path, "private key")
     try:
-        key = serialization.load_pem_private_key(_read(path, "private key"), password=None)
+        key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:
+        if b"PUBLIC KEY-----" in data or data.lstrip().startswith(b"{"):
+            raise SimulatorError(
+                f"{path}: a public key or JWKS, which the receiver verifies with; signing takes "
+                "the private key (canvas-sim keys writes it as current.pem)"
+            ) from None
         raise SimulatorError(f"{path}: not an unencrypted PEM private key ({exc})") from None
     if not isinstance(key, rsa.RSAPrivateKey):
         raise SimulatorError(f"{path}: RS256 needs an RSA key")

@@ -241,6 +241,19 @@ def test_the_key_id_is_found_beside_the_key(server_factory: type[Server], tmp_pa
     assert kid_beside(tmp_path / "elsewhere.pem", generate_key()) is None  # no jwks.json there
 
 
+def test_a_public_key_or_jwks_given_to_sign_says_to_take_the_private_key(tmp_path: Path) -> None:
+    subprocess.run(cli("keys", "--out", tmp_path / "keys"), check=True, capture_output=True)
+    for name in ("jwks.json", "current.pub.pem"):
+        key = tmp_path / "keys" / name
+        result = subprocess.run(
+            cli("run", QUICKSTART, "--to", "http://127.0.0.1:9/e", "--sign-key", key),
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 2
+        assert "a public key or JWKS" in result.stderr and "current.pem" in result.stderr
+
+
 def test_keys_are_not_replaced_without_force(tmp_path: Path) -> None:
     keys_dir = tmp_path / "keys"
     assert subprocess.run(cli("keys", "--out", keys_dir), capture_output=True).returncode == 0

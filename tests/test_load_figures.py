@@ -190,6 +190,11 @@ def test_the_live_line_shows_the_current_rate_target_and_clock() -> None:
     assert rate > 1000  # 400 events in 0.2 s: the rate now, not an average since the start
     assert "of 400 (40% of 1,000)" in text and "(target 200/s)" in text
     assert "behind schedule" in text
+    stats = DeliveryStats(schedule=Schedule(rate=200), total=1000)
+    first = LiveLine(stats)  # a plain line's first call, 10 s in: the rate since the start
+    stats.generated = 300
+    time.sleep(0.2)
+    assert float(first().split(" | ")[1].split("/s")[0].replace(",", "")) > 500
     stats = DeliveryStats(schedule=Schedule(speed=60), clock_ms=1_725_264_000_000)
     stats.last_ms = 1_725_350_400_000
     assert "simulated 2024-09-02T08:00:00.000Z of 2024-09-03T08:00:00.000Z" in LiveLine(stats)()

@@ -244,12 +244,27 @@ def test_fewer_users_than_workers_is_refused(tmp_path: Path) -> None:
 def test_a_time_limit_before_the_end_exits_1_naming_the_unfinished_shard(
     receiver: Server, tmp_path: Path
 ) -> None:
-    command = headless("-u", 2, *SCENARIO, "--event-rate", 40, "-H", receiver.url)
+    options = ["--event-rate", 40, "--ledger-json", "l.json"]
+    command = headless("-u", 2, *SCENARIO, *options, "-H", receiver.url)
     command[command.index("-t") + 1] = "5s"  # (Locust counts from before the imports)
     result = run(command, tmp_path)
     assert result.returncode == 1
     assert "stopped before every shard finished" in result.stderr
     assert "shard 0 of 1 (local), 6 course(s): STAT-101-" in result.stderr
+    summary = ledger(tmp_path / "l.json")  # what was sent until the stop, not nothing
+    delivered, generated = summary["events_delivered"], summary["events_generated"]
+    assert isinstance(delivered, int) and isinstance(generated, int)
+    assert 0 < delivered <= receiver.stats()["events"] and generated >= delivered
+
+
+def test_no_consumer_listening_fails_the_test_at_once_and_sends_nothing(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}/events"
+    result = run(headless("-u", 2, *SCENARIO, "--ledger-json", "l.json", "-H", url), tmp_path)
+    assert result.returncode == 1
+    assert f"{url}: cannot connect to 127.0.0.1:" in result.stderr
+    assert "nothing was sent" in result.stderr
+    assert not (tmp_path / "dead-letter.jsonl").exists()
+    assert ledger(tmp_path / "l.json")["events_dead_lettered"] == 0
 
 
 def test_failed_events_are_retried_then_dead_lettered_as_run_does(
@@ -285,6 +300,8 @@ def test_bad_options_are_refused_before_the_test(tmp_path: Path) -> None:
     assert result.returncode == 2 and "no such scenario file" in result.stderr
     result = run(headless("--scenario", "load", "-H", "127.0.0.1:9"), tmp_path)
     assert result.returncode == 2 and "-H/--host is the URL events go to" in result.stderr
+    result = run(headless(*SCENARIO, "--sign-key", "no.pem", "-H", "http://127.0.0.1:9/"), tmp_path)
+    assert result.returncode == 2 and "--sign-key: cannot read private key no.pem" in result.stderr
 
 
 def test_the_package_and_its_help_never_import_locust() -> None:

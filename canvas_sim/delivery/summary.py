@@ -37,7 +37,8 @@ class LiveLine:
 
     def __init__(self, stats: DeliveryStats) -> None:
         self.stats = stats
-        self._samples: deque[tuple[float, int]] = deque()
+        # from the start: a first line (the plain one, 10 s in) shows the rate until then, not 0
+        self._samples: deque[tuple[float, int]] = deque([(time.monotonic(), stats.generated)])
 
     def current_rate(self) -> float:
         """Events/s sent over the last RATE_WINDOW_S seconds."""

@@ -53,12 +53,14 @@ class Master:
         self.by_client: dict[str, ShardRecord] = {}
         self.options = LoadOptions()
         self.started = False  # a test began (test_start)
+        self.local: ShardRecord | None = None  # a local runner's own shard
 
     def begin(self, environment: Environment) -> None:
         """Plan the shards and send them (test_start)."""
         runner = environment.runner
         self.ledger = Ledger()
         self.by_client = {}
+        self.local = None
         self.started = True
         self.options.check_url(environment.host or "")
         if isinstance(runner, MasterRunner):
@@ -98,6 +100,7 @@ class Master:
         labels = [course_label(engine, ordinal) for ordinal in ordinals]
         record = ShardRecord(0, 1, "local", labels)
         self.ledger.records.append(record)
+        self.local = record
         users = runner.target_user_count or 1
 
         def done() -> None:
@@ -168,6 +171,8 @@ class Master:
             return  # no test ran (the web UI was never started)
         if not self.ledger.records:
             self.ledger.fail("the test stopped before its shards were planned (-t, Ctrl-C)")
+        if self.local is not None and not self.local.done and STATE.pool is not None:
+            self.local.report = STATE.report()  # stopped early: what it sent until then
         environment.process_exit_code = self.ledger.finish_code()
         if self.options.ledger_json:
             try:

@@ -113,6 +113,8 @@ class LoadOptions:
     @staticmethod
     def check_url(url: str) -> None:
         """Locust's host is the URL events go to."""
+        if not url:
+            raise usage_error("-H/--host is required: the URL events go to (http://HOST:PORT/PATH)")
         if not url.startswith(("http://", "https://")):
             raise usage_error(f"-H/--host is the URL events go to (http:// or https://): {url!r}")
 

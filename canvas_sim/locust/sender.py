@@ -9,6 +9,7 @@ rules as the asyncio sender's.
 from __future__ import annotations
 
 import random
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from geventhttpclient import HTTPClient
 from ..delivery import DeadLetters, Parcel, Rendered, RetryPolicy, TargetStats
 from ..delivery.ledger import DEAD, DELIVERED, UNKNOWN
 from ..delivery.model import Verdict, judge_answer, timeout_error
+from ..errors import SimulatorError
 from ..signing import Signer
 
 Fire = Callable[..., Any]  # Locust's events.request.fire
@@ -37,6 +39,19 @@ class Target:
     signer: Signer | None = None
     jwt_quoted: bool = False
     insecure: bool = False
+
+
+def check_reachable(url: str, timeout_s: float) -> None:
+    """Connect once to the target before sending, as ``canvas-sim run`` does: a consumer that
+    is not listening fails the test at once (SimulatorError), instead of every event being
+    retried into the dead letters."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        socket.create_connection((parts.hostname or "", port), timeout=timeout_s).close()
+    except (OSError, ValueError) as exc:
+        where = f"{parts.hostname}:{parts.port or ''}".rstrip(":")
+        raise SimulatorError(f"{url}: cannot connect to {where}: {exc}; nothing was sent") from None
 
 
 class EventSender:

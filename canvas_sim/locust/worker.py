@@ -12,9 +12,10 @@ from locust.user.wait_time import constant, constant_throughput
 
 from ..delivery import DeadLetters, TargetStats
 from ..engine import Engine
+from ..errors import SimulatorError
 from ..signing import Signer, kid_beside, load_private_key
-from .options import LoadOptions
-from .sender import EventSender, Target
+from .options import LoadOptions, usage_error
+from .sender import EventSender, Target, check_reachable
 from .shard import CoursePool, Plan, course_pool
 from .tally import shard_report
 
@@ -34,10 +35,14 @@ class WorkerState:
 
     @staticmethod
     def signer_of(options: LoadOptions) -> Signer | None:
-        """The RS256 signer of ``--sign-key`` (SimulatorError for a bad key)."""
+        """The RS256 signer of ``--sign-key`` (a usage error, exit 2, for a missing or bad
+        key, as ``run`` has it)."""
         if options.sign_key is None:
             return None
-        key = load_private_key(options.sign_key)
+        try:
+            key = load_private_key(options.sign_key)
+        except SimulatorError as exc:
+            raise usage_error(f"--sign-key: {exc}") from None
         kid = options.kid or kid_beside(options.sign_key, key)
         return Signer(key, kid=kid, issuer=options.issuer)
 
@@ -69,6 +74,7 @@ class WorkerState:
         rate = options.per_user_rate(plan.users)
         self.pace = constant_throughput(rate) if rate else constant(0)
         pool = course_pool(plan, engine)
+        check_reachable(url, options.request_timeout)  # after the checks of the options (exit 2)
         pool.on_done = on_done
         self.pool = pool
         pool.announce_if_empty()
