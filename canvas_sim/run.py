@@ -25,7 +25,8 @@ from .replay import has_caliper_form, read_events
 from .scenario import Scenario, load_scenario
 from .shards import ShardedProducer, in_thread
 from .signahead import signed, stamper, unstamped
-from .sinks import Sink
+from .sinks import Sink, send_lines
+from .spill import Batch
 from .yamlsource import Located
 
 if TYPE_CHECKING:
@@ -54,6 +55,27 @@ def counter(
             progress(total)
 
     return count
+
+
+def batch_counter(
+    result: RunResult, progress: Callable[[int], None] | None = None
+) -> Callable[[Batch], None]:
+    """``counter`` for merged windows of events (``ShardedProducer.batches``): the same
+    counts, with ``progress`` told the total each time it passes a multiple of
+    PROGRESS_EVERY."""
+    total = 0
+
+    def add(batch: Batch) -> None:
+        nonlocal total
+        result.events.update(batch.counts)
+        if result.first_event_ms is None:
+            result.first_event_ms = batch.first_ms
+        result.last_event_ms = batch.last_ms
+        before, total = total, total + len(batch.lines)
+        if progress is not None and total // PROGRESS_EVERY > before // PROGRESS_EVERY:
+            progress(total)
+
+    return add
 
 
 def close_all(sinks: Sequence[Sink], *, ok: bool) -> None:
@@ -98,12 +120,19 @@ def run_scenario(
         for sink in sinks:
             sink.open()
             opened.append(sink)
-        count = counter(result, progress)
-        stream = shards.events() if shards else rendered_events(engine, renderer)
-        for event in faults.apply(stream) if faults else stream:
-            count(event)
-            for sink in sinks:
-                sink.send(event.line)
+        if shards is not None and faults is None:  # merged windows, written in bulk
+            add = batch_counter(result, progress)
+            for batch in shards.batches():
+                add(batch)
+                for sink in sinks:
+                    send_lines(sink, batch.lines)
+        else:
+            count = counter(result, progress)
+            stream = shards.events() if shards else rendered_events(engine, renderer)
+            for event in faults.apply(stream) if faults else stream:
+                count(event)
+                for sink in sinks:
+                    sink.send(event.line)
         ok = True
     finally:
         if shards is not None:
