@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .delivery import DeadLetters, DeliveryStats, HttpTarget, Rendered, Sender, deliver
+from .delivery import DeadLetters, DeliveryStats, Rendered, Sender, deliver
 from .delivery.pacing import Schedule
 from .engine import Engine
 from .errors import SimulatorError
@@ -30,6 +30,7 @@ from .spill import Batch
 from .yamlsource import Located
 
 if TYPE_CHECKING:
+    from .delivery.http import HttpTarget
     from .delivery.sqs_client import SqsTarget
     from .signing import Signer
 
@@ -207,6 +208,8 @@ class DeliveryOptions:
     @property
     def signer(self) -> Signer | None:
         """The HTTP targets' signer (the generating child signs ahead with it)."""
+        from .delivery.http import HttpTarget
+
         return next((t.signer for t in self.targets if isinstance(t, HttpTarget)), None)
 
 
@@ -340,6 +343,8 @@ def replay_files(
 
 
 def target_name(target: HttpTarget | SqsTarget) -> str:
+    from .delivery.http import HttpTarget
+
     return target.url if isinstance(target, HttpTarget) else target.target
 
 
@@ -347,9 +352,9 @@ def open_sender(
     target: HttpTarget | SqsTarget, stats: DeliveryStats, dead: DeadLetters, seed: int | None
 ) -> Sender:
     """The sender of a target, with its own ledger in ``stats``."""
-    if isinstance(target, HttpTarget):
-        from .delivery.http import HttpSender
+    from .delivery.http import HttpSender, HttpTarget
 
+    if isinstance(target, HttpTarget):
         return HttpSender(target, stats.target(target.url), dead, seed=seed)
     from .delivery.sqs import SqsSender
 
