@@ -183,7 +183,8 @@ class Shard:
         if kind == "bytes":
             if self._file is None:
                 self._file = self.spill.open("rb")
-            records = self._file.read(payload).splitlines()
+            records = self._file.read(payload).split(b"\n")
+            records.pop()  # after the last newline: nothing
             if self.pending:
                 self.pending += records
             else:
