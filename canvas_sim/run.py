@@ -23,7 +23,7 @@ from .producer import ProducerProcess, fork_available, scenario_stream
 from .render import NullPolicy, Renderer
 from .replay import has_caliper_form, read_events
 from .scenario import Scenario, load_scenario
-from .shards import ShardedProducer, in_thread
+from .shards import FILE_SPILL_BATCH, SPILL_BATCH, ShardedProducer, in_thread
 from .signahead import signed, stamper, unstamped
 from .sinks import Sink, send_lines
 from .spill import Batch
@@ -114,7 +114,7 @@ def run_scenario(
     engine = Engine(scenario, located, seed)
     renderer = Renderer(templates, nulls, body_ms=body_ms)
     result = RunResult(scenario.name, engine.seed, destinations=[s.description for s in sinks])
-    shards = sharded(engine, renderer, workers, gradebook=gradebook)
+    shards = sharded(engine, renderer, workers, gradebook=gradebook, spill_batch=FILE_SPILL_BATCH)
     opened: list[Sink] = []
     ok = False
     try:
@@ -156,15 +156,19 @@ def sharded(
     *,
     steps: bool = False,
     gradebook: bool = True,
+    spill_batch: int = SPILL_BATCH,
 ) -> ShardedProducer | None:
     """Forked shard processes for ``workers`` above 1, when there are courses to share and
     the platform can fork; else None (generate in this process). With ``signer``, each shard
     signs its own events (``canvas_sim.signahead``); ``steps``: each event carries its
-    scenario step (for the live line of a run paced by --speed)."""
+    scenario step (for the live line of a run paced by --speed); ``spill_batch``: the bytes a
+    child spills at a time (larger for files: see canvas_sim.shards)."""
     if workers <= 1 or len(engine.courses) <= 1 or not fork_available():
         return None
     stamp = None if signer is None else stamper(signer)
-    return ShardedProducer(engine, renderer, workers, stamp, steps=steps, gradebook=gradebook)
+    return ShardedProducer(
+        engine, renderer, workers, stamp, steps=steps, gradebook=gradebook, spill_batch=spill_batch
+    )
 
 
 def _cores() -> int:

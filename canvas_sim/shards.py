@@ -49,6 +49,9 @@ from .spill import (
 
 HAND_OVER = 256  # events the merge hands an event loop at once
 SPILL_BATCH = 1 << 16  # bytes a child gathers before it writes and tells the parent
+# ... when the merge only writes files: fewer, larger windows and far fewer wake-ups (no event
+# waits for delivery; less CPU in every process)
+FILE_SPILL_BATCH = 1 << 20
 DROP_OTHERS_FROM = 20_000  # people in the run from which a child drops the others' courses
 Key = tuple[int, int, int]  # (time, priority, ordinal) of the action that failed
 # A child's end state: its courses' ordinals, their students' scores and (if asked) books.
@@ -84,6 +87,7 @@ def _simulate(
     steps: bool,
     stamp: Callable[[bytes], bytes] | None = None,
     gradebook: bool = True,
+    spill_batch: int = SPILL_BATCH,
 ) -> None:
     """A child: simulate ``only``'s courses, append their records (:mod:`canvas_sim.spill`;
     each line through ``stamp``, if given) to the spill file, and tell the parent each time
@@ -118,7 +122,7 @@ def _simulate(
                     spilled = record(event.time_ms, event.ordinal, event.name, line)
                     batch.append(spilled)
                     size += len(spilled)
-                    if size >= SPILL_BATCH:
+                    if size >= spill_batch:
                         _flush(out, batch, connection, starts, coder)
                         batch, size = [], 0
             finally:  # what was rendered before a failure is output too, as in one process
@@ -227,6 +231,7 @@ class ShardedProducer:
         *,
         steps: bool = False,
         gradebook: bool = True,
+        spill_batch: int = SPILL_BATCH,
     ) -> None:
         self._engine = engine
         self._tracker = StepTracker(engine) if steps else None
@@ -249,6 +254,7 @@ class ShardedProducer:
                 process = context.Process(
                     target=_simulate,
                     args=(sender, engine, renderer, only, spill, coder, steps, stamp, gradebook),
+                    kwargs={"spill_batch": spill_batch},
                     daemon=True,
                 )
                 process.start()
