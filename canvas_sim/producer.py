@@ -17,7 +17,7 @@ import multiprocessing
 import signal
 from collections.abc import AsyncIterator, Callable, Iterable
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 try:
     import fcntl
@@ -31,7 +31,9 @@ from .faults import FaultInjector
 from .outcome import RunResult, finish, rendered_events
 from .render import Renderer
 from .signahead import signed
-from .signing import Signer
+
+if TYPE_CHECKING:
+    from .signing import Signer
 
 BATCH = 256
 PIPE_BYTES = 1 << 20  # about three batches of the load scenario's events

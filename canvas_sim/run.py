@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .delivery import DeadLetters, DeliveryStats, HttpTarget, Rendered, Sender, deliver
+from .delivery import DeadLetters, DeliveryStats, Rendered, Sender, deliver
 from .delivery.pacing import Schedule
 from .engine import Engine
 from .errors import SimulatorError
@@ -23,12 +23,14 @@ from .producer import ProducerProcess, fork_available, scenario_stream
 from .render import NullPolicy, Renderer
 from .replay import has_caliper_form, read_events
 from .scenario import Scenario, load_scenario
-from .shards import ShardedProducer, in_thread
+from .shards import FILE_SPILL_BATCH, SPILL_BATCH, ShardedProducer, in_thread
 from .signahead import signed, stamper, unstamped
-from .sinks import Sink
+from .sinks import Sink, send_lines
+from .spill import Batch
 from .yamlsource import Located
 
 if TYPE_CHECKING:
+    from .delivery.http import HttpTarget
     from .delivery.sqs_client import SqsTarget
     from .signing import Signer
 
@@ -54,6 +56,27 @@ def counter(
             progress(total)
 
     return count
+
+
+def batch_counter(
+    result: RunResult, progress: Callable[[int], None] | None = None
+) -> Callable[[Batch], None]:
+    """``counter`` for merged windows of events (``ShardedProducer.batches``): the same
+    counts, with ``progress`` told the total each time it passes a multiple of
+    PROGRESS_EVERY."""
+    total = 0
+
+    def add(batch: Batch) -> None:
+        nonlocal total
+        result.events.update(batch.counts)
+        if result.first_event_ms is None:
+            result.first_event_ms = batch.first_ms
+        result.last_event_ms = batch.last_ms
+        before, total = total, total + len(batch.lines)
+        if progress is not None and total // PROGRESS_EVERY > before // PROGRESS_EVERY:
+            progress(total)
+
+    return add
 
 
 def close_all(sinks: Sequence[Sink], *, ok: bool) -> None:
@@ -91,19 +114,26 @@ def run_scenario(
     engine = Engine(scenario, located, seed)
     renderer = Renderer(templates, nulls, body_ms=body_ms)
     result = RunResult(scenario.name, engine.seed, destinations=[s.description for s in sinks])
-    shards = sharded(engine, renderer, workers, gradebook=gradebook)
+    shards = sharded(engine, renderer, workers, gradebook=gradebook, spill_batch=FILE_SPILL_BATCH)
     opened: list[Sink] = []
     ok = False
     try:
         for sink in sinks:
             sink.open()
             opened.append(sink)
-        count = counter(result, progress)
-        stream = shards.events() if shards else rendered_events(engine, renderer)
-        for event in faults.apply(stream) if faults else stream:
-            count(event)
-            for sink in sinks:
-                sink.send(event.line)
+        if shards is not None and faults is None:  # merged windows, written in bulk
+            add = batch_counter(result, progress)
+            for batch in shards.batches():
+                add(batch)
+                for sink in sinks:
+                    send_lines(sink, batch.lines)
+        else:
+            count = counter(result, progress)
+            stream = shards.events() if shards else rendered_events(engine, renderer)
+            for event in faults.apply(stream) if faults else stream:
+                count(event)
+                for sink in sinks:
+                    sink.send(event.line)
         ok = True
     finally:
         if shards is not None:
@@ -126,15 +156,19 @@ def sharded(
     *,
     steps: bool = False,
     gradebook: bool = True,
+    spill_batch: int = SPILL_BATCH,
 ) -> ShardedProducer | None:
     """Forked shard processes for ``workers`` above 1, when there are courses to share and
     the platform can fork; else None (generate in this process). With ``signer``, each shard
     signs its own events (``canvas_sim.signahead``); ``steps``: each event carries its
-    scenario step (for the live line of a run paced by --speed)."""
+    scenario step (for the live line of a run paced by --speed); ``spill_batch``: the bytes a
+    child spills at a time (larger for files: see canvas_sim.shards)."""
     if workers <= 1 or len(engine.courses) <= 1 or not fork_available():
         return None
     stamp = None if signer is None else stamper(signer)
-    return ShardedProducer(engine, renderer, workers, stamp, steps=steps, gradebook=gradebook)
+    return ShardedProducer(
+        engine, renderer, workers, stamp, steps=steps, gradebook=gradebook, spill_batch=spill_batch
+    )
 
 
 def _cores() -> int:
@@ -178,6 +212,8 @@ class DeliveryOptions:
     @property
     def signer(self) -> Signer | None:
         """The HTTP targets' signer (the generating child signs ahead with it)."""
+        from .delivery.http import HttpTarget
+
         return next((t.signer for t in self.targets if isinstance(t, HttpTarget)), None)
 
 
@@ -311,6 +347,8 @@ def replay_files(
 
 
 def target_name(target: HttpTarget | SqsTarget) -> str:
+    from .delivery.http import HttpTarget
+
     return target.url if isinstance(target, HttpTarget) else target.target
 
 
@@ -318,9 +356,9 @@ def open_sender(
     target: HttpTarget | SqsTarget, stats: DeliveryStats, dead: DeadLetters, seed: int | None
 ) -> Sender:
     """The sender of a target, with its own ledger in ``stats``."""
-    if isinstance(target, HttpTarget):
-        from .delivery.http import HttpSender
+    from .delivery.http import HttpSender, HttpTarget
 
+    if isinstance(target, HttpTarget):
         return HttpSender(target, stats.target(target.url), dead, seed=seed)
     from .delivery.sqs import SqsSender
 

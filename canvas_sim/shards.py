@@ -33,9 +33,25 @@ from .marks import StepTracker
 from .metadata import Job
 from .outcome import StudentResult, course_students
 from .render import Renderer
+from .spill import (
+    HEAD,
+    KEY,
+    TIME,
+    TIME_SHIFT,
+    Batch,
+    Coder,
+    batch,
+    initial_names,
+    merge,
+    split_at,
+    up_to,
+)
 
 HAND_OVER = 256  # events the merge hands an event loop at once
 SPILL_BATCH = 1 << 16  # bytes a child gathers before it writes and tells the parent
+# ... when the merge only writes files: fewer, larger windows and far fewer wake-ups (no event
+# waits for delivery; less CPU in every process)
+FILE_SPILL_BATCH = 1 << 20
 DROP_OTHERS_FROM = 20_000  # people in the run from which a child drops the others' courses
 Key = tuple[int, int, int]  # (time, priority, ordinal) of the action that failed
 # A child's end state: its courses' ordinals, their students' scores and (if asked) books.
@@ -67,14 +83,16 @@ def _simulate(
     renderer: Renderer,
     only: list[int],
     spill: Path,
+    coder: Coder,
     steps: bool,
     stamp: Callable[[bytes], bytes] | None = None,
     gradebook: bool = True,
+    spill_batch: int = SPILL_BATCH,
 ) -> None:
-    """A child: simulate ``only``'s courses, append ``time ordinal name line`` records to the
-    spill file (each line through ``stamp``, if given), and tell the parent each time bytes are
-    ready (with ``steps``, first the steps its courses started); then the courses' end state
-    (the grade books only when ``gradebook``)."""
+    """A child: simulate ``only``'s courses, append their records (:mod:`canvas_sim.spill`;
+    each line through ``stamp``, if given) to the spill file, and tell the parent each time
+    bytes are ready (first, with ``steps``, the steps its courses started, and any new event
+    type's code); then the courses' end state (the grade books only when ``gradebook``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     engine.kernel.direct = False  # always in (time, ordinal) order, also with one course
     if sum(len(course.world.users) for course in engine.courses) >= DROP_OTHERS_FROM:
@@ -84,6 +102,7 @@ def _simulate(
         gc.unfreeze()
         gc.collect()
     build_metadata = engine.metadata.build
+    record = coder.record
     batch: list[bytes] = []
     starts: list[tuple[int, int, int]] = []  # (ordinal, from time, index) since the last flush
     if steps:
@@ -100,16 +119,14 @@ def _simulate(
                     )
                     if stamp is not None:  # e.g. signed here (canvas_sim.signahead)
                         line = stamp(line)
-                    record = b"%d %d %s %s\n" % (
-                        event.time_ms, event.ordinal, event.name.encode(), line
-                    )  # fmt: skip
-                    batch.append(record)
-                    size += len(record)
-                    if size >= SPILL_BATCH:
-                        _flush(out, batch, connection, starts)
+                    spilled = record(event.time_ms, event.ordinal, event.name, line)
+                    batch.append(spilled)
+                    size += len(spilled)
+                    if size >= spill_batch:
+                        _flush(out, batch, connection, starts, coder)
                         batch, size = [], 0
             finally:  # what was rendered before a failure is output too, as in one process
-                _flush(out, batch, connection, starts)
+                _flush(out, batch, connection, starts, coder)
         running = engine.running(only)
         students = [course_students(course) for course in running]
         books = [course_gradebook(course) for course in running] if gradebook else None
@@ -125,11 +142,18 @@ def _simulate(
 
 
 def _flush(
-    out: BinaryIO, batch: list[bytes], connection: Connection, starts: list[tuple[int, int, int]]
+    out: BinaryIO,
+    batch: list[bytes],
+    connection: Connection,
+    starts: list[tuple[int, int, int]],
+    coder: Coder,
 ) -> None:
     if starts:  # before the events: the parent knows an event's step when it merges it
         connection.send(("steps", starts[:]))
         starts.clear()
+    if coder.new:  # the codes of event types outside spill.NAMES, before their records
+        connection.send(("names", coder.new[:]))
+        coder.new.clear()
     if batch:
         data = b"".join(batch)
         out.write(data)
@@ -137,60 +161,56 @@ def _flush(
         connection.send(("bytes", len(data)))
 
 
-def _advance(
-    heap: list[tuple[int, int, int, str, bytes]],
-    index: int,
-    stream: Iterator[tuple[int, int, str, bytes]],
-) -> bool:
-    """Push the stream's next record; False when it has ended."""
-    record = next(stream, None)
-    if record is None:
-        return False
-    time_ms, ordinal, name, line = record
-    heapq.heappush(heap, (time_ms, ordinal, index, name, line))
-    return True
-
-
 class Shard:
-    """The parent's side of one child: its pipe, its spill file, and what it reported."""
+    """The parent's side of one child: its pipe, its spill file, the records read from it and
+    not yet merged (in order), and what it reported at the end."""
 
     def __init__(self, number: int, connection: Connection, spill: Path) -> None:
         self.number = number
         self.connection = connection
         self.spill = spill
+        self.pending: list[bytes] = []
+        self.running = True
         self.final: Final | None = None
         self.error: tuple[str, int, Key] | None = None
+        self._file: BinaryIO | None = None
 
-    def records(
-        self, names: dict[bytes, str], tracker: StepTracker | None
-    ) -> Iterator[tuple[int, int, str, bytes]]:
-        """The child's records as it writes them, until it is done (or failed); the steps it
-        reports go to ``tracker``."""
-        with self.spill.open("rb") as spilled:
-            while True:
-                try:
-                    kind, payload = self.connection.recv()
-                except EOFError:
-                    raise SimulatorError(
-                        f"event generation stopped unexpectedly (shard {self.number})"
-                    ) from None
-                if kind == "bytes":
-                    for record in spilled.read(payload).splitlines():
-                        time_ms, ordinal, name, line = record.split(b" ", 3)
-                        text = names.get(name)
-                        if text is None:
-                            text = names[name] = name.decode()
-                        yield int(time_ms), int(ordinal), text, line
-                elif kind == "steps":
-                    if tracker is not None:
-                        for start in payload:
-                            tracker.started(*start)
-                elif kind == "done":
-                    self.final = payload
-                    return
-                else:
-                    self.error = payload
-                    return
+    def receive(self, names: dict[bytes, str], tracker: StepTracker | None) -> None:
+        """Wait for the child's next message: records to ``pending``, steps to ``tracker``,
+        new codes to ``names``, or its end."""
+        try:
+            kind, payload = self.connection.recv()
+        except EOFError:
+            raise SimulatorError(
+                f"event generation stopped unexpectedly (shard {self.number})"
+            ) from None
+        if kind == "bytes":
+            if self._file is None:
+                self._file = self.spill.open("rb")
+            records = self._file.read(payload).split(b"\n")
+            records.pop()  # after the last newline: nothing
+            if self.pending:
+                self.pending += records
+            else:
+                self.pending = records
+        elif kind == "steps":
+            if tracker is not None:
+                for start in payload:
+                    tracker.started(*start)
+        elif kind == "names":
+            names.update(payload)
+        else:
+            if kind == "done":
+                self.final = payload
+            else:
+                self.error = payload
+            self.running = False
+            self.close()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 class ShardedProducer:
@@ -211,6 +231,7 @@ class ShardedProducer:
         *,
         steps: bool = False,
         gradebook: bool = True,
+        spill_batch: int = SPILL_BATCH,
     ) -> None:
         self._engine = engine
         self._tracker = StepTracker(engine) if steps else None
@@ -219,6 +240,7 @@ class ShardedProducer:
         self._folder = Path(tempfile.mkdtemp(prefix="canvas-sim-shards-"))
         self._processes: list[Any] = []
         self._shards: list[Shard] = []
+        self._names = initial_names()  # event type codes (canvas_sim.spill) -> names
         self.final: tuple[list[StudentResult], dict[str, Any] | None] | None = None
         context = multiprocessing.get_context("fork")
         gc.collect()
@@ -228,9 +250,11 @@ class ShardedProducer:
                 receiver, sender = context.Pipe(duplex=False)
                 spill = self._folder / f"shard-{number}.spill"
                 spill.touch()  # before the child starts: the merge may open it first
+                coder = Coder(number, len(self.plan))
                 process = context.Process(
                     target=_simulate,
-                    args=(sender, engine, renderer, only, spill, steps, stamp, gradebook),
+                    args=(sender, engine, renderer, only, spill, coder, steps, stamp, gradebook),
+                    kwargs={"spill_batch": spill_batch},
                     daemon=True,
                 )
                 process.start()
@@ -243,24 +267,55 @@ class ShardedProducer:
     def events(self) -> Iterator[Rendered]:
         """Every event in stream order; a child's failure is raised where a single process
         would have raised it (after every event up to the failing action's time)."""
-        names: dict[bytes, str] = {}
-        streams = [shard.records(names, self._tracker) for shard in self._shards]
+        names = self._names
         mark = None if self._tracker is None else self._tracker.mark
-        heap: list[tuple[int, int, int, str, bytes]] = []
-        for index, stream in enumerate(streams):
-            _advance(heap, index, stream)
-        limit = self._limit()  # once a child failed: the time of its failing action
-        while heap:
-            time_ms, ordinal, index, name, line = heap[0]
-            if limit is not None and time_ms > limit:
-                break
-            if mark is None:
-                yield Rendered(name, time_ms, line)
-            else:
-                yield Rendered(name, time_ms, line, step=mark(ordinal, time_ms))
-            heapq.heappop(heap)
-            if not _advance(heap, index, streams[index]):
-                limit = self._limit()
+        for window in self._windows():
+            for record in window:
+                time_ms = int(record[:TIME]) - TIME_SHIFT
+                name, line = names[record[KEY:HEAD]], record[HEAD:]
+                if mark is None:
+                    yield Rendered(name, time_ms, line)
+                else:
+                    yield Rendered(name, time_ms, line, step=mark(int(record[TIME:KEY]), time_ms))
+        self._finish()
+
+    def batches(self) -> Iterator[Batch]:
+        """The same stream as ``events``, a merged window at a time (for files: no per-event
+        work in this process but slicing each line out of its record)."""
+        for window in self._windows():
+            yield batch(window, self._names)
+        self._finish()
+
+    def _windows(self) -> Iterator[list[bytes]]:
+        """The merged records, a window at a time: each running shard's records up to the
+        lowest last key any running shard has sent (nothing below it can come any more),
+        sorted together; after a child's failure, only those up to its failing action's time.
+        """
+        shards = self._shards
+        while True:
+            for shard in shards:
+                while shard.running and not shard.pending:
+                    shard.receive(self._names, self._tracker)
+            keys = [shard.pending[-1][:KEY] for shard in shards if shard.running]
+            bound = min(keys) if keys else None
+            parts = []
+            for shard in shards:
+                part, shard.pending = split_at(shard.pending, bound)
+                parts.append(part)
+            window = merge(parts)
+            limit = self._limit()
+            if limit is not None:
+                kept = up_to(window, limit)
+                if len(kept) < len(window):  # the rest, and all that follows, comes later
+                    if kept:
+                        yield kept
+                    return
+            if window:
+                yield window
+            if bound is None:
+                return
+
+    def _finish(self) -> None:
         failures = [shard.error for shard in self._shards if shard.error is not None]
         if failures:
             message, code, _ = min(failures, key=lambda failure: failure[2])
@@ -296,6 +351,7 @@ class ShardedProducer:
         """Stop the children (if still running) and remove the spill files."""
         for shard in self._shards:
             shard.connection.close()
+            shard.close()
         for process in self._processes:
             if process.is_alive():
                 process.terminate()

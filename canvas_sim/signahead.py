@@ -10,9 +10,12 @@ of the line (``stamper``), and the merge takes the token off again (``unstamped`
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from .delivery import Rendered
-from .signing import Signer
+
+if TYPE_CHECKING:
+    from .signing import Signer
 
 
 def signed(events: Iterable[Rendered], signer: Signer) -> Iterator[Rendered]:

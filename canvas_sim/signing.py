@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from jwt.algorithms import RSAAlgorithm
 
 from .errors import SimulatorError
+from .issuer import DEFAULT_ISSUER
 
-DEFAULT_ISSUER = "https://live-events.canvas.instructure.com"
 TOKEN_LIFETIME_S = 3600
 KEY_ROLES = ("previous", "current", "next")
 

@@ -13,6 +13,7 @@ import pytest
 from test_http import Server
 
 from canvas_sim.engine import Engine
+from canvas_sim.errors import SimulatorError
 from canvas_sim.run import run_scenario
 from canvas_sim.scenario import load_scenario
 from canvas_sim.shards import course_weight, plan_shards
@@ -118,6 +119,32 @@ def test_a_failure_in_a_shard_stops_where_one_process_stops(tmp_path: Path) -> N
     for other in runs[1:]:
         assert (other.returncode, other.stdout) == (runs[0].returncode, runs[0].stdout)
         assert other.stderr.splitlines()[-1] == runs[0].stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize("text", ["load", FAILING], ids=["load", "failing"])
+def test_many_small_windows_merge_to_the_same_bytes(
+    text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A child tells the parent every few records, so the merge goes window by window (and,
+    # failing, cuts a window at the failing action's time).
+    monkeypatch.setattr("canvas_sim.run.FILE_SPILL_BATCH", 4096)
+    path = ROOT / "scenarios" / "load.yaml"
+    if text != "load":
+        path = tmp_path / "failing.yaml"
+        path.write_text(text, encoding="utf-8")
+    outputs = []
+    for workers in (1, 2, 3):
+        scenario, located = load_scenario(path, SMALL["load.yaml"] if text == "load" else {})
+        sink = MemorySink()
+        try:
+            result = run_scenario(scenario, located, [sink], workers=workers)
+            outputs.append((sink.lines, result.events, result.first_event_ms, result.last_event_ms))
+        except SimulatorError as exc:
+            outputs.append((sink.lines, str(exc)))
+    assert outputs[0][0], "no events"
+    assert len(outputs[0]) == (4 if text == "load" else 2)  # the failing one failed
+    assert outputs[1] == outputs[0]
+    assert outputs[2] == outputs[0]
 
 
 def test_shards_are_balanced_by_people_times_steps() -> None:

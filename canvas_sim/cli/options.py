@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ..signing import DEFAULT_ISSUER
+from ..issuer import DEFAULT_ISSUER
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -67,9 +67,7 @@ class DeliveryPlan:
     """The delivery options of ``run`` and ``replay``, checked, and what follows from them."""
 
     def __init__(self, options: dict[str, Any]) -> None:
-        from ..delivery import HttpTarget, RetryPolicy
         from ..delivery.pacing import Schedule, parse_ramp
-        from ..signing import Signer, kid_beside, load_private_key
 
         self.templates: str | None = options.get("templates")
         self._caliper: CaliperFormat | None = None
@@ -133,28 +131,34 @@ class DeliveryPlan:
             check_writable(self.dead_letter, "--dead-letter")
         signer = None
         self.sign_key: str | None = options["sign_key"]
-        if options["sign_key"]:
+        if options["sign_key"]:  # httpx and the crypto code load only when needed
+            from ..signing import Signer, kid_beside, load_private_key
+
             key = option_file("--sign-key", lambda: load_private_key(options["sign_key"]))
             # Without --kid, the key's id in the jwks.json beside it (as `keys` writes them).
             kid = options["kid"] or kid_beside(options["sign_key"], key)
             signer = Signer(key, kid=kid, issuer=options["issuer"])
         self.signing = signer is not None
-        self.targets: list[HttpTarget | SqsTarget] = [
-            HttpTarget(
-                url=url,
-                headers=headers,
-                timeout_s=options["timeout"],
-                concurrency=options["concurrency"],
-                batch=options["batch"],
-                retry=RetryPolicy(retries=options["retries"], backoff_s=options["backoff"]),
-                signer=signer,
-                jwt_quoted=options["jwt_quoted"],
-                verify_tls=not options["insecure"],
-                convert=self.caliper.convert_event if url in self.caliper_targets else None,
-            )
-            for url in self.urls
-            if url not in self.queues
-        ]
+        self.targets: list[HttpTarget | SqsTarget] = []
+        if self.urls:
+            from ..delivery import HttpTarget, RetryPolicy
+
+            self.targets += [
+                HttpTarget(
+                    url=url,
+                    headers=headers,
+                    timeout_s=options["timeout"],
+                    concurrency=options["concurrency"],
+                    batch=options["batch"],
+                    retry=RetryPolicy(retries=options["retries"], backoff_s=options["backoff"]),
+                    signer=signer,
+                    jwt_quoted=options["jwt_quoted"],
+                    verify_tls=not options["insecure"],
+                    convert=self.caliper.convert_event if url in self.caliper_targets else None,
+                )
+                for url in self.urls
+                if url not in self.queues
+            ]
         if self.queues:
             from ..delivery.sqs_client import SqsTarget, import_boto3
 

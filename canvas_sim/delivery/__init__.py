@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .http import HttpSender, HttpTarget
+from typing import TYPE_CHECKING, Any
+
 from .ledger import DeliveryStats, Latencies, TargetStats
 from .loop import ALL_SENT, DURATION, LATE_AFTER_S, MAX_EVENTS, deliver
 from .model import (
@@ -22,6 +23,20 @@ from .model import (
     retry_after_seconds,
     timeout_error,
 )
+
+if TYPE_CHECKING:
+    from .http import HttpSender, HttpTarget
+
+
+def __getattr__(name: str) -> Any:
+    """``HttpSender`` and ``HttpTarget`` on first use: httpx and the signing code load only for
+    runs that send over HTTP."""
+    if name in ("HttpSender", "HttpTarget"):
+        from . import http
+
+        return getattr(http, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ALL_SENT",

@@ -8,7 +8,7 @@ from ..errors import SimulatorError
 from .jsonl import JsonlFileSink, StdoutSink
 from .memory import MemorySink
 
-__all__ = ["JsonlFileSink", "MemorySink", "Sink", "StdoutSink", "open_sink"]
+__all__ = ["JsonlFileSink", "MemorySink", "Sink", "StdoutSink", "open_sink", "send_lines"]
 
 
 class Sink(Protocol):
@@ -23,6 +23,17 @@ class Sink(Protocol):
 
     def close(self, *, ok: bool) -> None:
         """Finish; ``ok=False`` means the run failed and partial output must not survive."""
+
+
+def send_lines(sink: Sink, lines: list[bytes]) -> None:
+    """Send ``lines`` in order: at once to a sink that takes them so (``send_lines``), else
+    one by one."""
+    bulk = getattr(sink, "send_lines", None)
+    if bulk is not None:
+        bulk(lines)
+    else:
+        for line in lines:
+            sink.send(line)
 
 
 def open_sink(target: str) -> Sink:

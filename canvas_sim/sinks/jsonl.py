@@ -43,6 +43,14 @@ class JsonlFileSink:
         self._file.write(b"\n")
         self.sent += 1
 
+    def send_lines(self, lines: list[bytes]) -> None:
+        """Send ``lines`` in order, in one write."""
+        assert self._file is not None, "open() first"
+        if lines:
+            self._file.write(b"\n".join(lines))
+            self._file.write(b"\n")
+            self.sent += len(lines)
+
     def close(self, *, ok: bool) -> None:
         if self._file is None or self._temp is None:
             return

@@ -23,6 +23,10 @@ class MemorySink:
         self.lines.append(line)
         self.sent += 1
 
+    def send_lines(self, lines: list[bytes]) -> None:
+        self.lines.extend(lines)
+        self.sent += len(lines)
+
     def close(self, *, ok: bool) -> None:
         self.closed_ok = ok
 
