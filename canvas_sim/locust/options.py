@@ -15,7 +15,7 @@ from typing import Any
 
 from ..delivery import DEFAULT_TIMEOUT_S, RetryPolicy
 from ..errors import SimulatorError
-from ..signing import DEFAULT_ISSUER
+from ..issuer import DEFAULT_ISSUER
 
 GROUP = "Canvas Live Events simulator (canvas-sim)"
 
