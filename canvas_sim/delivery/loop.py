@@ -113,38 +113,56 @@ async def deliver(
     count = -1
     reason = ALL_SENT
 
+    def ended(now: float) -> bool:
+        """Whether a stop, ``max_events`` or ``duration_s`` ends the run before the event
+        numbered ``count``, taken at ``now``; the first event starts the run's clock."""
+        nonlocal reason, start, ticker, end
+        if stop.is_set():
+            return True
+        if max_events is not None and count >= max_events:
+            reason = MAX_EVENTS
+            return True
+        if end is not None and now >= end:
+            reason = DURATION
+            return True
+        if first_ms is None:  # the run's clock (and the schedule) starts with the first event
+            start = now
+            stats.started = time.monotonic()
+            series.restart(start)
+            ticker = asyncio.create_task(series.run())
+            end = None if duration_s is None else start + duration_s
+        return False
+
+    def hand_on(event: Rendered) -> None:
+        """Count ``event`` as handed on, and give it to the line sinks."""
+        stats.generated += 1
+        stats.clock_ms = event.time_ms
+        stats.step = event.step
+        series.sent += 1
+        if passed is not None:
+            passed(event)
+        for sink in line_sinks:
+            sink.send(event.line)
+
+    def finished_reason() -> str:
+        """Why the run ended once the source ran out."""
+        max_events_hit = max_events is not None and count + 1 >= max_events
+        return MAX_EVENTS if max_events_hit and total != max_events else ALL_SENT
+
     def take(size: int) -> list[Parcel] | None:
         """The next ``size`` events (fewer at the end) as parcels, counted as handed on;
         None once the source, a limit or a stop ends the run (direct delivery)."""
-        nonlocal count, reason, first_ms, start, ticker, end
+        nonlocal count, reason, first_ms
         taken: list[Parcel] = []
         convert = senders[0].convert
         for event in source:
             count += 1
-            if stop.is_set():
-                break
-            if max_events is not None and count >= max_events:
-                reason = MAX_EVENTS
-                break
             now = loop.time()
-            if end is not None and now >= end:
-                reason = DURATION
+            if ended(now):
                 break
-            if first_ms is None:  # the run's clock starts with the first event
+            if first_ms is None:
                 first_ms = event.time_ms
-                start = now
-                stats.started = time.monotonic()
-                series.restart(start)
-                ticker = asyncio.create_task(series.run())
-                end = None if duration_s is None else start + duration_s
-            stats.generated += 1
-            stats.clock_ms = event.time_ms
-            stats.step = event.step
-            series.sent += 1
-            if passed is not None:
-                passed(event)
-            for sink in line_sinks:
-                sink.send(event.line)
+            hand_on(event)
             if convert is None:
                 taken.append(Parcel(event, now, count))
             else:  # the target's own payload format
@@ -156,8 +174,7 @@ async def deliver(
             if len(taken) >= size:
                 return taken
         else:
-            max_events_hit = max_events is not None and count + 1 >= max_events
-            reason = MAX_EVENTS if max_events_hit and total != max_events else ALL_SENT
+            reason = finished_reason()
         return taken or None
 
     try:
@@ -168,22 +185,11 @@ async def deliver(
         else:
             async for event in _as_async(events, stats):
                 count += 1
-                if stop.is_set():
-                    break
-                if max_events is not None and count >= max_events:
-                    reason = MAX_EVENTS
-                    break
                 now = loop.time()
-                if end is not None and now >= end:
-                    reason = DURATION
+                if ended(now):
                     break
-                if first_ms is None:  # the schedule starts with the first event
+                if first_ms is None:
                     first_ms = event.time_ms
-                    start = now = loop.time()
-                    stats.started = time.monotonic()
-                    series.restart(start)
-                    ticker = asyncio.create_task(series.run())
-                    end = None if duration_s is None else start + duration_s
                 due = now
                 if schedule.paced:
                     step = event.time_ms - first_ms - previous_ms
@@ -211,14 +217,7 @@ async def deliver(
                         stats.late += 1
                 elif count % 64 == 0:
                     await asyncio.sleep(0)
-                stats.generated += 1
-                stats.clock_ms = event.time_ms
-                stats.step = event.step
-                series.sent += 1
-                if passed is not None:
-                    passed(event)
-                for sink in line_sinks:
-                    sink.send(event.line)
+                hand_on(event)
                 parcel = Parcel(event, due, count)
                 for index, pool in enumerate(pools):
                     item, convert = parcel, pool.sender.convert
@@ -234,8 +233,7 @@ async def deliver(
                         batches[index] = []
                         await pool.put(batch)
             else:
-                max_events_hit = max_events is not None and count + 1 >= max_events
-                reason = MAX_EVENTS if max_events_hit and total != max_events else ALL_SENT
+                reason = finished_reason()
         await flush()
         finished: asyncio.Future[Any] = asyncio.gather(*(pool.finish() for pool in pools))
         stopper: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
