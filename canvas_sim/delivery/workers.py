@@ -45,17 +45,24 @@ class Workers:
             self._stop.set()
         return True
 
+    async def _send(self, batch: list[Parcel]) -> bool:
+        """Send ``batch``; False when the run must stop (the failure kept, for deliver())."""
+        try:
+            await self.sender.send(batch)  # a cancel lands here as a dead letter, not an error
+            self._failing()
+            return True
+        except Exception as exc:  # e.g. the dead-letter file cannot be written
+            self.failure = self.failure or exc
+            self._stop.set()
+            return False
+
     async def _work(self) -> None:
-        queue, send = self._queue, self.sender.send
+        queue = self._queue
         while not self._cancelled:
             batch = await queue.get()
             try:
-                await send(batch)  # a cancel lands here as a dead letter, not an exception
-                self._failing()
-            except Exception as exc:  # e.g. the dead-letter file cannot be written
-                self.failure = self.failure or exc
-                self._stop.set()
-                return
+                if not await self._send(batch):
+                    return
             finally:
                 queue.task_done()
 
@@ -115,7 +122,7 @@ class Pullers(Workers):
         self._tasks = [asyncio.create_task(self._pull(take)) for _ in range(size)]
 
     async def _pull(self, take: Callable[[int], list[Parcel] | None]) -> None:
-        send, size = self.sender.send, max(1, self.sender.batch)
+        size = max(1, self.sender.batch)
         while not self._cancelled:
             try:
                 batch = take(size)
@@ -123,14 +130,7 @@ class Pullers(Workers):
                 self.source_error = self.source_error or exc
                 self._stop.set()
                 return
-            if batch is None:
-                return
-            try:
-                await send(batch)  # a cancel lands here as a dead letter, not an exception
-                self._failing()
-            except Exception as exc:  # e.g. the dead-letter file cannot be written
-                self.failure = self.failure or exc
-                self._stop.set()
+            if batch is None or not await self._send(batch):
                 return
 
     def drop_queued(self) -> None:
