@@ -113,10 +113,11 @@ async def deliver(
     count = -1
     reason = ALL_SENT
 
-    def ended(now: float) -> bool:
+    def ended(now: float, time_ms: int) -> bool:
         """Whether a stop, ``max_events`` or ``duration_s`` ends the run before the event
-        numbered ``count``, taken at ``now``; the first event starts the run's clock."""
-        nonlocal reason, start, ticker, end
+        numbered ``count`` (simulated at ``time_ms``), taken at ``now``; the first event
+        starts the run's clock."""
+        nonlocal reason, first_ms, start, ticker, end
         if stop.is_set():
             return True
         if max_events is not None and count >= max_events:
@@ -126,6 +127,7 @@ async def deliver(
             reason = DURATION
             return True
         if first_ms is None:  # the run's clock (and the schedule) starts with the first event
+            first_ms = time_ms
             start = now
             stats.started = time.monotonic()
             series.restart(start)
@@ -152,16 +154,14 @@ async def deliver(
     def take(size: int) -> list[Parcel] | None:
         """The next ``size`` events (fewer at the end) as parcels, counted as handed on;
         None once the source, a limit or a stop ends the run (direct delivery)."""
-        nonlocal count, reason, first_ms
+        nonlocal count, reason
         taken: list[Parcel] = []
         convert = senders[0].convert
         for event in source:
             count += 1
             now = loop.time()
-            if ended(now):
+            if ended(now, event.time_ms):
                 break
-            if first_ms is None:
-                first_ms = event.time_ms
             hand_on(event)
             if convert is None:
                 taken.append(Parcel(event, now, count))
@@ -186,12 +186,11 @@ async def deliver(
             async for event in _as_async(events, stats):
                 count += 1
                 now = loop.time()
-                if ended(now):
+                if ended(now, event.time_ms):
                     break
-                if first_ms is None:
-                    first_ms = event.time_ms
                 due = now
                 if schedule.paced:
+                    assert first_ms is not None  # set by ended() at the first event
                     step = event.time_ms - first_ms - previous_ms
                     if step > 0:
                         previous_ms += step
