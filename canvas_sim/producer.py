@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import itertools
 import multiprocessing
+import os
 import signal
 from collections.abc import AsyncIterator, Callable, Iterable
 from multiprocessing.connection import Connection
@@ -37,6 +38,12 @@ if TYPE_CHECKING:
 
 BATCH = 256
 PIPE_BYTES = 1 << 20  # about three batches of the load scenario's events
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
 def fork_available() -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,7 @@ from .outcome import RunResult as RunResult
 from .outcome import StudentResult as StudentResult
 from .outcome import finish, rendered_events
 from .prefix import prefix_state
-from .producer import ProducerProcess, fork_available, scenario_stream
+from .producer import ProducerProcess, fork_available, scenario_stream, usable_cores
 from .render import NullPolicy, Renderer
 from .replay import has_caliper_form, read_events
 from .scenario import Scenario, load_scenario
@@ -171,14 +170,9 @@ def sharded(
     )
 
 
-def _cores() -> int:
-    affinity = getattr(os, "sched_getaffinity", None)
-    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
-
-
 def _signers(options: DeliveryOptions) -> int:
     """Signing processes beside a generating or reading child (1: it signs itself)."""
-    return options.signers or _cores()
+    return options.signers or usable_cores()
 
 
 def _signing_stats(options: DeliveryOptions) -> DeliveryStats:
@@ -253,7 +247,7 @@ def deliver_scenario(
     if signer is not None:  # who signs: for the summary's hint when signing is the limit
         stats = _signing_stats(options)
         stats.workers = len(shards.plan) if shards else 1
-        more = min(_cores(), len(engine.courses)) if fork_available() else 1
+        more = min(usable_cores(), len(engine.courses)) if fork_available() else 1
         stats.workers_possible = max(more, stats.workers)
     ended = False
 

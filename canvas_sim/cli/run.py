@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
@@ -19,13 +18,6 @@ from .helpers import (
 )
 from .options import parse_settings, seed_option, set_option, with_delivery_options
 from .plan import DeliveryPlan
-
-
-def usable_cores() -> int:
-    """The cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 @click.command()
@@ -166,7 +158,7 @@ def run(
         check_writable(state_out, "--state-out")
     try:  # a busy machine takes a while here; Ctrl-C still says what was not kept
         from ..faults import FaultConfig, FaultInjector, Manifest, count_faults
-        from ..producer import fork_available
+        from ..producer import fork_available, usable_cores
         from ..report import live_progress, print_summary
         from ..run import deliver_scenario, run_scenario
         from ..scenario import load_scenario
