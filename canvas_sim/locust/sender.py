@@ -86,7 +86,7 @@ class EventSender:
         signer = self.target.signer
         if signer is None:
             return event.line
-        token = signer.sign(event.line).encode()
+        token = signer.token(event.line)[0]
         return b'"%b"' % token if self.target.jwt_quoted else token
 
     def send(self, event: Rendered, due: float, seq: int) -> str:
