@@ -67,18 +67,6 @@ def time_of(record: bytes) -> int:
     return int(record[:TIME]) - TIME_SHIFT
 
 
-def ordinal_of(record: bytes) -> int:
-    return int(record[TIME:KEY])
-
-
-def line_of(record: bytes) -> bytes:
-    return record[HEAD:]
-
-
-def code_of(record: bytes) -> bytes:
-    return record[KEY:HEAD]
-
-
 def split_at(records: list[bytes], bound: bytes | None) -> tuple[list[bytes], list[bytes]]:
     """``records`` (sorted) up to key ``bound`` (all when None), and the rest."""
     if bound is None:
