@@ -485,6 +485,10 @@ def out(tmp_path: Path) -> Path:
     [
         (["--delay", "10m-1m"], ["'--delay'", "shorter delay comes first"]),
         (["--delay-share", "0.2"], ["--delay-share goes with --delay"]),
+        (
+            ["--to", "OUT/a.jsonl", "--single-process", "--workers", "2"],
+            ["--single-process generates in one process", "--workers 2"],
+        ),
         (["--reorder", "soon"], ["'--reorder'", "duration like"]),
         (["--ramp", "10s:100,0s:1000"], ["'--ramp'", "time order"]),
         (["--duration", "5"], ["'--duration'", "duration like"]),

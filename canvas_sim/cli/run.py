@@ -154,6 +154,11 @@ def run(
     given = click.get_current_context().get_parameter_source("delay_share")
     if given is not click.core.ParameterSource.DEFAULT and not delay:
         raise click.UsageError("--delay-share goes with --delay MIN-MAX")
+    if single_process and workers is not None and workers > 1:
+        raise click.UsageError(
+            f"--single-process generates in one process; --workers {workers} forks "
+            f"{workers}: give one of them"
+        )
     if state_out is not None:
         check_writable(state_out, "--state-out")
     try:  # a busy machine takes a while here; Ctrl-C still says what was not kept
