@@ -51,7 +51,7 @@ from .plan import DeliveryPlan
     "--single-process",
     is_flag=True,
     help="Generate events in the delivering process (by default, HTTP runs generate them in a "
-    "forked child so that delivery has a core of its own).",
+    "forked child so that delivery has a core of its own). Not with --workers above 1.",
 )
 @click.option(
     "--workers",
