@@ -182,7 +182,7 @@ def test_the_live_line_shows_the_current_rate_target_and_clock() -> None:
     stats = DeliveryStats(schedule=Schedule(rate=200), total=1000)
     stats.target("http://x/e")
     line = LiveLine(stats)
-    line()
+    assert line() == "waiting for the first event"  # not "delivered 0 of 0 | 0/s"
     stats.generated = 400
     time.sleep(0.2)
     text = line()

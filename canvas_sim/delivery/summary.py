@@ -67,6 +67,8 @@ class LiveLine:
 
     def __call__(self) -> str:
         stats = self.stats
+        if not stats.generated and stats.clock_ms is None:  # a build or a read still under way
+            return "waiting for the first event"
         story = self.story()
         delivered = sum(stats.delivered.values())
         parts = [f"delivered {delivered:,} of {stats.generated:,}"]
