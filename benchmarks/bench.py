@@ -48,7 +48,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from large_course import large_course  # noqa: E402
-from network_sinks import signing, sqs  # noqa: E402
+from network_sinks import sqs  # noqa: E402
+from signed_delivery import signing  # noqa: E402
 
 from canvas_sim.caliper import CaliperRenderer  # noqa: E402
 from canvas_sim.caliper.format import CaliperFormat, CaliperSink  # noqa: E402

@@ -25,7 +25,7 @@ try:
 except ImportError:  # Windows has no fcntl
     fcntl = None  # type: ignore[assignment]
 
-from .delivery import Rendered
+from .delivery import Batched, Rendered
 from .engine import Engine
 from .errors import SimulatorError
 from .faults import FaultInjector
@@ -151,6 +151,27 @@ def scenario_stream(
     return stream, final, cleanup
 
 
+async def _received(receiver: Connection) -> Any:
+    """The next message on ``receiver``, read on the event loop's thread once it is there
+    (a worker thread would cost a thread switch per batch, and on one core many)."""
+    if not receiver.poll():
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+        descriptor = receiver.fileno()
+
+        def readable() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        loop.add_reader(descriptor, readable)
+        try:
+            await ready
+        finally:
+            loop.remove_reader(descriptor)
+            os.set_blocking(descriptor, True)  # (some loops leave it non-blocking)
+    return receiver.recv()
+
+
 class ProducerProcess:
     """Events from a forked child, as an async iterator: a run's generation, or a replay's
     reading, and with a signer their RS256 signatures, on cores of their own: in the child
@@ -202,16 +223,18 @@ class ProducerProcess:
                 end.close()
         self.final: Any = None
 
-    async def events(self) -> AsyncIterator[Rendered]:
-        loop = asyncio.get_running_loop()
+    def events(self) -> Batched:
+        """The events, in batches as they come (see ``canvas_sim.delivery.deliver``)."""
+        return Batched(self._batches())
+
+    async def _batches(self) -> AsyncIterator[list[Rendered]]:
         for receiver in itertools.cycle(self._receivers):  # the order the child dealt them
             try:
-                kind, payload = await loop.run_in_executor(None, receiver.recv)
+                kind, payload = await _received(receiver)
             except EOFError:
                 raise SimulatorError("event generation stopped unexpectedly") from None
             if kind == "events":
-                for fields in payload:
-                    yield Rendered(*fields)
+                yield [Rendered(*fields) for fields in payload]
             elif kind == "done":
                 self.final = payload
                 return

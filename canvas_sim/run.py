@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -10,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .delivery import DeadLetters, DeliveryStats, Rendered, Sender, deliver
+from .delivery.loop import run_loop
 from .delivery.pacing import Schedule
 from .engine import Engine
 from .errors import SimulatorError
@@ -403,7 +403,7 @@ def _deliver(
         for sink in sinks:
             sink.open()
             opened.append(sink)
-        asyncio.run(go())
+        run_loop(go())
         ok = stats.interrupted_by is None
     finally:
         dead.close()
