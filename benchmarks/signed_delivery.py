@@ -229,26 +229,23 @@ class _Bench:
         before_two = bare(2)
         two, plain_two = self.run(True, 2), self.run(False, 2)
         after_two, after_two_alone = bare(2), bare(1)
+        loop, mean = "bare sign-only loop", lambda *rates: sum(rates) / len(rates)
         for name, value, baseline in (
-            (
-                "signed `replay` vs bare sign-only loop, 1 process",
-                replayed[0],
-                (before + after_replay) / 2,
-            ),
+            (f"signed `replay` vs {loop}, 1 process", replayed[0], mean(before, after_replay)),
             (
                 "signed `run --workers 1` vs bare loop, 1 process",
                 one[0],
-                (after_replay + after_one) / 2,
+                mean(after_replay, after_one),
             ),
             (
                 "signed `run --workers 2` vs bare loop, 1 process",
                 two[0],
-                (after_one + after_two_alone) / 2,
+                mean(after_one, after_two_alone),
             ),
             (
                 "signed `run --workers 2` vs bare loop, 2 processes",
                 two[0],
-                (before_two + after_two) / 2,
+                mean(before_two, after_two),
             ),
             ("  signed vs unsigned `replay`, same file", replayed[0], plain_replay[0]),
             ("  signed vs unsigned `run --workers 2`", two[0], plain_two[0]),
