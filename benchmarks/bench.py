@@ -13,9 +13,11 @@ Sections:
               delivery alone, the events parsed beforehand) vs a bare client
               loop posting the same pre-rendered bodies; and httpx's default transport,
               httpx-aiohttp, plain aiohttp and the simulator's transport on the same receiver
-  signing     signed delivery (RS256, signed where events are produced: `replay`'s reading
-              child, `run --workers 1` and `--workers 2`) vs a bare sign-only loop of the same
-              bodies and key (one process, and two), and vs the same delivery unsigned
+  signing     signed delivery (RS256, signed where events are produced) vs a bare sign-only
+              loop of the same bodies and key: pinned (the client's process tree and the bare
+              loop on the same core, the stub consumer on the other: `replay` and `run`), and
+              unpinned (`replay`, `run --workers 1` and `--workers 2` vs the loop in one process
+              and in two); and vs the same delivery unsigned (benchmarks/signed_delivery.py)
   sqs         the SQS sink against a minimal local SQS-protocol endpoint vs a bare boto3 loop
               (benchmarks/network_sinks.py; real SQS throughput is not measurable here)
   memory      peak RSS after 100k and after 1M events (the second within 20% of the first)
@@ -48,7 +50,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from large_course import large_course  # noqa: E402
-from network_sinks import signing, sqs  # noqa: E402
+from network_sinks import sqs  # noqa: E402
+from signed_delivery import signing  # noqa: E402
 
 from canvas_sim.caliper import CaliperRenderer  # noqa: E402
 from canvas_sim.caliper.format import CaliperFormat, CaliperSink  # noqa: E402

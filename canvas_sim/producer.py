@@ -2,10 +2,11 @@
 
 The child is forked with the engine already built (scenario errors surface before it starts);
 it renders events (or reads a replay's files) and hands them over a pipe in batches, signed
-when the delivery signs, so RS256 signing runs off the event loop too. With several signing
-processes, the child deals its batches to them in turn and the parent takes the signed batches
-back in the same turn, so the order holds. The stream is the same as in-process generation,
-byte for byte. On platforms without fork, generation stays in-process.
+when the delivery signs, so RS256 signing runs off the event loop too. With N signers (one per
+core), the child signs one batch in N itself, straight to the parent, and deals the others to
+N - 1 signing processes in turn; the parent takes the batches back in the same turn, so the
+order holds. The stream is the same as in-process generation, byte for byte. On platforms
+without fork, generation stays in-process.
 """
 
 from __future__ import annotations
@@ -25,13 +26,12 @@ try:
 except ImportError:  # Windows has no fcntl
     fcntl = None  # type: ignore[assignment]
 
-from .delivery import Rendered
+from .delivery import Batched, Rendered
 from .engine import Engine
 from .errors import SimulatorError
 from .faults import FaultInjector
 from .outcome import RunResult, finish, rendered_events
 from .render import Renderer
-from .signahead import signed
 
 if TYPE_CHECKING:
     from .signing import Signer
@@ -66,21 +66,30 @@ def _produce(
     cleanup: Callable[[], None] | None,
     unused: list[Connection],
 ) -> None:
-    """The child: send ``stream()``'s events in batches (signed, with a signer), then what
-    ``final()`` returns; each message to the next of ``connections`` in turn."""
+    """The child: send ``stream()``'s events in batches, then what ``final()`` returns; each
+    message to the next of ``connections`` in turn. With a signer, the batches for the first
+    (the parent) are signed here, the others by the signing processes they go to."""
     _child(unused)
     turn = itertools.cycle(connections)
+    own = connections[0] if signer is not None else None
+
+    def deal(batch: list[tuple[Any, ...]]) -> None:
+        connection = next(turn)
+        if connection is own:
+            assert signer is not None
+            batch = _signed_batch(batch, signer)
+        connection.send(("events", batch))
+
     try:
         batch: list[tuple[Any, ...]] = []
-        events = stream() if signer is None else signed(stream(), signer)
-        for event in events:  # the event whole when signed or carrying a step (--speed)
-            whole = signer is not None or event.step is not None
+        for event in stream():  # the event whole when carrying a step (--speed)
+            whole = event.step is not None
             batch.append(tuple(event) if whole else (event.name, event.time_ms, event.line))
             if len(batch) >= BATCH:
-                next(turn).send(("events", batch))
+                deal(batch)
                 batch = []
         if batch:
-            next(turn).send(("events", batch))
+            deal(batch)
         next(turn).send(("done", final() if final is not None else None))
     except SimulatorError as exc:
         next(turn).send(("error", (str(exc), exc.exit_code)))
@@ -93,16 +102,21 @@ def _produce(
             connection.close()
 
 
+def _signed_batch(batch: list[tuple[Any, ...]], signer: Signer) -> list[tuple[Any, ...]]:
+    """Events' fields (name, time, line[, token, signed at, step]) with their token."""
+    token = signer.token
+    return [(e[0], e[1], e[2], *token(e[2]), *e[5:]) for e in batch]
+
+
 def _sign(source: Connection, out: Connection, signer: Signer, unused: list[Connection]) -> None:
     """A signing process: each batch from the generating child, signed, to the parent; the
     last message (the end, or an error) handed on as it is."""
     _child(unused)
-    token = signer.token
     try:
         while True:
             kind, payload = source.recv()
             if kind == "events":
-                payload = [(e[0], e[1], e[2], *token(e[2]), *e[5:]) for e in payload]
+                payload = _signed_batch(payload, signer)
             out.send((kind, payload))
             if kind != "events":
                 return
@@ -151,10 +165,31 @@ def scenario_stream(
     return stream, final, cleanup
 
 
+async def _received(receiver: Connection) -> Any:
+    """The next message on ``receiver``, read on the event loop's thread once it is there
+    (a worker thread would cost a thread switch per batch, and on one core many)."""
+    if not receiver.poll():
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+        descriptor = receiver.fileno()
+
+        def readable() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        loop.add_reader(descriptor, readable)
+        try:
+            await ready
+        finally:
+            loop.remove_reader(descriptor)
+            os.set_blocking(descriptor, True)  # (some loops leave it non-blocking)
+    return receiver.recv()
+
+
 class ProducerProcess:
     """Events from a forked child, as an async iterator: a run's generation, or a replay's
     reading, and with a signer their RS256 signatures, on cores of their own: in the child
-    itself, or with ``signers`` above 1 in that many signing processes beside it."""
+    itself, and with ``signers`` above 1 in that many less one signing processes beside it."""
 
     def __init__(
         self,
@@ -166,20 +201,22 @@ class ProducerProcess:
         cleanup: Callable[[], None] | None = None,
     ) -> None:
         context = multiprocessing.get_context("fork")
-        pool = signers if signer is not None and signers > 1 else 0
-        pipes = [context.Pipe(duplex=False) for _ in range(2 * pool or 1)]
+        pool = signers - 1 if signer is not None and signers > 1 else 0
+        # The child's pipe to the parent, then one to each signing process and one from each.
+        pipes = [context.Pipe(duplex=False) for _ in range(1 + 2 * pool)]
         for _, sender in pipes:
             _widen(sender)
         every = [end for pipe in pipes for end in pipe]
-        dealt = [sender for _, sender in pipes[:pool] or pipes]  # the child writes to these
-        self._receivers = [receiver for receiver, _ in pipes[pool:]]  # the parent reads these
+        inputs, outputs = pipes[1 : 1 + pool], pipes[1 + pool :]
+        dealt = [sender for _, sender in pipes[: 1 + pool]]  # the child writes to these
+        self._receivers = [receiver for receiver, _ in pipes[:1] + outputs]  # in the same turn
         self._processes = [
             context.Process(
                 target=_sign,
                 args=(source, out, signer, [e for e in every if e not in (source, out)]),
                 daemon=True,
             )
-            for (source, _), (_, out) in zip(pipes[:pool], pipes[pool : 2 * pool], strict=True)
+            for (source, _), (_, out) in zip(inputs, outputs, strict=True)
         ]
         self._processes.append(
             context.Process(
@@ -187,7 +224,7 @@ class ProducerProcess:
                 args=(
                     dealt,
                     stream,
-                    None if pool else signer,
+                    signer,
                     final,
                     cleanup,
                     [e for e in every if e not in dealt],
@@ -202,16 +239,18 @@ class ProducerProcess:
                 end.close()
         self.final: Any = None
 
-    async def events(self) -> AsyncIterator[Rendered]:
-        loop = asyncio.get_running_loop()
+    def events(self) -> Batched:
+        """The events, in batches as they come (see ``canvas_sim.delivery.deliver``)."""
+        return Batched(self._batches())
+
+    async def _batches(self) -> AsyncIterator[list[Rendered]]:
         for receiver in itertools.cycle(self._receivers):  # the order the child dealt them
             try:
-                kind, payload = await loop.run_in_executor(None, receiver.recv)
+                kind, payload = await _received(receiver)
             except EOFError:
                 raise SimulatorError("event generation stopped unexpectedly") from None
             if kind == "events":
-                for fields in payload:
-                    yield Rendered(*fields)
+                yield [Rendered(*fields) for fields in payload]
             elif kind == "done":
                 self.final = payload
                 return

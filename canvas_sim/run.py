@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -10,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .delivery import DeadLetters, DeliveryStats, Rendered, Sender, deliver
+from .delivery.loop import run_loop
 from .delivery.pacing import Schedule
 from .engine import Engine
 from .errors import SimulatorError
@@ -171,7 +171,7 @@ def sharded(
 
 
 def _signers(options: DeliveryOptions) -> int:
-    """Signing processes beside a generating or reading child (1: it signs itself)."""
+    """Processes that sign, a generating or reading child included (1: it signs alone)."""
     return options.signers or usable_cores()
 
 
@@ -200,7 +200,7 @@ class DeliveryOptions:
     max_failures: int | None = 100  # connection failures in a row that stop the run
     total: int | None = None  # events in the stream, when known (to count those not sent)
     workers: int = 1  # processes simulating shares of the courses (see canvas_sim.shards)
-    # Signing processes beside a generating (or reading) child; None: the machine's cores.
+    # Processes that sign, the generating (or reading) child included; None: the cores.
     signers: int | None = None
 
     @property
@@ -403,7 +403,7 @@ def _deliver(
         for sink in sinks:
             sink.open()
             opened.append(sink)
-        asyncio.run(go())
+        run_loop(go())
         ok = stats.interrupted_by is None
     finally:
         dead.close()

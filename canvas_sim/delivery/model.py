@@ -5,7 +5,7 @@ from __future__ import annotations
 import email.utils
 import random
 import time
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Protocol
@@ -38,6 +38,19 @@ class Rendered(NamedTuple):
     token: bytes | None = None
     signed_at: float = 0.0
     step: StepMark | None = None
+
+
+class Batched:
+    """Events that come in batches (from other processes): one target's workers take them
+    straight from the batch at hand (``deliver``); iterated, one event at a time."""
+
+    def __init__(self, batches: AsyncIterator[Sequence[Rendered]]) -> None:
+        self.batches = batches
+
+    async def __aiter__(self) -> AsyncIterator[Rendered]:
+        async for batch in self.batches:
+            for event in batch:
+                yield event
 
 
 class Parcel(NamedTuple):

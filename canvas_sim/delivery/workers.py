@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from .ledger import DeliveryStats
 from .model import NOT_SENT, Parcel, Sender
+
+Take = Callable[[int], "list[Parcel] | None"]  # the next events to send; None: none at hand
+Refill = Callable[[], Awaitable[bool]]  # wait for more events; False: there are no more
 
 
 class Workers:
@@ -116,16 +119,18 @@ class Pullers(Workers):
     def _start(self, size: int) -> list[asyncio.Task[None]]:
         return []  # (started by run)
 
-    async def run(self, take: Callable[[int], list[Parcel] | None]) -> None:
-        """Start the workers on ``take`` (see ``deliver``)."""
+    async def run(self, take: Take, refill: Refill | None = None) -> None:
+        """Start the workers on ``take`` and, when it runs dry, ``refill`` (see ``deliver``)."""
         size = max(1, self.sender.concurrency)
-        self._tasks = [asyncio.create_task(self._pull(take)) for _ in range(size)]
+        self._tasks = [asyncio.create_task(self._pull(take, refill)) for _ in range(size)]
 
-    async def _pull(self, take: Callable[[int], list[Parcel] | None]) -> None:
+    async def _pull(self, take: Take, refill: Refill | None) -> None:
         size = max(1, self.sender.batch)
         while not self._cancelled:
             try:
                 batch = take(size)
+                if batch is None and refill is not None and await refill():
+                    continue  # the next batch of events is at hand
             except Exception as exc:  # a bad line midway through a replay, say
                 self.source_error = self.source_error or exc
                 self._stop.set()
