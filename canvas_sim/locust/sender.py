@@ -57,6 +57,8 @@ def check_reachable(url: str, timeout_s: float) -> None:
 class EventSender:
     """Sends one event at a time for one user; outcomes go to the worker's ledger."""
 
+    batch = 1  # events a user hands over at once (``deliver``)
+
     def __init__(
         self,
         target: Target,
@@ -114,6 +116,11 @@ class EventSender:
         self.dead_letters.record([event], verdict.error, attempts, self.target.url)
         stats.settle([Parcel(event, due, seq)], outcome, time.monotonic())
         return outcome
+
+    def deliver(self, events: list[Rendered]) -> None:
+        """Send ``events`` one after another."""
+        for event in events:
+            self.send(event, time.monotonic(), 0)
 
     def _attempt(self, name: str, body: bytes) -> tuple[Verdict, str]:
         """One POST: its verdict, and the outcome if it is the last try."""

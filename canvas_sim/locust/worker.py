@@ -15,6 +15,7 @@ from ..engine import Engine
 from ..errors import SimulatorError
 from ..signing import Signer, kid_beside, load_private_key
 from .options import LoadOptions, usage_error
+from .queue import QueueSender
 from .sender import EventSender, Target, check_reachable
 from .shard import CoursePool, Plan, course_pool
 from .tally import shard_report
@@ -31,6 +32,7 @@ class WorkerState:
         self.dead: DeadLetters | None = None
         self.environment: Environment | None = None
         self.pace: Callable[[User], float] = constant(0)
+        self.queue: QueueSender | None = None  # with an sqs:// host: one sender for all users
         self._senders = 0
 
     @staticmethod
@@ -60,6 +62,9 @@ class WorkerState:
         url = plan.url
         self.plan = plan
         self.environment = environment
+        if url.startswith("sqs://"):
+            self._start_queue(plan, environment, on_done, engine)
+            return
         self.target = Target(
             url=url,
             headers=tuple(options.header_pairs()),
@@ -79,8 +84,38 @@ class WorkerState:
         self.pool = pool
         pool.announce_if_empty()
 
-    def sender(self) -> EventSender:
-        """A new user's client."""
+    def _start_queue(
+        self,
+        plan: Plan,
+        environment: Environment,
+        on_done: Callable[[], None],
+        engine: Engine | None,
+    ) -> None:
+        """As ``start``, for an ``sqs://`` host: every user sends through one queue sender,
+        a batch of its course's events per task (so the pace is divided by the batch)."""
+        options = plan.options
+        target = options.sqs_target(plan.url)
+        self.stats = TargetStats(plan.url, "sqs")
+        self.dead = DeadLetters(options.dead_letter_for(plan.shard, plan.shards))
+        rate = options.per_user_rate(plan.users)
+        self.pace = constant_throughput(rate / target.batch) if rate else constant(0)
+        pool = course_pool(plan, engine)
+        self.queue = QueueSender(
+            target,
+            self.stats,
+            self.dead,
+            environment.events.request.fire,
+            seed=(options.seed or 0) * 1_000_003 + plan.shard,
+        )
+        self.queue.connect()  # the queue exists and can be used, or nothing is sent (exit 1)
+        pool.on_done = on_done
+        self.pool = pool
+        pool.announce_if_empty()
+
+    def sender(self) -> EventSender | QueueSender:
+        """A new user's client (the worker's queue sender, with an ``sqs://`` host)."""
+        if self.queue is not None:
+            return self.queue
         assert self.target is not None and self.dead is not None and self.plan is not None
         assert self.environment is not None
         self._senders += 1
@@ -103,7 +138,15 @@ class WorkerState:
             dead_letter=str(dead.path) if dead is not None and dead.count else None,
         )
 
+    def release(self, sender: EventSender | QueueSender) -> None:
+        """A stopping user's client: closed, unless the users share it."""
+        if sender is not self.queue:
+            sender.close()
+
     def close(self) -> None:
+        if self.queue is not None:
+            self.queue.close()
+            self.queue = None
         if self.dead is not None:
             self.dead.close()
 
