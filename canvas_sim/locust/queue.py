@@ -12,27 +12,15 @@ greenlet. Each ``SendMessageBatch`` is reported to Locust once per message, name
 from __future__ import annotations
 
 import time
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any
 
 import gevent
 
 from ..delivery import DeadLetters, Parcel, Rendered, TargetStats
 from ..delivery.sqs import SqsSender
 from ..delivery.sqs_client import SqsTarget, describe_error
+from .lean import finish
 from .sender import Fire
-
-T = TypeVar("T")
-
-
-def finish(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine that never suspends to its end; its value."""
-    try:
-        coroutine.send(None)
-    except StopIteration as stop:
-        return stop.value  # type: ignore[no-any-return]
-    coroutine.close()
-    raise RuntimeError("an SQS call waited on an event loop inside a Locust worker")
 
 
 async def _sleep(seconds: float) -> None:
