@@ -15,10 +15,12 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +29,9 @@ import orjson
 import psutil
 
 Row = Callable[[str, str, str, str], None]
-COURSES = 20  # of the load scenario: about 41,000 events
+COURSES = 40  # of the load scenario: about 82,000 events
 USERS = 32
-SAMPLE_S = 0.1
+SAMPLE_S = 0.25  # (each sample reads /proc for the process tree: keep it rare)
 NGINX_CONF = """
 daemon off; master_process off; worker_processes 1; pid {tmp}/nginx.pid;
 error_log {tmp}/nginx-error.log warn;
@@ -100,6 +102,9 @@ class CpuWatch:
                 except psutil.Error:
                     continue
                 seen[process.pid] = (role, times.user + times.system)
+            machine = psutil.cpu_times()
+            busy = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0)
+            seen[0] = ("machine", busy)
             self.samples.append((time.time(), seen))
             time.sleep(SAMPLE_S)
 
@@ -124,18 +129,40 @@ class CpuWatch:
             shares[role] = 100 * (cpu - first[pid][1]) / (t1 - t0)
         if "worker 1" not in shares and "master" in shares:
             shares["locust"] = shares.pop("master")  # one process: it sends
+        machine = shares.pop("machine", None)
+        if machine is not None:  # every other process on the machine (other benchmarks)
+            shares["others"] = max(0.0, machine - sum(shares.values()))
         return shares
 
 
 @dataclass
 class LocustRun:
-    rate: float
+    rate: float  # events/s from the first request to the last
+    steady: float  # the median of the whole seconds between (no start, no tail)
     delivered: int
     shares: dict[str, float]
 
+    def per_event(self, *roles: str) -> float:
+        """CPU microseconds per event of the processes whose role starts with ``roles``."""
+        used = sum(share for role, share in self.shares.items() if role.startswith(roles))
+        return used / 100 / self.rate * 1e6
+
+    def bound(self) -> float:
+        """Events/s this run's CPU per event allows on 2 cores nobody else uses: Locust and
+        the consumer share 200%, and each Locust process (master aside) has one core."""
+        senders = sum(1 for role in self.shares if role.startswith(("locust", "worker")))
+        ours = self.per_event("locust", "worker", "master", "consumer")
+        return min(2e6 / ours, senders * 1e6 / self.per_event("locust", "worker"))
+
     def cpu(self) -> str:
+        """Each process's share of a core; CPU per event; the bound on 2 free cores."""
         parts = [f"{role} {share:.0f}%" for role, share in self.shares.items()]
-        return ", ".join(parts) + f" (total {sum(self.shares.values()):.0f}% of 200%)"
+        return (
+            ", ".join(parts)
+            + f"; us CPU per event: Locust {self.per_event('locust', 'worker', 'master'):.0f}, "
+            + f"consumer {self.per_event('consumer'):.0f}; at most {self.bound():,.0f} events/s "
+            + "on 2 free cores"
+        )
 
 
 def locust_run(url: str, tmp: Path, processes: int, consumer: int) -> LocustRun:
@@ -164,7 +191,13 @@ def locust_run(url: str, tmp: Path, processes: int, consumer: int) -> LocustRun:
     ledger = orjson.loads((tmp / "ledger.json").read_bytes())
     assert ledger["complete"], "the Locust run did not deliver every event"
     rate = sum(entry["num_requests"] for entry in entries) / (ended - began)
-    return LocustRun(rate, int(ledger["events_delivered"]), watch.shares(began, ended))
+    seconds: Counter[int] = Counter()
+    for entry in entries:
+        for second, count in entry["num_reqs_per_sec"].items():
+            seconds[int(second)] += count
+    inside = [seconds[second] for second in sorted(seconds)[1:-1]] or [int(rate)]
+    steady = float(statistics.median(inside))
+    return LocustRun(rate, steady, int(ledger["events_delivered"]), watch.shares(began, ended))
 
 
 def scaling(url: str, tmp: Path, consumer: int, rounds: int) -> tuple[LocustRun, LocustRun]:
@@ -175,10 +208,27 @@ def scaling(url: str, tmp: Path, consumer: int, rounds: int) -> tuple[LocustRun,
     for _ in range(rounds):
         one.append(locust_run(url, tmp, 1, consumer))
         two.append(locust_run(url, tmp, 2, consumer))
-    for label, runs in (("1 process ", one), ("2 processes", two)):
+    for label, runs in (("1 process  ", one), ("2 processes", two)):
         rates = ", ".join(f"{run.rate:,.0f}" for run in runs)
-        print(f"    {label}: {rates} events/s; CPU of the best: {max(runs, key=rate_of).cpu()}")
-    return max(one, key=rate_of), max(two, key=rate_of)
+        steady = ", ".join(f"{run.steady:,.0f}" for run in runs)
+        print(f"    {label}: {rates} events/s (steady seconds: {steady})")
+        for run in runs:
+            print(f"      CPU: {run.cpu()}")
+    best_one, best_two = max(one, key=rate_of), max(two, key=rate_of)
+    steady_one, steady_two = max(r.steady for r in one), max(r.steady for r in two)
+    bound_one = statistics.median(run.bound() for run in one)
+    bound_two = statistics.median(run.bound() for run in two)
+    print(
+        f"    2 vs 1: best {best_two.rate / best_one.rate:.2f}x, steady seconds "
+        f"{steady_two / steady_one:.2f}x, pairs {', '.join(pairs(one, two))}; "
+        f"on 2 free cores (from the median CPU per event) {bound_two / bound_one:.2f}x"
+    )
+    return best_one, best_two
+
+
+def pairs(one: list[LocustRun], two: list[LocustRun]) -> list[str]:
+    """The ratio of each round's two runs (run one after the other)."""
+    return [f"{b.rate / a.rate:.2f}x" for a, b in zip(one, two, strict=True)]
 
 
 def rate_of(run: LocustRun) -> float:
@@ -191,7 +241,7 @@ def locust(
     row: Row,
     start_receiver: Callable[[], tuple[subprocess.Popen[str], str]],
     bare: Callable[[str], float],
-    rounds: int = 2,
+    rounds: int = 3,
 ) -> None:
     """Rows: 1 worker vs a bare loop; 2 vs 1 against the receiver; 2 vs 1 against nginx."""
     print(f"  machine load before: {os.getloadavg()[0]:.2f} (1 min)")
