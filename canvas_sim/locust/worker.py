@@ -56,58 +56,38 @@ class WorkerState:
         engine: Engine | None = None,
     ) -> None:
         """Build the shard (engine, courses, target) for ``plan``; ``on_done`` once every
-        course was sent."""
+        course was sent. With an ``sqs://`` host every user sends through one queue sender, a
+        batch of its course's events per task (so the pace is divided by the batch)."""
         self.close()
         options = plan.options
         url = plan.url
         self.plan = plan
         self.environment = environment
-        if url.startswith("sqs://"):
-            self._start_queue(plan, environment, on_done, engine)
-            return
-        self.target = Target(
-            url=url,
-            headers=tuple(options.header_pairs()),
-            retry=options.retry,
-            timeout_s=options.request_timeout,
-            signer=self.signer_of(options),
-            jwt_quoted=options.jwt_quoted,
-            insecure=options.insecure,
-        )
-        self.stats = TargetStats(url, "http")
+        queue = options.sqs_target(url) if url.startswith("sqs://") else None
+        if queue is None:
+            self.target = Target(
+                url=url,
+                headers=tuple(options.header_pairs()),
+                retry=options.retry,
+                timeout_s=options.request_timeout,
+                signer=self.signer_of(options),
+                jwt_quoted=options.jwt_quoted,
+                insecure=options.insecure,
+            )
+        self.stats = TargetStats(url, "http" if queue is None else "sqs")
         self.dead = DeadLetters(options.dead_letter_for(plan.shard, plan.shards))
         rate = options.per_user_rate(plan.users)
-        self.pace = constant_throughput(rate) if rate else constant(0)
+        batch = 1 if queue is None else queue.batch
+        self.pace = constant_throughput(rate / batch) if rate else constant(0)
         pool = course_pool(plan, engine)
-        check_reachable(url, options.request_timeout)  # after the checks of the options (exit 2)
-        pool.on_done = on_done
-        self.pool = pool
-        pool.announce_if_empty()
-
-    def _start_queue(
-        self,
-        plan: Plan,
-        environment: Environment,
-        on_done: Callable[[], None],
-        engine: Engine | None,
-    ) -> None:
-        """As ``start``, for an ``sqs://`` host: every user sends through one queue sender,
-        a batch of its course's events per task (so the pace is divided by the batch)."""
-        options = plan.options
-        target = options.sqs_target(plan.url)
-        self.stats = TargetStats(plan.url, "sqs")
-        self.dead = DeadLetters(options.dead_letter_for(plan.shard, plan.shards))
-        rate = options.per_user_rate(plan.users)
-        self.pace = constant_throughput(rate / target.batch) if rate else constant(0)
-        pool = course_pool(plan, engine)
-        self.queue = QueueSender(
-            target,
-            self.stats,
-            self.dead,
-            environment.events.request.fire,
-            seed=(options.seed or 0) * 1_000_003 + plan.shard,
-        )
-        self.queue.connect()  # the queue exists and can be used, or nothing is sent (exit 1)
+        # After the checks of the options (exit 2): the target can be used, or nothing is sent.
+        if queue is None:
+            check_reachable(url, options.request_timeout)
+        else:
+            seed = (options.seed or 0) * 1_000_003 + plan.shard
+            fire = environment.events.request.fire
+            self.queue = QueueSender(queue, self.stats, self.dead, fire, seed=seed)
+            self.queue.connect()
         pool.on_done = on_done
         self.pool = pool
         pool.announce_if_empty()
