@@ -19,8 +19,10 @@ import pytest
 from conftest import use_test_credentials
 from test_locust import WAIT_S, free_port, headless, ledger, run
 
+from canvas_sim.delivery.sqs import message_group
+
 sys.path.insert(0, str(Path(__file__).parent))
-from sqs_stub import StubQueues, queue, sqs_server
+from sqs_stub import StubQueues, queue, receive_all, sqs_server
 
 pytestmark = pytest.mark.usefixtures("aws_environment")
 SETS = {"courses": "4", "students_min": "3", "students_max": "4"}
@@ -156,3 +158,35 @@ def test_queue_options_are_checked_before_the_test(
 ) -> None:
     result = run(headless("-u", 1, "--scenario", "load", *args), tmp_path)
     assert result.returncode == 2 and message in result.stderr, result.stderr[-2000:]
+
+
+def test_a_fifo_queue_gets_each_course_in_order(
+    moto_endpoint: str, reference: list[bytes], tmp_path: Path
+) -> None:
+    url = queue(moto_endpoint, "courses.fifo", FifoQueue="true")
+    command = headless(
+        "-u", 3, "--scenario", "load", *SET_ARGS, "-H", "sqs://courses.fifo",
+        "--sqs-endpoint", moto_endpoint,
+    )  # fmt: skip
+    result = run(command, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    got = [m["Body"].encode() for m in receive_all(moto_endpoint, url)]
+    assert sorted(got) == reference
+    expected = canvas_sim("run", "load", *SET_ARGS, "-q", cwd=tmp_path).stdout.encode()
+    in_order = expected.splitlines()
+    assert sorted(in_order) == reference
+
+    def by_course(lines: list[bytes]) -> dict[str, list[bytes]]:
+        groups: dict[str, list[bytes]] = {}
+        for line in lines:
+            groups.setdefault(message_group(orjson.loads(line)), []).append(line)
+        return groups
+
+    got_groups, expected_groups = by_course(got), by_course(in_order)
+    courses = [name for name in expected_groups if name.startswith("course-")]
+    assert len(courses) == 4
+    for name in courses:
+        assert got_groups[name] == expected_groups[name]  # each course's order
+    # Events outside a course's context (users created, accounts) share one group, which the
+    # courses' senders fill concurrently: the same events, in another interleaving.
+    assert sorted(got_groups["no-course"]) == sorted(expected_groups["no-course"])
