@@ -25,8 +25,9 @@ Sections:
               and the peak RSS per process at 1,000 courses with 2 workers vs 1
   startup     `canvas-sim --help` and `canvas-sim run` on an empty scenario vs `python -c pass`
   locust      the shipped locustfile with 2 local workers (--processes 2) vs 1, 32 users, one
-              event per POST to the receiver in another process (which shares the 2 cores);
-              and 1 worker vs a bare aiohttp loop posting the same pre-rendered bodies
+              event per POST to the receiver in another process (which shares the 2 cores)
+              and to nginx answering 204 (if installed), with each process's CPU share; and
+              1 worker vs a bare aiohttp loop posting the same pre-rendered bodies
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import locust_scaling  # noqa: E402
 from large_course import large_course  # noqa: E402
 from network_sinks import sqs  # noqa: E402
 from signed_delivery import signing  # noqa: E402
@@ -542,64 +544,17 @@ def caliper(tmp: Path, courses: int = 10) -> None:
 
 # --- locust --------------------------------------------------------------------------------
 
-LOCUST_COURSES = 20  # of the load scenario: about 41,000 events
-
-
-def _locust_rate(url: str, tmp: Path, processes: int) -> tuple[float, int]:
-    """Events/s of the shipped locustfile (32 users), from Locust's first to its last request,
-    and the events its ledger says were delivered (all of them, checked)."""
-    from canvas_sim.locust import LOCUSTFILE
-
-    command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "-u", "32"]
-    command += ["-r", "100", "-t", "300s", "--only-summary", "--loglevel", "WARNING", "-H", url]
-    command += ["--scenario", "load", "--set", f"courses={LOCUST_COURSES}"]
-    command += ["--json-file", str(tmp / "locust"), "--ledger-json", str(tmp / "ledger.json")]
-    if processes > 1:
-        import socket
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = str(probe.getsockname()[1])
-        command += ["--processes", str(processes), "--master-bind-host", "127.0.0.1"]
-        command += ["--master-bind-port", port, "--master-port", port]
-    subprocess.run(command, cwd=tmp, check=True, capture_output=True)
-    entries = orjson.loads((tmp / "locust.json").read_bytes())
-    began = min(entry["start_time"] for entry in entries)
-    ended = max(entry["last_request_timestamp"] for entry in entries)
-    ledger = orjson.loads((tmp / "ledger.json").read_bytes())
-    assert ledger["complete"], "the Locust run did not deliver every event"
-    return sum(entry["num_requests"] for entry in entries) / (ended - began), int(
-        ledger["events_delivered"]
-    )
-
 
 def locust_section(tmp: Path) -> None:
-    """2 local Locust workers vs 1 against the receiver in another process. On a 2-core
-    machine the receiver takes a share of the same cores, which caps the ratio."""
-    scenario, located = load_scenario("load", {"courses": str(LOCUST_COURSES)})
+    """2 local Locust workers vs 1, against the receiver and against nginx answering 204
+    (benchmarks/locust_scaling.py); and 1 worker vs a bare aiohttp loop."""
+    scenario, located = load_scenario("load", {"courses": str(locust_scaling.COURSES)})
     bodies = _lines(scenario, located, 10**9)
-    receiver, url = start_receiver()
-    try:
-        one, events = max(_locust_rate(url, tmp, 1) for _ in range(2))
-        two, delivered = max(_locust_rate(url, tmp, 2) for _ in range(2))
-        bare = len(bodies) / min(asyncio.run(post_all(bodies, url, 32, "aiohttp")) for _ in "ab")
-    finally:
-        receiver.terminate()
-        receiver.wait()
-    assert delivered == events == len(bodies)
-    row(
-        "Locust 1 process, 32 users vs a bare aiohttp loop (32 at once, same bodies), events/s",
-        f"{one:,.0f}",
-        f"{bare:,.0f}",
-        f"{one / bare:.2f}x",
-    )
-    row(
-        f"Locust --processes 2 vs 1, 32 users, load {LOCUST_COURSES} courses "
-        f"({events:,} events), events/s; receiver on the same 2 cores",
-        f"{two:,.0f}",
-        f"{one:,.0f}",
-        f"{two / one:.2f}x",
-    )
+
+    def bare(url: str) -> float:
+        return asyncio.run(post_all(bodies, url, locust_scaling.USERS, "aiohttp"))
+
+    locust_scaling.locust(tmp, bodies, row, start_receiver, bare)
 
 
 SECTIONS = {

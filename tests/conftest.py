@@ -24,6 +24,11 @@ def moto_endpoint() -> Iterator[str]:
 @pytest.fixture
 def aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Test credentials and region; nothing from the machine's own AWS configuration."""
+    use_test_credentials(monkeypatch)
+
+
+def use_test_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Set the test AWS environment with ``monkeypatch`` (for module-scoped fixtures too)."""
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")

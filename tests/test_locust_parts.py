@@ -56,11 +56,11 @@ def test_bad_options_are_usage_errors(args: tuple[str, ...], message: str) -> No
 
 
 def test_the_host_must_be_a_url() -> None:
-    LoadOptions.check_url("https://consumer.example/events")
+    LoadOptions().check_url("https://consumer.example/events")
     with pytest.raises(SimulatorError, match="-H/--host is the URL"):
-        LoadOptions.check_url("127.0.0.1:8080/events")
+        LoadOptions().check_url("127.0.0.1:8080/events")
     with pytest.raises(SimulatorError, match="-H/--host is required"):
-        LoadOptions.check_url("")  # no -H (not "-H/--host is the URL ...: ''")
+        LoadOptions().check_url("")  # no -H (not "-H/--host is the URL ...: ''")
 
 
 def test_each_shard_has_its_own_dead_letter_file_when_there_are_several() -> None:

@@ -86,9 +86,13 @@ class RetryingSender:
         self._fail(pending, error, attempts, outcome)
         return False
 
+    def _now(self) -> float:
+        """The clock of due times and settlements (the event loop's)."""
+        return asyncio.get_running_loop().time()
+
     def _done(self, batch: list[Parcel]) -> None:
         self.stats.failures_in_a_row = 0
-        self.stats.settle(batch, DELIVERED, asyncio.get_running_loop().time())
+        self.stats.settle(batch, DELIVERED, self._now())
 
     def _fail(self, batch: list[Parcel], error: str, attempts: int, outcome: str) -> None:
         """Dead-letter ``batch`` with its last error; ``outcome`` says whether it is known."""
@@ -96,7 +100,7 @@ class RetryingSender:
             return
         self.stats.last_error = error
         self.dead_letters.record((p.event for p in batch), error, attempts, self.name)
-        self.stats.settle(batch, outcome, asyncio.get_running_loop().time())
+        self.stats.settle(batch, outcome, self._now())
 
     def dead_letter(self, batch: list[Parcel], error: str, attempts: int) -> None:
         """Record events that will not be delivered (a stop before they were sent)."""

@@ -11,10 +11,22 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import defaultdict
+from typing import Protocol
 
 import httpx
 
 Origin = tuple[str, str, int]
+
+
+class Reader(Protocol):
+    """What an answer is read from: an asyncio.StreamReader, or a socket behind the same calls
+    (the Locust worker's gevent client)."""
+
+    async def readuntil(self, separator: bytes = ...) -> bytes: ...
+
+    async def readexactly(self, n: int) -> bytes: ...
+
+    async def read(self, n: int = ...) -> bytes: ...
 
 
 def origin_of(url: httpx.URL) -> Origin:
@@ -94,7 +106,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
         connection = idle.pop() if idle else await self._connect(origin)
         try:
             connection.writer.write(payload)
-            status, headers, content, keep_alive = await self._read_response(connection.reader)
+            status, headers, content, keep_alive = await read_response(connection.reader)
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
             connection.close()
             if not (reused and isinstance(exc, (ConnectionError, asyncio.IncompleteReadError))):
@@ -103,7 +115,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
             connection = await self._connect(origin)
             try:
                 connection.writer.write(payload)
-                status, headers, content, keep_alive = await self._read_response(connection.reader)
+                status, headers, content, keep_alive = await read_response(connection.reader)
             except (
                 OSError,
                 asyncio.IncompleteReadError,
@@ -121,53 +133,52 @@ class LeanTransport(httpx.AsyncBaseTransport):
             connection.close()
         return status, headers, content
 
-    @staticmethod
-    async def _read_response(
-        reader: asyncio.StreamReader,
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes, bool]:
-        head = await reader.readuntil(b"\r\n\r\n")
-        lines = head[:-4].split(b"\r\n")
-        parts = lines[0].split(b" ", 2)
-        if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
-            raise ValueError(f"not an HTTP/1.x response: {lines[0][:80]!r}")
-        status = int(parts[1])
-        headers: list[tuple[bytes, bytes]] = []
-        length: int | None = None
-        chunked = False
-        keep_alive = parts[0] == b"HTTP/1.1"
-        for line in lines[1:]:
-            name, _, value = line.partition(b":")
-            value = value.strip()
-            lower = name.strip().lower()
-            headers.append((name.strip(), value))
-            if lower == b"content-length":
-                length = int(value)
-            elif lower == b"transfer-encoding" and b"chunked" in value.lower():
-                chunked = True
-            elif lower == b"connection":
-                keep_alive = value.lower() == b"keep-alive" or (
-                    keep_alive and value.lower() != b"close"
-                )
-        if chunked:
-            content = bytearray()
-            while True:
-                size_line = await reader.readuntil(b"\r\n")
-                size = int(size_line.split(b";", 1)[0], 16)
-                if size == 0:
-                    await reader.readuntil(b"\r\n")
-                    break
-                content += await reader.readexactly(size)
-                await reader.readexactly(2)
-            headers = [(n, v) for n, v in headers if n.lower() != b"transfer-encoding"]
-            return status, headers, bytes(content), keep_alive
-        if length is None:
-            if status in (204, 304) or 100 <= status < 200:
-                return status, headers, b"", keep_alive
-            return status, headers, await reader.read(), False
-        return status, headers, await reader.readexactly(length), keep_alive
-
     async def aclose(self) -> None:
         for connections in self._idle.values():
             for connection in connections:
                 connection.close()
         self._idle.clear()
+
+
+async def read_response(reader: Reader) -> tuple[int, list[tuple[bytes, bytes]], bytes, bool]:
+    """One HTTP/1.1 answer from ``reader``: (status, headers, body, keep-alive)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head[:-4].split(b"\r\n")
+    parts = lines[0].split(b" ", 2)
+    if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
+        raise ValueError(f"not an HTTP/1.x response: {lines[0][:80]!r}")
+    status = int(parts[1])
+    headers: list[tuple[bytes, bytes]] = []
+    length: int | None = None
+    chunked = False
+    keep_alive = parts[0] == b"HTTP/1.1"
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        value = value.strip()
+        lower = name.strip().lower()
+        headers.append((name.strip(), value))
+        if lower == b"content-length":
+            length = int(value)
+        elif lower == b"transfer-encoding" and b"chunked" in value.lower():
+            chunked = True
+        elif lower == b"connection":
+            keep_alive = value.lower() == b"keep-alive" or (
+                keep_alive and value.lower() != b"close"
+            )
+    if chunked:
+        content = bytearray()
+        while True:
+            size_line = await reader.readuntil(b"\r\n")
+            size = int(size_line.split(b";", 1)[0], 16)
+            if size == 0:
+                await reader.readuntil(b"\r\n")
+                break
+            content += await reader.readexactly(size)
+            await reader.readexactly(2)
+        headers = [(n, v) for n, v in headers if n.lower() != b"transfer-encoding"]
+        return status, headers, bytes(content), keep_alive
+    if length is None:
+        if status in (204, 304) or 100 <= status < 200:
+            return status, headers, b"", keep_alive
+        return status, headers, await reader.read(), False
+    return status, headers, await reader.readexactly(length), keep_alive

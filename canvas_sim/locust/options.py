@@ -11,11 +11,14 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..delivery import DEFAULT_TIMEOUT_S, RetryPolicy
 from ..errors import SimulatorError
 from ..issuer import DEFAULT_ISSUER
+
+if TYPE_CHECKING:
+    from ..delivery.sqs_client import SqsTarget
 
 GROUP = "Canvas Live Events simulator (canvas-sim)"
 
@@ -42,6 +45,8 @@ class LoadOptions:
     ledger_json: str | None = None
     event_rate: float | None = None
     user_rate: float | None = None
+    sqs_endpoint: str | None = None
+    sqs_batch: int = 10
 
     @classmethod
     def from_namespace(cls, namespace: argparse.Namespace) -> LoadOptions:
@@ -110,13 +115,62 @@ class LoadOptions:
             if path is not None and Path(path).is_dir():
                 raise usage_error(f"{option or '--ledger-json'}: {path} is a directory")
 
-    @staticmethod
-    def check_url(url: str) -> None:
-        """Locust's host is the URL events go to."""
+    def check_url(self, url: str) -> None:
+        """Locust's host is the URL events go to, or an SQS queue (``sqs://``); the options
+        that do not apply to it are refused."""
         if not url:
             raise usage_error("-H/--host is required: the URL events go to (http://HOST:PORT/PATH)")
-        if not url.startswith(("http://", "https://")):
-            raise usage_error(f"-H/--host is the URL events go to (http:// or https://): {url!r}")
+        if not url.startswith(("http://", "https://", "sqs://")):
+            raise usage_error(
+                f"-H/--host is the URL events go to (http:// or https://) or an sqs:// queue: "
+                f"{url!r}"
+            )
+        if not 1 <= self.sqs_batch <= 10:
+            raise usage_error("--sqs-batch is from 1 to 10")
+        if not url.startswith("sqs://"):
+            given = [
+                flag
+                for flag, on in (
+                    ("--sqs-endpoint", self.sqs_endpoint is not None),
+                    ("--sqs-batch", self.sqs_batch != 10),
+                )
+                if on
+            ]
+            if given:
+                raise usage_error(f"{', '.join(given)}: only for an sqs:// host")
+            return
+        from ..delivery.sqs_client import import_boto3
+
+        if self.sign_key is not None:
+            raise usage_error(
+                "--sign-key: Canvas signs only HTTPS deliveries; SQS messages are never signed "
+                "(the queue's IAM policy authenticates them)"
+            )
+        given = [
+            flag
+            for flag, on in (
+                ("--header", self.headers),
+                ("--insecure", self.insecure),
+                ("--jwt-quoted", self.jwt_quoted),
+            )
+            if on
+        ]
+        if given:
+            raise usage_error(f"{', '.join(given)}: only for an http(s):// host")
+        self.sqs_target(url)
+        import_boto3()
+
+    def sqs_target(self, url: str) -> SqsTarget:
+        """The queue of an ``sqs://`` host, with the run's retry rules and timeout."""
+        from ..delivery.sqs_client import SqsTarget
+
+        return SqsTarget(
+            url,
+            endpoint=self.sqs_endpoint,
+            timeout_s=self.request_timeout,
+            batch=self.sqs_batch,
+            retry=self.retry,
+        )
 
     def dead_letter_for(self, shard: int, shards: int) -> Path:
         """Each shard's own dead-letter file when there are several (``x.shard-1.jsonl``)."""
@@ -196,4 +250,17 @@ def add_arguments(parser: Any) -> None:
         type=float,
         metavar="N",
         help="Pace each user at N events/s (with a LoadTestShape: the rate follows the users).",
+    )
+    add(
+        "--sqs-endpoint",
+        metavar="URL",
+        help="SQS endpoint for an sqs:// host, e.g. a local server (default: the AWS "
+        "configuration's, AWS_ENDPOINT_URL_SQS, else AWS).",
+    )
+    add(
+        "--sqs-batch",
+        type=int,
+        default=10,
+        metavar="N",
+        help="Messages per SendMessageBatch call to an sqs:// host, 1 to 10 (10).",
     )

@@ -1,9 +1,10 @@
-"""One Locust user's HTTP client: one event per POST over a keep-alive connection, with the
+"""One Locust user's HTTP sender: one event per POST over a keep-alive connection, with the
 retries, signing and dead letters of ``canvas-sim run``, each attempt reported to Locust.
 
-A raw geventhttpclient client (measured faster than Locust's own HTTP users); what an answer
-means, the backoff and the dead-letter records come from :mod:`canvas_sim.delivery`, the same
-rules as the asyncio sender's.
+The client is :class:`canvas_sim.locust.lean.LeanClient` (measured faster than Locust's own
+HTTP users and than a raw geventhttpclient client); what an answer means, the backoff and the
+dead-letter records come from :mod:`canvas_sim.delivery`, the same rules as the asyncio
+sender's.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import gevent
-from geventhttpclient import HTTPClient
 
 from ..delivery import DeadLetters, Parcel, Rendered, RetryPolicy, TargetStats
 from ..delivery.ledger import DEAD, DELIVERED, UNKNOWN
 from ..delivery.model import Verdict, judge_answer, timeout_error
 from ..errors import SimulatorError
 from ..signing import Signer
+from .lean import LeanClient
 
 Fire = Callable[..., Any]  # Locust's events.request.fire
 
@@ -57,6 +58,8 @@ def check_reachable(url: str, timeout_s: float) -> None:
 class EventSender:
     """Sends one event at a time for one user; outcomes go to the worker's ledger."""
 
+    batch = 1  # events a user hands over at once (``deliver``)
+
     def __init__(
         self,
         target: Target,
@@ -70,16 +73,8 @@ class EventSender:
         self.dead_letters = dead_letters
         self._fire = fire
         self._rng = rng
-        parts = urlsplit(target.url)
-        self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        self._headers = {"Content-Type": "application/json", **dict(target.headers)}
-        self._client = HTTPClient.from_url(
-            target.url,
-            concurrency=1,
-            connection_timeout=target.timeout_s,
-            network_timeout=target.timeout_s,
-            insecure=target.insecure,
-        )
+        headers = {"Content-Type": "application/json", **dict(target.headers)}
+        self._client = LeanClient(target.url, headers, target.timeout_s, target.insecure)
 
     def body(self, event: Rendered) -> bytes:
         """The POST body: the event's JSON, or its JWT (quoted with ``jwt_quoted``)."""
@@ -115,15 +110,18 @@ class EventSender:
         stats.settle([Parcel(event, due, seq)], outcome, time.monotonic())
         return outcome
 
+    def deliver(self, events: list[Rendered]) -> None:
+        """Send ``events`` one after another."""
+        for event in events:
+            self.send(event, time.monotonic(), 0)
+
     def _attempt(self, name: str, body: bytes) -> tuple[Verdict, str]:
         """One POST: its verdict, and the outcome if it is the last try."""
         stats = self.stats
         started = time.perf_counter()
         answer = b""
         try:
-            response = self._client.post(self._path, body=body, headers=self._headers)
-            answer = response.read()
-            retry_after = response.get("retry-after")
+            status_code, headers, answer = self._client.post(body)
         except TimeoutError:
             verdict, outcome, status = (
                 Verdict(False, timeout_error(self.target.timeout_s), True),
@@ -136,9 +134,10 @@ class EventSender:
             outcome, status = DEAD, "connection error"
             stats.failures_in_a_row += 1
         else:
-            header = retry_after if isinstance(retry_after, str) else None
-            verdict = judge_answer(response.status_code, header, answer)
-            outcome, status = DEAD, str(response.status_code)
+            retry_after = next((v for n, v in headers if n.lower() == b"retry-after"), None)
+            header = retry_after.decode("latin-1") if retry_after is not None else None
+            verdict = judge_answer(status_code, header, answer)
+            outcome, status = DEAD, str(status_code)
         elapsed = time.perf_counter() - started
         stats.attempt(elapsed, status)
         self._fire(

@@ -1,17 +1,17 @@
 """The Locust user: takes a whole course of its worker's shard and sends its events in order.
 
 Users are concurrency slots: the shard, not the user count, decides what is sent. One task run
-sends one event (so ``constant_throughput`` paces events); a user that stops hands its course
-back, first in line, so its order holds (an event cut off mid-request is sent again).
+sends one event over HTTP (so ``constant_throughput`` paces events), or one batch to SQS; a
+user that stops hands its course back, first in line, so its order holds (an event cut off
+mid-request is sent again).
 """
 
 from __future__ import annotations
 
-import time
-
 import gevent
 from locust import User, task
 
+from .queue import QueueSender
 from .sender import EventSender
 from .shard import CourseRun
 from .worker import STATE
@@ -27,7 +27,7 @@ class CanvasEventsUser(User):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self._run: CourseRun | None = None
-        self._sender: EventSender | None = None
+        self._sender: EventSender | QueueSender | None = None
 
     def wait_time(self) -> float:
         return STATE.pace(self)
@@ -45,12 +45,12 @@ class CanvasEventsUser(User):
                 return
         run = self._run
         run.ready.join()
-        event = run.next_event()
-        if event is not None:
-            if self._sender is None:
-                self._sender = STATE.sender()
-            self._sender.send(event, time.monotonic(), 0)
-            run.position += 1
+        if self._sender is None:
+            self._sender = STATE.sender()
+        events = run.events[run.position : run.position + self._sender.batch]
+        if events:
+            self._sender.deliver(events)
+            run.position += len(events)
         if run.next_event() is None:
             self._run = None
             pool.complete(run)
@@ -60,5 +60,5 @@ class CanvasEventsUser(User):
             STATE.pool.give_back(self._run)
         self._run = None
         if self._sender is not None:
-            self._sender.close()
+            STATE.release(self._sender)
             self._sender = None

@@ -15,6 +15,7 @@ from ..engine import Engine
 from ..errors import SimulatorError
 from ..signing import Signer, kid_beside, load_private_key
 from .options import LoadOptions, usage_error
+from .queue import QueueSender
 from .sender import EventSender, Target, check_reachable
 from .shard import CoursePool, Plan, course_pool
 from .tally import shard_report
@@ -31,6 +32,7 @@ class WorkerState:
         self.dead: DeadLetters | None = None
         self.environment: Environment | None = None
         self.pace: Callable[[User], float] = constant(0)
+        self.queue: QueueSender | None = None  # with an sqs:// host: one sender for all users
         self._senders = 0
 
     @staticmethod
@@ -54,33 +56,46 @@ class WorkerState:
         engine: Engine | None = None,
     ) -> None:
         """Build the shard (engine, courses, target) for ``plan``; ``on_done`` once every
-        course was sent."""
+        course was sent. With an ``sqs://`` host every user sends through one queue sender, a
+        batch of its course's events per task (so the pace is divided by the batch)."""
         self.close()
         options = plan.options
         url = plan.url
         self.plan = plan
         self.environment = environment
-        self.target = Target(
-            url=url,
-            headers=tuple(options.header_pairs()),
-            retry=options.retry,
-            timeout_s=options.request_timeout,
-            signer=self.signer_of(options),
-            jwt_quoted=options.jwt_quoted,
-            insecure=options.insecure,
-        )
-        self.stats = TargetStats(url, "http")
+        queue = options.sqs_target(url) if url.startswith("sqs://") else None
+        if queue is None:
+            self.target = Target(
+                url=url,
+                headers=tuple(options.header_pairs()),
+                retry=options.retry,
+                timeout_s=options.request_timeout,
+                signer=self.signer_of(options),
+                jwt_quoted=options.jwt_quoted,
+                insecure=options.insecure,
+            )
+        self.stats = TargetStats(url, "http" if queue is None else "sqs")
         self.dead = DeadLetters(options.dead_letter_for(plan.shard, plan.shards))
         rate = options.per_user_rate(plan.users)
-        self.pace = constant_throughput(rate) if rate else constant(0)
+        batch = 1 if queue is None else queue.batch
+        self.pace = constant_throughput(rate / batch) if rate else constant(0)
         pool = course_pool(plan, engine)
-        check_reachable(url, options.request_timeout)  # after the checks of the options (exit 2)
+        # After the checks of the options (exit 2): the target can be used, or nothing is sent.
+        if queue is None:
+            check_reachable(url, options.request_timeout)
+        else:
+            seed = (options.seed or 0) * 1_000_003 + plan.shard
+            fire = environment.events.request.fire
+            self.queue = QueueSender(queue, self.stats, self.dead, fire, seed=seed)
+            self.queue.connect()
         pool.on_done = on_done
         self.pool = pool
         pool.announce_if_empty()
 
-    def sender(self) -> EventSender:
-        """A new user's client."""
+    def sender(self) -> EventSender | QueueSender:
+        """A new user's client (the worker's queue sender, with an ``sqs://`` host)."""
+        if self.queue is not None:
+            return self.queue
         assert self.target is not None and self.dead is not None and self.plan is not None
         assert self.environment is not None
         self._senders += 1
@@ -103,7 +118,15 @@ class WorkerState:
             dead_letter=str(dead.path) if dead is not None and dead.count else None,
         )
 
+    def release(self, sender: EventSender | QueueSender) -> None:
+        """A stopping user's client: closed, unless the users share it."""
+        if sender is not self.queue:
+            sender.close()
+
     def close(self) -> None:
+        if self.queue is not None:
+            self.queue.close()
+            self.queue = None
         if self.dead is not None:
             self.dead.close()
 
