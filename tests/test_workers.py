@@ -16,7 +16,7 @@ from canvas_sim.engine import Engine
 from canvas_sim.errors import SimulatorError
 from canvas_sim.run import run_scenario
 from canvas_sim.scenario import load_scenario
-from canvas_sim.shards import course_weight, plan_shards
+from canvas_sim.shards import course_weights, plan_shards
 from canvas_sim.sinks import MemorySink
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,20 +65,6 @@ def test_any_number_of_workers_gives_the_same_bytes_and_end_state(path: Path) ->
     assert outputs[0][0], "no events"
     assert outputs[1] == outputs[0]
     assert outputs[2] == outputs[0]
-
-
-def test_children_that_drop_the_other_shards_courses_give_the_same_bytes(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # Large runs free the other shards' courses in each child; any run may, to the same bytes.
-    monkeypatch.setattr("canvas_sim.shards.DROP_OTHERS_FROM", 0)
-    outputs = []
-    for workers in (1, 2):
-        scenario, located = load_scenario(ROOT / "scenarios" / "load.yaml", SMALL["load.yaml"])
-        sink = MemorySink()
-        result = run_scenario(scenario, located, [sink], workers=workers)
-        outputs.append((sink.lines, result.students, result.gradebook))
-    assert outputs[1] == outputs[0]
 
 
 def test_without_the_grade_book_the_scores_are_the_same() -> None:
@@ -147,17 +133,22 @@ def test_many_small_windows_merge_to_the_same_bytes(
     assert outputs[2] == outputs[0]
 
 
-def test_shards_are_balanced_by_people_times_steps() -> None:
+def test_shards_are_balanced_by_people_times_steps_known_before_the_build() -> None:
     scenario, located = load_scenario(
         ROOT / "scenarios" / "load.yaml", {"courses": "12", "students_min": "5"}
     )
-    courses = Engine(scenario, located).courses
-    plan = plan_shards(courses, 3)
+    unbuilt = Engine(scenario, located, build=False)
+    weights = course_weights(unbuilt)
+    assert not unbuilt.courses  # weighed without building a course
+    built = Engine(scenario, located).courses
+    assert weights == {c.ordinal: len(c.world.users) * c.step_count for c in built}
+    assert len(set(weights.values())) > 6  # drawn sizes: the weights differ
+    plan = plan_shards(weights, 3)
     assert sorted(o for shard in plan for o in shard) == list(range(12))
-    weights = {c.ordinal: course_weight(c) for c in courses}
     loads = [sum(weights[o] for o in shard) for shard in plan]
     assert max(loads) - min(loads) <= max(weights.values())  # greedy: within one course
-    assert plan_shards(courses[:2], 5) == [[0], [1]]  # never more shards than courses
+    assert plan_shards({0: 5, 1: 9}, 5) == [[1], [0]]  # never more shards than courses
+    assert plan_shards({0: 5, 1: 9, 2: 4}, 2) == [[1], [0, 2]]  # heaviest first
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from locust.runners import (
 from ..cli.helpers import write_json
 from ..errors import SimulatorError
 from ..scenario import load_scenario
-from ..shards import plan_shards
+from ..shards import course_weights, plan_shards
 from .options import LoadOptions
 from .shard import Plan, build_engine, course_label
 from .tally import Ledger, ShardRecord, summary_lines
@@ -81,7 +81,7 @@ class Master:
             )
             return
         engine = build_engine(self.options)
-        plan = plan_shards(engine.courses, len(nodes))
+        plan = plan_shards(course_weights(engine), len(nodes))
         plan += [[] for _ in range(len(nodes) - len(plan))]  # more workers than courses
         for number, (node, ordinals) in enumerate(zip(nodes, plan, strict=True)):
             worker = f"worker index {runner.get_worker_index(node.id)}, {node.id}"
