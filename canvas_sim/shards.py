@@ -150,13 +150,15 @@ def _built(connection: Connection, engine: Engine, only: list[int]) -> bool:
     """Build the shard's courses (if not built yet) and tell the parent: built, or the
     failure (the error and where the build was: see ``Engine.failed_at``)."""
     try:
-        if not engine.courses:
-            engine.build(only)
-    except SimulatorError as exc:
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        try:
+            if not engine.courses:
+                engine.build(only)
+        except SimulatorError as exc:
             connection.send(("failed", (engine.failed_at, _portable(exc))))
-        return False
-    connection.send(("built", None))
+            return False
+        connection.send(("built", None))
+    except (BrokenPipeError, ConnectionResetError):
+        return False  # the parent stopped reading: nothing left to do
     return True
 
 
