@@ -17,7 +17,7 @@ from canvas_sim.engine import Engine
 from canvas_sim.errors import ScenarioError, SimulatorError
 from canvas_sim.run import run_scenario
 from canvas_sim.scenario import load_scenario
-from canvas_sim.shards import course_weights, plan_shards
+from canvas_sim.shardplan import course_weights, plan_shards
 from canvas_sim.sinks import MemorySink
 
 ROOT = Path(__file__).resolve().parent.parent

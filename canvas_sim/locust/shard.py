@@ -1,6 +1,6 @@
 """A worker's shard: its courses simulated with the run's per-course seeds, handed out whole.
 
-The master plans which courses each worker simulates (``canvas_sim.shards.plan_shards``,
+The master plans which courses each worker simulates (``canvas_sim.shardplan.plan_shards``,
 balanced by size); the worker builds its own courses only, and a user takes one course at a
 time and sends its events in the course's order (course affinity). A course's events are
 generated once, in a greenlet of their own, one course at a time (the engine's kernel is
