@@ -21,7 +21,8 @@ Sections:
   sqs         the SQS sink against a minimal local SQS-protocol endpoint vs a bare boto3 loop
               (benchmarks/network_sinks.py; real SQS throughput is not measurable here)
   memory      peak RSS after 100k and after 1M events (the second within 20% of the first)
-  shards      `run --workers 2` vs one process on the load scenario (the same bytes, checked),
+  shards      `run --workers 2` vs one process on the load scenario at 60 and 250 courses (the
+              same bytes, checked; best of 3 alternating runs, each pair's ratio printed too),
               and the peak RSS per process at 1,000 courses with 2 workers vs 1
   startup     `canvas-sim --help` and `canvas-sim run` on an empty scenario vs `python -c pass`
   locust      the shipped locustfile with 2 local workers (--processes 2) vs 1, 32 users, one
@@ -398,7 +399,8 @@ def memory(tmp: Path) -> None:
 
 # --- shards --------------------------------------------------------------------------------
 
-SHARD_COURSES = 60  # the load scenario at this size: about 115k events
+SHARD_COURSES = (60, 250)  # the load scenario at these sizes: about 115k and 477k events
+SHARD_RUNS = 3  # runs of each, alternating one process and two (both see the same load)
 RSS_COURSES = 1000
 
 
@@ -431,20 +433,25 @@ def _run_load(out: Path, courses: int, workers: int) -> tuple[float, int]:
 
 def shards(tmp: Path) -> None:
     """`--workers 2` against one process on the same scenario (one merged stream, the same
-    bytes), and the peak RSS per process at 1,000 courses."""
+    bytes), best of a few alternating runs, and the peak RSS per process at 1,000 courses."""
     one, two = tmp / "one.jsonl", tmp / "two.jsonl"
-    alone = best_of(2, lambda: _run_load(one, SHARD_COURSES, 1)[0])
-    shared = best_of(2, lambda: _run_load(two, SHARD_COURSES, 2)[0])
-    assert one.read_bytes() == two.read_bytes(), "--workers 2 changed the stream"
-    events = one.read_bytes().count(b"\n")
-    row(
-        f"--workers 2 vs 1, load {SHARD_COURSES} courses ({events:,} events), events/s",
-        f"{events / shared:,.0f}",
-        f"{events / alone:,.0f}",
-        f"{alone / shared:.2f}x",
-    )
-    one.unlink()
-    two.unlink()
+    for courses in SHARD_COURSES:
+        alone, shared = [], []
+        for _ in range(SHARD_RUNS):
+            alone.append(_run_load(one, courses, 1)[0])
+            shared.append(_run_load(two, courses, 2)[0])
+        assert one.read_bytes() == two.read_bytes(), "--workers 2 changed the stream"
+        events = one.read_bytes().count(b"\n")
+        row(
+            f"--workers 2 vs 1, load {courses} courses ({events:,} events), events/s",
+            f"{events / min(shared):,.0f}",
+            f"{events / min(alone):,.0f}",
+            f"{min(alone) / min(shared):.2f}x",
+        )
+        pairs = sorted(a / s for a, s in zip(alone, shared, strict=True))
+        print(f"    each pair of runs: {', '.join(f'{p:.2f}x' for p in pairs)}", flush=True)
+        one.unlink()
+        two.unlink()
     _, rss_one = _run_load(one, RSS_COURSES, 1)
     one.unlink()
     _, rss_two = _run_load(two, RSS_COURSES, 2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from .scenario import CourseBlock, Scenario
 
 MAX_COURSES = GLOBAL_ID_BASE // ID_BLOCK  # the account's block and the courses' fill local ids
+ROLES = (("teachers", "teacher"), ("tas", "ta"), ("students", "student"))
+GIVEN = ("login", "sis_id")  # what a listed person may give, once in the account
 
 
 @dataclass(slots=True)
@@ -105,40 +108,119 @@ def build_accounts(
     return found
 
 
-def build_courses(scenario: Scenario, draw: Draw, located: Located) -> list[CourseCopy]:
-    """Every course of the scenario, each ``count`` times, in its root account: people and
-    gradebooks, each course from its own streams and with its own block of ids (the
-    accounts' is block 0)."""
+@dataclass(slots=True)
+class CourseSlot:
+    """One course of the scenario before it is built: its definition, copy number and account,
+    the logins and SIS ids its listed people give, and its people's count (estimated for a
+    drawn range: its middle)."""
+
+    ordinal: int
+    number: int  # the copy's number in its block (``${i}``)
+    path: tuple[str | int, ...]
+    block: CourseBlock
+    steps: list[Any]
+    steps_path: tuple[str | int, ...]
+    records: AccountRecords
+    time_zone: str
+    given: frozenset[tuple[str, str]]
+    people: int
+
+
+def lay_out(scenario: Scenario, draw: Draw, located: Located) -> list[CourseSlot]:
+    """Every course of the scenario, each ``count`` times, in its root account, with the
+    account records built (from the account stream) and no course's people drawn yet."""
     accounts = RootAccounts(scenario, draw.seed, located)
     keys = [accounts.key_of(block, path) for path, block in scenario.blocks()]
     every = build_accounts(scenario, draw, accounts, keys)
-    start = datetime_to_ms(scenario.start)
-    copies: list[CourseCopy] = []
-    taken: set[tuple[str, str]] = set()  # logins and SIS ids given in the scenario
-    for path, block in scenario.blocks():
+    slots: list[CourseSlot] = []
+    for (path, block), key in zip(scenario.blocks(), keys, strict=True):
         steps_path, steps = scenario.steps_of(path, block)
-        key = accounts.key_of(block, path)
         zone = accounts.time_zone(key, block)
-        records = every[key]
+        people = sum(_headcount(getattr(block, name)) for name, _ in ROLES)
         for number in range(1, block.count + 1):
-            ordinal = len(copies)
-            copy_draw = draw.for_copy(ordinal)
-            ids = IdSequences(records.starts, ordinal + 1)
-            offset = copy_draw.rng.randrange(block.stagger + 1) if block.stagger else 0
-            course = _course(block, number, ids, copy_draw.rng, start + offset, records.statuses)
-            course.time_zone = zone
-            world = World(account=records.account, course=course, ids=ids)
-            world.developer_key_id, world.admin = records.developer_key_id, records.admin
-            _people(block, number, path, world, copy_draw, located, taken)
-            _personas(block, path, world, copy_draw.rng, located)
-            _gradebook(block, path, world, start + offset, copy_draw.rng, located)
-            copies.append(
-                CourseCopy(
-                    world, copy_draw, start + offset, steps, steps_path, path, block,
-                    records.server_ip, ordinal,
+            slots.append(
+                CourseSlot(
+                    len(slots), number, path, block, steps, steps_path, every[key], zone,
+                    _given(block, number), people,
                 )
             )  # fmt: skip
-    return copies
+    return slots
+
+
+def build_courses(
+    scenario: Scenario,
+    slots: list[CourseSlot],
+    draw: Draw,
+    located: Located,
+    only: Collection[int] | None = None,
+) -> Iterator[CourseCopy]:
+    """The courses of ``slots`` (those in ``only``, if given), one by one: people and
+    gradebooks, each course from its own streams and with its own block of ids (the accounts'
+    is block 0). A course is the same whichever others are built beside it."""
+    start = datetime_to_ms(scenario.start)
+    taken: set[tuple[str, str]] = set()  # logins and SIS ids given in the scenario
+    for slot in slots:
+        if only is not None and slot.ordinal not in only:
+            taken |= slot.given  # as if built: the courses after it check against them
+            continue
+        block, path = slot.block, slot.path
+        copy_draw, world, course_start = _begin(slot, draw, start)
+        _people(block, slot.number, path, world, copy_draw, located, taken)
+        _personas(block, path, world, copy_draw.rng, located)
+        _gradebook(block, path, world, course_start, copy_draw.rng, located)
+        yield CourseCopy(
+            world, copy_draw, course_start, slot.steps, slot.steps_path, path, block,
+            slot.records.server_ip, slot.ordinal,
+        )  # fmt: skip
+
+
+def headcount(scenario: Scenario, slot: CourseSlot, draw: Draw, located: Located) -> int:
+    """How many people ``slot``'s course has: exact, from its course drawn only as far as its
+    last drawn count (the people before it: a few teachers and TAs); its estimate when the
+    course has no drawn count, or when drawing fails (the build says why)."""
+    ranged = [name for name, _ in ROLES if isinstance(getattr(slot.block, name), CountRange)]
+    if not ranged:
+        return slot.people
+    copy_draw, world, _ = _begin(slot, draw, datetime_to_ms(scenario.start))
+    try:
+        return _people(
+            slot.block, slot.number, slot.path, world, copy_draw, located, set(), ranged[-1]
+        )
+    except SimulatorError:
+        return slot.people
+
+
+def _begin(slot: CourseSlot, draw: Draw, start: int) -> tuple[Draw, World, int]:
+    """A course's own draw, its world with no one in it yet, and its start (its stagger's)."""
+    block, records = slot.block, slot.records
+    copy_draw = draw.for_copy(slot.ordinal)
+    ids = IdSequences(records.starts, slot.ordinal + 1)
+    offset = copy_draw.rng.randrange(block.stagger + 1) if block.stagger else 0
+    course = _course(block, slot.number, ids, copy_draw.rng, start + offset, records.statuses)
+    course.time_zone = slot.time_zone
+    world = World(account=records.account, course=course, ids=ids)
+    world.developer_key_id, world.admin = records.developer_key_id, records.admin
+    return copy_draw, world, start + offset
+
+
+def _headcount(people: int | CountRange | list[PersonSpec]) -> int:
+    """A role's people in a course (a drawn range: its middle)."""
+    if isinstance(people, CountRange):
+        return sum(people.uniform) // 2
+    return people if isinstance(people, int) else len(people)
+
+
+def _given(block: CourseBlock, number: int) -> frozenset[tuple[str, str]]:
+    """The logins and SIS ids copy ``number`` of ``block`` gives its listed people."""
+    found: set[tuple[str, str]] = set()
+    for name, _ in ROLES:
+        people = getattr(block, name)
+        if isinstance(people, (int, CountRange)):
+            continue
+        for person in people:
+            person = _numbereddraw_person(person, number)
+            found.update((kind, v) for kind in GIVEN if (v := getattr(person, kind)) is not None)
+    return frozenset(found)
 
 
 def _course(
@@ -190,13 +272,20 @@ def _people(
     draw: Draw,
     located: Located,
     taken: set[tuple[str, str]],
-) -> None:
-    """The course's people; ``taken`` holds the account's given logins and SIS ids so far."""
-    roles = (("teachers", "teacher"), ("tas", "ta"), ("students", "student"))
-    for field_name, role in roles:
+    until: str | None = None,
+) -> int:
+    """The course's people (how many); ``taken`` holds the account's given logins and SIS ids
+    so far. With ``until`` (a role's field after which no count is drawn), only as far as its
+    count: how many people the course will have, the rest not drawn."""
+    total = 0
+    for position, (field_name, role) in enumerate(ROLES):
         people = getattr(block, field_name)
         if isinstance(people, CountRange):
             people = draw.rng.randint(*people.uniform)
+        total += people if isinstance(people, int) else len(people)
+        if field_name == until:
+            later = ROLES[position + 1 :]
+            return total + sum(_headcount(getattr(block, name)) for name, _ in later)
         specs = (
             [PersonSpec(key=f"{role}{n}") for n in range(1, people + 1)]
             if isinstance(people, int)
@@ -207,7 +296,7 @@ def _people(
             if person.key in world.users or person.key == "admin":
                 raise located.error(f"person key {person.key!r} is used twice", here)
             person = _numbereddraw_person(person, number)
-            for kind in ("login", "sis_id"):
+            for kind in GIVEN:
                 given = getattr(person, kind)
                 if given is None:
                     continue
@@ -219,6 +308,7 @@ def _people(
                 draw, person, role, world.ids, world.account, world.course, world.course.created_at
             )
             world.roles[person.key] = role
+    return total
 
 
 def _numbereddraw_person(person: PersonSpec, number: int) -> PersonSpec:

@@ -9,11 +9,13 @@ them.
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .scenario import step_action
 
 if TYPE_CHECKING:
     from .engine import Engine
-    from .steps.base import Step
+    from .yamlsource import Located
 
 
 class StepMark(NamedTuple):
@@ -45,14 +47,13 @@ class StepTracker:
         self._marks: dict[int, list[StepMark]] = {}
         self._starts: dict[int, deque[tuple[int, int]]] = {}
         self._current: dict[int, StepMark | None] = {}
+        for slot in engine.slots:  # built or not (a shard process may build them)
+            if slot.steps_path not in shared:
+                shared[slot.steps_path] = _marks(engine.located, slot.steps_path, slot.steps)
+            self._marks[slot.ordinal] = shared[slot.steps_path]
+            self._starts[slot.ordinal] = deque()
+            self._current[slot.ordinal] = None
         for course in engine.courses:
-            steps = course.steps
-            key = steps[0].path[:-1] if steps else ()
-            if key not in shared:
-                shared[key] = [_mark(step, i + 1, len(steps)) for i, step in enumerate(steps)]
-            self._marks[course.ordinal] = shared[key]
-            self._starts[course.ordinal] = deque()
-            self._current[course.ordinal] = None
             course.on_step = self.started
 
     def started(self, ordinal: int, from_ms: int, index: int) -> None:
@@ -67,6 +68,11 @@ class StepTracker:
         return self._current[ordinal]
 
 
-def _mark(step: Step, number: int, total: int) -> StepMark:
-    line, _, file = step.located.place(step.path)
-    return StepMark(file.rsplit("/", 1)[-1], line or 0, step.action, number, total)
+def _marks(located: Located, path: tuple[str | int, ...], steps: list[Any]) -> list[StepMark]:
+    """The marks of a course's steps (those ``path`` holds, as the course runs them)."""
+    actions = [(i, action) for i, step in enumerate(steps) if (action := step_action(step))]
+    marks = []
+    for number, (index, action) in enumerate(actions, 1):
+        line, _, file = located.place((*path, index))
+        marks.append(StepMark(file.rsplit("/", 1)[-1], line or 0, action, number, len(actions)))
+    return marks

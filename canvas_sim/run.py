@@ -110,10 +110,12 @@ def run_scenario(
     the courses (see :mod:`canvas_sim.shards`): the same bytes, the same end state.
     ``gradebook``: fill ``result.gradebook`` (the end state; large for many students).
     """
-    engine = Engine(scenario, located, seed)
+    engine = Engine(scenario, located, seed, build=False)
     renderer = Renderer(templates, nulls, body_ms=body_ms)
     result = RunResult(scenario.name, engine.seed, destinations=[s.description for s in sinks])
     shards = sharded(engine, renderer, workers, gradebook=gradebook, spill_batch=FILE_SPILL_BATCH)
+    if shards is None:
+        engine.build()
     opened: list[Sink] = []
     ok = False
     try:
@@ -158,11 +160,12 @@ def sharded(
     spill_batch: int = SPILL_BATCH,
 ) -> ShardedProducer | None:
     """Forked shard processes for ``workers`` above 1, when there are courses to share and
-    the platform can fork; else None (generate in this process). With ``signer``, each shard
+    the platform can fork, each building its own courses (``engine`` comes unbuilt: build it
+    when this returns None, to generate in this process). With ``signer``, each shard
     signs its own events (``canvas_sim.signahead``); ``steps``: each event carries its
     scenario step (for the live line of a run paced by --speed); ``spill_batch``: the bytes a
     child spills at a time (larger for files: see canvas_sim.shards)."""
-    if workers <= 1 or len(engine.courses) <= 1 or not fork_available():
+    if workers <= 1 or len(engine.slots) <= 1 or not fork_available():
         return None
     stamp = None if signer is None else stamper(signer)
     return ShardedProducer(
@@ -230,7 +233,7 @@ def deliver_scenario(
     ``end_state``: fill the result's end state and final scores, also when the run stops
     early (then exactly as the events that went out leave them, at the cost of a re-run);
     ``gradebook``: with the end state's grade book (else only the final scores)."""
-    engine = Engine(scenario, located, seed)
+    engine = Engine(scenario, located, seed, build=False)
     renderer = Renderer(templates, nulls, body_ms=body_ms)
     destinations = [s.description for s in sinks] + [target_name(t) for t in options.targets]
     result = RunResult(scenario.name, engine.seed, destinations=destinations)
@@ -238,6 +241,8 @@ def deliver_scenario(
     signer = options.signer
     steps = bool(options.schedule.speed)  # the live line shows each event's step (marks)
     shards = sharded(engine, renderer, options.workers, signer, steps=steps, gradebook=gradebook)
+    if shards is None:
+        engine.build()
     producer = None
     if options.producer_process and shards is None:
         stream, final, cleanup = scenario_stream(engine, renderer, faults, gradebook, steps=steps)
@@ -247,7 +252,7 @@ def deliver_scenario(
     if signer is not None:  # who signs: for the summary's hint when signing is the limit
         stats = _signing_stats(options)
         stats.workers = len(shards.plan) if shards else 1
-        more = min(usable_cores(), len(engine.courses)) if fork_available() else 1
+        more = min(usable_cores(), len(engine.slots)) if fork_available() else 1
         stats.workers_possible = max(more, stats.workers)
     ended = False
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import heapq
 import itertools
 import multiprocessing
+import pickle
 import shutil
 import signal
 import tempfile
@@ -26,13 +26,14 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from .delivery import Rendered
-from .engine import CourseEngine, Engine
+from .engine import Engine
 from .errors import SimulatorError
 from .gradebook import course_gradebook
 from .marks import StepTracker
 from .metadata import Job
 from .outcome import StudentResult, course_students
 from .render import Renderer
+from .shardplan import course_weights, plan_shards
 from .spill import (
     HEAD,
     KEY,
@@ -52,29 +53,9 @@ SPILL_BATCH = 1 << 16  # bytes a child gathers before it writes and tells the pa
 # ... when the merge only writes files: fewer, larger windows and far fewer wake-ups (no event
 # waits for delivery; less CPU in every process)
 FILE_SPILL_BATCH = 1 << 20
-DROP_OTHERS_FROM = 20_000  # people in the run from which a child drops the others' courses
 Key = tuple[int, int, int]  # (time, priority, ordinal) of the action that failed
 # A child's end state: its courses' ordinals, their students' scores and (if asked) books.
 Final = tuple[list[int], list[list["StudentResult"]], list[dict[str, Any]] | None]
-
-
-def course_weight(course: CourseEngine) -> int:
-    """A course's share of the work: its people times its steps (both at least one)."""
-    return max(len(course.world.users), 1) * max(course.step_count, 1)
-
-
-def plan_shards(courses: list[CourseEngine], workers: int) -> list[list[int]]:
-    """The course ordinals each of ``workers`` shards simulates, balanced by weight (heaviest
-    course to the lightest shard, ties to the lower ordinal and shard), each in order; never
-    more shards than courses."""
-    count = max(1, min(workers, len(courses)))
-    loads = [(0, shard) for shard in range(count)]
-    plan: list[list[int]] = [[] for _ in range(count)]
-    for course in sorted(courses, key=lambda c: (-course_weight(c), c.ordinal)):
-        load, shard = heapq.heappop(loads)
-        plan[shard].append(course.ordinal)
-        heapq.heappush(loads, (load + course_weight(course), shard))
-    return [sorted(ordinals) for ordinals in plan]
 
 
 def _simulate(
@@ -89,18 +70,16 @@ def _simulate(
     gradebook: bool = True,
     spill_batch: int = SPILL_BATCH,
 ) -> None:
-    """A child: simulate ``only``'s courses, append their records (:mod:`canvas_sim.spill`;
+    """A child: build ``only``'s courses (unless the engine came built) and say so, or say
+    where and why that failed; simulate them, append their records (:mod:`canvas_sim.spill`;
     each line through ``stamp``, if given) to the spill file, and tell the parent each time
     bytes are ready (first, with ``steps``, the steps its courses started, and any new event
     type's code); then the courses' end state (the grade books only when ``gradebook``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
+    if not _built(connection, engine, only):
+        connection.close()
+        return
     engine.kernel.direct = False  # always in (time, ordinal) order, also with one course
-    if sum(len(course.world.users) for course in engine.courses) >= DROP_OTHERS_FROM:
-        # The other shards' courses go: their memory takes this shard's run state (a full
-        # collection, about 0.4 s at 80,000 people: not worth it for small runs).
-        engine.courses = engine.running(only)
-        gc.unfreeze()
-        gc.collect()
     build_metadata = engine.metadata.build
     record = coder.record
     batch: list[bytes] = []
@@ -139,6 +118,33 @@ def _simulate(
         pass  # the parent stopped reading: nothing left to do
     finally:
         connection.close()
+
+
+def _built(connection: Connection, engine: Engine, only: list[int]) -> bool:
+    """Build the shard's courses (if not built yet) and tell the parent: built, or the
+    failure (the error and where the build was: see ``Engine.failed_at``)."""
+    try:
+        try:
+            if not engine.courses:
+                engine.build(only)
+        except SimulatorError as exc:
+            connection.send(("failed", (engine.failed_at, _portable(exc))))
+            return False
+        connection.send(("built", None))
+    except (BrokenPipeError, ConnectionResetError):
+        return False  # the parent stopped reading: nothing left to do
+    return True
+
+
+def _portable(exc: SimulatorError) -> SimulatorError:
+    """``exc`` if it survives the pipe (pickled), else its message and exit code."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # any failure to pickle: send what it says
+        plain = SimulatorError(str(exc))
+        plain.exit_code = exc.exit_code
+        return plain
+    return exc
 
 
 def _flush(
@@ -218,8 +224,11 @@ class ShardedProducer:
     merged in stream order (the hook delivery takes: an iterator of rendered lines, in order).
     ``stamp``, if given, turns each line in the child (``canvas_sim.signahead`` signs there).
 
-    Build the engine first (scenario errors surface before any fork). After the stream ends,
-    ``final`` holds the students' scores and the end state of every course, in course order.
+    Give the engine unbuilt (``Engine(..., build=False)``: the scenario and account records
+    checked, no course built): each child builds its own courses, and the constructor
+    returns once all are built, or raises the build error one process would have raised
+    first (before any event). After the stream ends, ``final`` holds the students' scores
+    and the end state of every course, in course order.
     """
 
     def __init__(
@@ -236,7 +245,7 @@ class ShardedProducer:
         self._engine = engine
         self._tracker = StepTracker(engine) if steps else None
         self._gradebook = gradebook
-        self.plan = plan_shards(engine.courses, workers)
+        self.plan = plan_shards(course_weights(engine), workers)
         self._folder = Path(tempfile.mkdtemp(prefix="canvas-sim-shards-"))
         self._processes: list[Any] = []
         self._shards: list[Shard] = []
@@ -244,7 +253,7 @@ class ShardedProducer:
         self.final: tuple[list[StudentResult], dict[str, Any] | None] | None = None
         context = multiprocessing.get_context("fork")
         gc.collect()
-        gc.freeze()  # the built courses stay shared with the children, not copied by the GC
+        gc.freeze()  # what the parent holds stays shared with the children, not copied by GC
         try:
             for number, only in enumerate(self.plan):
                 receiver, sender = context.Pipe(duplex=False)
@@ -263,6 +272,27 @@ class ShardedProducer:
                 self._shards.append(Shard(number, receiver, spill))
         finally:
             gc.unfreeze()
+        try:
+            self._wait_for_builds()
+        except BaseException:
+            self.close()
+            raise
+
+    def _wait_for_builds(self) -> None:
+        """Wait until every child has built its courses; if any failed, raise the failure one
+        process building every course would have met first."""
+        failures = []
+        for shard in self._shards:
+            try:
+                kind, payload = shard.connection.recv()
+            except EOFError:
+                raise SimulatorError(
+                    f"building the courses stopped unexpectedly (shard {shard.number})"
+                ) from None
+            if kind == "failed":
+                failures.append(payload)
+        if failures:
+            raise min(failures, key=lambda failure: failure[0])[1]
 
     def events(self) -> Iterator[Rendered]:
         """Every event in stream order; a child's failure is raised where a single process

@@ -3,6 +3,7 @@ stream; the bytes, the end state and the summary are those of one process, for a
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,10 +14,10 @@ import pytest
 from test_http import Server
 
 from canvas_sim.engine import Engine
-from canvas_sim.errors import SimulatorError
+from canvas_sim.errors import ScenarioError, SimulatorError
 from canvas_sim.run import run_scenario
 from canvas_sim.scenario import load_scenario
-from canvas_sim.shards import course_weight, plan_shards
+from canvas_sim.shardplan import course_weights, plan_shards
 from canvas_sim.sinks import MemorySink
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,20 +66,6 @@ def test_any_number_of_workers_gives_the_same_bytes_and_end_state(path: Path) ->
     assert outputs[0][0], "no events"
     assert outputs[1] == outputs[0]
     assert outputs[2] == outputs[0]
-
-
-def test_children_that_drop_the_other_shards_courses_give_the_same_bytes(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # Large runs free the other shards' courses in each child; any run may, to the same bytes.
-    monkeypatch.setattr("canvas_sim.shards.DROP_OTHERS_FROM", 0)
-    outputs = []
-    for workers in (1, 2):
-        scenario, located = load_scenario(ROOT / "scenarios" / "load.yaml", SMALL["load.yaml"])
-        sink = MemorySink()
-        result = run_scenario(scenario, located, [sink], workers=workers)
-        outputs.append((sink.lines, result.students, result.gradebook))
-    assert outputs[1] == outputs[0]
 
 
 def test_without_the_grade_book_the_scores_are_the_same() -> None:
@@ -147,17 +134,22 @@ def test_many_small_windows_merge_to_the_same_bytes(
     assert outputs[2] == outputs[0]
 
 
-def test_shards_are_balanced_by_people_times_steps() -> None:
+def test_shards_are_balanced_by_people_times_steps_known_before_the_build() -> None:
     scenario, located = load_scenario(
         ROOT / "scenarios" / "load.yaml", {"courses": "12", "students_min": "5"}
     )
-    courses = Engine(scenario, located).courses
-    plan = plan_shards(courses, 3)
+    unbuilt = Engine(scenario, located, build=False)
+    weights = course_weights(unbuilt)
+    assert not unbuilt.courses  # weighed without building a course
+    built = Engine(scenario, located).courses
+    assert weights == {c.ordinal: len(c.world.users) * c.step_count for c in built}
+    assert len(set(weights.values())) > 6  # drawn sizes: the weights differ
+    plan = plan_shards(weights, 3)
     assert sorted(o for shard in plan for o in shard) == list(range(12))
-    weights = {c.ordinal: course_weight(c) for c in courses}
     loads = [sum(weights[o] for o in shard) for shard in plan]
     assert max(loads) - min(loads) <= max(weights.values())  # greedy: within one course
-    assert plan_shards(courses[:2], 5) == [[0], [1]]  # never more shards than courses
+    assert plan_shards({0: 5, 1: 9}, 5) == [[1], [0]]  # never more shards than courses
+    assert plan_shards({0: 5, 1: 9, 2: 4}, 2) == [[1], [0, 2]]  # heaviest first
 
 
 @pytest.fixture
@@ -188,3 +180,94 @@ def test_http_delivery_takes_the_events_of_every_shard(receiver: Server, tmp_pat
         for line in expected.splitlines()
     )
     assert received == sent
+
+
+GROUPS = "[{key: hw, assignments: [{key: a1, title: Essay, points: 10}]}]"
+
+
+def course(
+    name: str, extra: str = "", steps: str = "[{enroll: {users: all}}]", groups: str = GROUPS
+) -> str:
+    """A course block of a test scenario (``extra``: more of its fields, one per line)."""
+    fields = "".join(f"\n    {line}" for line in extra.splitlines())
+    return f"""\
+  - name: "{name}"
+    teachers: 1
+    students: {{uniform: [3, 9]}}
+    groups: {groups}
+    steps: {steps}{fields}
+"""
+
+
+PERSONAS = """personas:
+  - {name: p, share: 0.7, level: {beta: [2, 2]}}
+  - {name: q, share: 0.7, level: {beta: [2, 2]}}"""
+BUILD_ERRORS = {
+    # course 3's listed login was given by course 1 already: a shard building course 3 alone
+    # still knows the other courses' logins
+    "login": [
+        course("Fine ${i}", "count: 2"),
+        course("First", "tas: [{key: ta1, login: same@example.edu}]"),
+        course("Second", "tas: [{key: ta1, login: same@example.edu}]"),
+        course("Third"),
+    ],
+    # a later course's drawing fails before an earlier course's steps are checked
+    "order": [
+        course("Fine"),
+        course("Bad steps", steps="[{grade: {assignment: nope, score: 7}}]"),
+        course("Fine ${i}", "count: 2"),
+        course("Bad personas", PERSONAS),
+    ],
+    # of two failing drawings, the first course's
+    "first": [
+        course("Fine ${i}", "count: 3"),
+        course("Bad group", groups="[{key: hw, never_drop: [a9], assignments: []}]"),
+        course("Bad personas", PERSONAS),
+    ],
+}
+EXPECTED = {
+    "login": "login 'same@example.edu' is used twice",
+    "order": "persona shares add up to more than 1",
+    "first": "never_drop names 'a9'",
+}
+
+
+@pytest.mark.parametrize("case", BUILD_ERRORS)
+def test_a_build_error_in_a_shard_is_the_one_process_error_before_any_event(
+    case: str, tmp_path: Path
+) -> None:
+    """Each shard builds its courses after the fork; a failing build is reported as one
+    process reports it (the same located message, exit 2), with nothing written."""
+    path = tmp_path / "broken.yaml"
+    text = "start: 2024-09-02T08:00:00-06:00\ncourses:\n" + "".join(BUILD_ERRORS[case])
+    path.write_text(text, encoding="utf-8")
+    runs = []
+    for workers in (1, 2, 3):
+        out = tmp_path / f"{workers}.jsonl"
+        run = cli(path, "--workers", workers, "--to", out, "--to", "-")
+        assert run.returncode == 2, run.stderr
+        assert run.stdout == b"" and not out.exists()
+        assert len(run.stderr.splitlines()) == 1, run.stderr  # a message, no traceback
+        runs.append(run.stderr)
+    assert runs[0].startswith(f"error: {path}:".encode())  # located in the file
+    assert EXPECTED[case].encode() in runs[0]
+    assert runs[1] == runs[0] and runs[2] == runs[0]
+
+
+def test_the_error_raised_keeps_its_kind_and_a_lost_child_is_a_clean_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "broken.yaml"
+    text = "start: 2024-09-02T08:00:00-06:00\ncourses:\n" + "".join(BUILD_ERRORS["order"])
+    path.write_text(text, encoding="utf-8")
+    scenario, located = load_scenario(path)
+    sink = MemorySink()
+    with pytest.raises(ScenarioError, match="persona shares") as raised:
+        run_scenario(scenario, located, [sink], workers=2)
+    assert raised.value.line is not None and sink.lines == []
+    monkeypatch.setattr(Engine, "build", lambda *_: os._exit(3))  # a child dies building
+    with pytest.raises(SimulatorError, match="stopped unexpectedly") as lost:
+        run_scenario(
+            *load_scenario(ROOT / "scenarios" / "load.yaml", SMALL["load.yaml"]), [sink], workers=2
+        )
+    assert lost.value.exit_code == 1 and sink.lines == []

@@ -2,7 +2,7 @@
 
 At test start the master sorts the connected workers by Locust's worker index, numbers them
 0..n-1 (never the raw index, which is not reused after a reconnect) and sends each its shard:
-courses planned by ``canvas_sim.shards.plan_shards``. A worker reports its ledger with Locust's
+courses planned by ``canvas_sim.shardplan.plan_shards``. A worker reports its ledger with Locust's
 periodic reports and says when its shard is done; the master quits when every shard is done,
 fails the test when a worker goes missing or quits before that (naming its courses), and sets
 the exit code from the ledger. A local runner plans shard 0 of 1 for itself.
@@ -31,7 +31,7 @@ from locust.runners import (
 from ..cli.helpers import write_json
 from ..errors import SimulatorError
 from ..scenario import load_scenario
-from ..shards import plan_shards
+from ..shardplan import course_weights, plan_shards
 from .options import LoadOptions
 from .shard import Plan, build_engine, course_label
 from .tally import Ledger, ShardRecord, summary_lines
@@ -81,7 +81,7 @@ class Master:
             )
             return
         engine = build_engine(self.options)
-        plan = plan_shards(engine.courses, len(nodes))
+        plan = plan_shards(course_weights(engine), len(nodes))
         plan += [[] for _ in range(len(nodes) - len(plan))]  # more workers than courses
         for number, (node, ordinals) in enumerate(zip(nodes, plan, strict=True)):
             worker = f"worker index {runner.get_worker_index(node.id)}, {node.id}"

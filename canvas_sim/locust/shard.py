@@ -1,7 +1,7 @@
 """A worker's shard: its courses simulated with the run's per-course seeds, handed out whole.
 
-The master plans which courses each worker simulates (``canvas_sim.shards.plan_shards``,
-balanced by size); the worker builds the scenario's engine, and a user takes one course at a
+The master plans which courses each worker simulates (``canvas_sim.shardplan.plan_shards``,
+balanced by size); the worker builds its own courses only, and a user takes one course at a
 time and sends its events in the course's order (course affinity). A course's events are
 generated once, in a greenlet of their own, one course at a time (the engine's kernel is
 shared), yielding to the senders every few events; the next course is generated ahead.
@@ -32,13 +32,16 @@ def course_label(engine: Engine, ordinal: int) -> str:
     return f"{course.code} (id {course.id})"
 
 
-def build_engine(options: LoadOptions) -> Engine:
-    """The scenario's engine with the test's parameters and seed (scenario errors raise),
-    built in a native thread: the process's greenlets (Locust's heartbeats) keep running."""
+def build_engine(options: LoadOptions, only: list[int] | None = None) -> Engine:
+    """The scenario's engine with the test's parameters and seed (scenario errors raise), its
+    courses built (those ``only`` names, if given), in a native thread: the process's
+    greenlets (Locust's heartbeats) keep running."""
 
     def build() -> Engine:
         scenario, located = load_scenario(cast(str, options.scenario), options.overrides())
-        return Engine(scenario, located, options.seed)
+        engine = Engine(scenario, located, options.seed, build=False)
+        engine.build(only)
+        return engine
 
     return cast(Engine, gevent.get_hub().threadpool.apply(build))
 
@@ -159,8 +162,9 @@ class Plan:
 
 
 def course_pool(plan: Plan, engine: Engine | None = None) -> CoursePool:
-    """The shard's pool of courses, with the engine (built unless given) and renderer."""
+    """The shard's pool of courses, with the engine (unless given, built with the shard's
+    courses only) and renderer."""
     options = plan.options
-    engine = engine or build_engine(options)
+    engine = engine or build_engine(options, plan.ordinals)
     renderer = Renderer(None, cast(NullPolicy, options.nulls), body_ms=not options.seconds_only)
     return CoursePool(engine, renderer, plan.ordinals)
