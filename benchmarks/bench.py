@@ -583,6 +583,12 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"unknown section(s): {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
         return 2
+    try:
+        import aiohttp  # noqa: F401  (the bare loops' client)
+    except ImportError:
+        print("the benchmarks need the bench extra: run `make bench`, or first")
+        print("  .venv/bin/pip install -e '.[dev,bench]'")
+        return 2
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
