@@ -181,15 +181,18 @@ class Shard:
         self.error: tuple[str, int, Key] | None = None
         self._file: BinaryIO | None = None
 
-    def receive(self, names: dict[bytes, str], tracker: StepTracker | None) -> None:
-        """Wait for the child's next message: records to ``pending``, steps to ``tracker``,
-        new codes to ``names``, or its end."""
+    def message(self, doing: str) -> tuple[str, Any]:
+        """The child's next message; if it is gone, an error saying what stopped."""
         try:
             kind, payload = self.connection.recv()
         except EOFError:
-            raise SimulatorError(
-                f"event generation stopped unexpectedly (shard {self.number})"
-            ) from None
+            raise SimulatorError(f"{doing} stopped unexpectedly (shard {self.number})") from None
+        return kind, payload
+
+    def receive(self, names: dict[bytes, str], tracker: StepTracker | None) -> None:
+        """Wait for the child's next message: records to ``pending``, steps to ``tracker``,
+        new codes to ``names``, or its end."""
+        kind, payload = self.message("event generation")
         if kind == "bytes":
             if self._file is None:
                 self._file = self.spill.open("rb")
@@ -283,12 +286,7 @@ class ShardedProducer:
         process building every course would have met first."""
         failures = []
         for shard in self._shards:
-            try:
-                kind, payload = shard.connection.recv()
-            except EOFError:
-                raise SimulatorError(
-                    f"building the courses stopped unexpectedly (shard {shard.number})"
-                ) from None
+            kind, payload = shard.message("building the courses")
             if kind == "failed":
                 failures.append(payload)
         if failures:
