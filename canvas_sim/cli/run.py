@@ -196,7 +196,7 @@ def run(
         )
         scenario_model, located = load_scenario(scenario, parse_settings(settings))
     except KeyboardInterrupt as exc:
-        plan.interrupted(interrupt_code(exc))
+        plan.interrupted(interrupt_code(exc), unwritten=state_out)
     sinks = plan.sinks()
     injector = None
     if manifest_path is not None:
@@ -240,7 +240,7 @@ def run(
                     gradebook=state_out is not None,
                 )
     except KeyboardInterrupt as exc:  # during generation to files, or before delivery began
-        plan.interrupted(interrupt_code(exc))
+        plan.interrupted(interrupt_code(exc), unwritten=state_out)
     # Results first: a reader that went away (2>&1 | head) cannot lose them.
     if state_out is not None and result.gradebook is not None:
         write_json(state_out, result.gradebook)
