@@ -255,27 +255,37 @@ class ShardedProducer:
         self._names = initial_names()  # event type codes (canvas_sim.spill) -> names
         self.final: tuple[list[StudentResult], dict[str, Any] | None] | None = None
         context = multiprocessing.get_context("fork")
-        gc.collect()
-        gc.freeze()  # what the parent holds stays shared with the children, not copied by GC
-        try:
-            for number, only in enumerate(self.plan):
-                receiver, sender = context.Pipe(duplex=False)
-                spill = self._folder / f"shard-{number}.spill"
-                spill.touch()  # before the child starts: the merge may open it first
-                coder = Coder(number, len(self.plan))
-                process = context.Process(
-                    target=_simulate,
-                    args=(sender, engine, renderer, only, spill, coder, steps, stamp, gradebook),
-                    kwargs={"spill_batch": spill_batch},
-                    daemon=True,
-                )
-                process.start()
-                sender.close()
-                self._processes.append(process)
-                self._shards.append(Shard(number, receiver, spill))
-        finally:
-            gc.unfreeze()
-        try:
+        try:  # Ctrl-C or SIGTERM while forking or building: no child or spill folder left
+            gc.collect()
+            gc.freeze()  # what the parent holds stays shared with the children, not copied by GC
+            try:
+                for number, only in enumerate(self.plan):
+                    receiver, sender = context.Pipe(duplex=False)
+                    spill = self._folder / f"shard-{number}.spill"
+                    spill.touch()  # before the child starts: the merge may open it first
+                    coder = Coder(number, len(self.plan))
+                    process = context.Process(
+                        target=_simulate,
+                        args=(
+                            sender,
+                            engine,
+                            renderer,
+                            only,
+                            spill,
+                            coder,
+                            steps,
+                            stamp,
+                            gradebook,
+                        ),
+                        kwargs={"spill_batch": spill_batch},
+                        daemon=True,
+                    )
+                    process.start()
+                    sender.close()
+                    self._processes.append(process)
+                    self._shards.append(Shard(number, receiver, spill))
+            finally:
+                gc.unfreeze()
             self._wait_for_builds()
         except BaseException:
             self.close()

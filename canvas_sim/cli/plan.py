@@ -247,12 +247,16 @@ class DeliveryPlan:
         if not self.quiet and self._caliper is not None:
             click.echo(caliper_summary(self._caliper), err=True)
 
-    def interrupted(self, code: int = 130, *, announced: bool = False) -> NoReturn:
+    def interrupted(
+        self, code: int = 130, *, announced: bool = False, unwritten: Path | None = None
+    ) -> NoReturn:
         """Say what an interrupted run kept (output files are kept only when it completes);
-        ``announced``: the delivery summary already said it was interrupted."""
-        names = ", ".join(map(str, self.files))
+        ``announced``: the delivery summary already said it was interrupted; ``unwritten``:
+        an output not written either (``--state-out`` of a run stopped before its end)."""
+        files = [*self.files, *([unwritten] if unwritten is not None else [])]
+        names = ", ".join(map(str, files))
         kept = f"not kept: {names} (a file is kept only when the run completes)"
-        if self.files:
+        if files:
             click.echo(kept if announced else f"interrupted; {kept}", err=True)
         elif not announced:
             click.echo("interrupted", err=True)

@@ -14,6 +14,8 @@ from .helpers import (
     clean_errors,
     duration_option,
     duration_range_option,
+    interrupt_code,
+    terminate_as_interrupt,
     write_json,
 )
 from .options import parse_settings, seed_option, set_option, with_delivery_options
@@ -119,6 +121,7 @@ from .plan import DeliveryPlan
     "score, grade and state, the four course scores, the override) as JSON.",
 )
 @clean_errors
+@terminate_as_interrupt()
 def run(
     scenario: str,
     seed: int | None,
@@ -192,8 +195,8 @@ def run(
             inputs=[("the scenario file", Path(scenario))] if Path(scenario).exists() else [],
         )
         scenario_model, located = load_scenario(scenario, parse_settings(settings))
-    except KeyboardInterrupt:
-        plan.interrupted()
+    except KeyboardInterrupt as exc:
+        plan.interrupted(interrupt_code(exc), unwritten=state_out)
     sinks = plan.sinks()
     injector = None
     if manifest_path is not None:
@@ -236,8 +239,8 @@ def run(
                     end_state=state_out is not None or not plan.quiet,
                     gradebook=state_out is not None,
                 )
-    except KeyboardInterrupt:  # during generation to files, or before delivery began
-        plan.interrupted()
+    except KeyboardInterrupt as exc:  # during generation to files, or before delivery began
+        plan.interrupted(interrupt_code(exc), unwritten=state_out)
     # Results first: a reader that went away (2>&1 | head) cannot lose them.
     if state_out is not None and result.gradebook is not None:
         write_json(state_out, result.gradebook)
