@@ -53,6 +53,7 @@ SPILL_BATCH = 1 << 16  # bytes a child gathers before it writes and tells the pa
 # ... when the merge only writes files: fewer, larger windows and far fewer wake-ups (no event
 # waits for delivery; less CPU in every process)
 FILE_SPILL_BATCH = 1 << 20
+STOPS = {signal.SIGINT, signal.SIGTERM}  # the signals that stop a run
 Key = tuple[int, int, int]  # (time, priority, ordinal) of the action that failed
 # A child's end state: its courses' ordinals, their students' scores and (if asked) books.
 Final = tuple[list[int], list[list["StudentResult"]], list[dict[str, Any]] | None]
@@ -76,6 +77,7 @@ def _simulate(
     bytes are ready (first, with ``steps``, the steps its courses started, and any new event
     type's code); then the courses' end state (the grade books only when ``gradebook``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPS)  # blocked in the parent while it forked
     if not _built(connection, engine, only):
         connection.close()
         return
@@ -258,6 +260,9 @@ class ShardedProducer:
         try:  # Ctrl-C or SIGTERM while forking or building: no child or spill folder left
             gc.collect()
             gc.freeze()  # what the parent holds stays shared with the children, not copied by GC
+            # A Ctrl-C or SIGTERM during a fork would be swallowed by the fork's own handlers:
+            # held until every child is started, then raised here (the children unblock them).
+            signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
             try:
                 for number, only in enumerate(self.plan):
                     receiver, sender = context.Pipe(duplex=False)
@@ -286,6 +291,7 @@ class ShardedProducer:
                     self._shards.append(Shard(number, receiver, spill))
             finally:
                 gc.unfreeze()
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPS)
             self._wait_for_builds()
         except BaseException:
             self.close()

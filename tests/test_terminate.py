@@ -77,3 +77,35 @@ def test_sigterm_to_the_parent_stops_the_children_and_leaves_nothing(
             os.killpg(run.pid, signal.SIGKILL)
     assert list(temp.iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"]  # no output, no partial file
+
+
+_ARMED: list[int] = []
+
+
+def _stop_right_after_a_fork() -> None:
+    if _ARMED:
+        _ARMED.clear()
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+os.register_at_fork(after_in_parent=_stop_right_after_a_fork)
+
+
+def test_ctrl_c_arriving_during_a_shards_fork_is_not_swallowed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Ctrl-C that lands inside the fork's own handlers (here: right after the first child
+    is forked) still stops the run, and the children and spill folder go."""
+    from canvas_sim.engine import Engine
+    from canvas_sim.render import Renderer
+    from canvas_sim.scenario import load_scenario
+    from canvas_sim.shards import ShardedProducer
+
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    scenario, located = load_scenario("load", {"courses": "4", "students_max": "45"})
+    engine = Engine(scenario, located, build=False)
+    _ARMED.append(1)
+    with pytest.raises(KeyboardInterrupt):
+        ShardedProducer(engine, Renderer(None, "keep"), 2)
+    assert not _ARMED  # the signal was sent during the fork
+    assert list(tmp_path.iterdir()) == []  # no spill folder left
