@@ -53,6 +53,11 @@ def message_attributes(event: Rendered) -> tuple[dict[str, Any], dict[str, Any]]
     return attributes, payload
 
 
+def entry_failure(item: dict[str, Any]) -> str:
+    """Why ``SendMessageBatch`` refused one entry (an item of its answer's ``Failed``)."""
+    return f"SQS {item.get('Code', 'error')}: {item.get('Message', '')}".rstrip(": ")
+
+
 def message_group(payload: dict[str, Any]) -> str:
     """A FIFO queue's message group: the event's course (so order holds per course)."""
     metadata, body = payload.get("metadata") or {}, payload.get("body") or {}
@@ -201,7 +206,7 @@ class SqsSender(RetryingSender):
         retry: list[Parcel] = []
         error = ""
         for item in answer.get("Failed", []):
-            reason = f"SQS {item.get('Code', 'error')}: {item.get('Message', '')}".rstrip(": ")
+            reason = entry_failure(item)
             stats.statuses[f"failed entry {item.get('Code', 'error')}"] += 1
             if item.get("SenderFault"):
                 gone.setdefault(reason, []).append(by_id[item["Id"]])

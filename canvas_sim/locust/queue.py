@@ -17,7 +17,7 @@ from typing import Any
 import gevent
 
 from ..delivery import DeadLetters, Parcel, Rendered, TargetStats
-from ..delivery.sqs import SqsSender
+from ..delivery.sqs import SqsSender, entry_failure
 from ..delivery.sqs_client import SqsTarget, describe_error
 from .lean import finish
 from .sender import Fire
@@ -60,10 +60,7 @@ class QueueSender(SqsSender):
                 entries, started, {entry["Id"]: describe_error(exc)[0] for entry in entries}
             )
             raise
-        failed = {
-            item["Id"]: f"SQS {item.get('Code', 'error')}: {item.get('Message', '')}".rstrip(": ")
-            for item in answer.get("Failed", [])
-        }
+        failed = {item["Id"]: entry_failure(item) for item in answer.get("Failed", [])}
         self._report(entries, started, failed)
         return answer
 
