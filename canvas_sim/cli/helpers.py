@@ -201,11 +201,9 @@ _URL_ONLY_OPTIONS = (
 def refuse_url_options(options: dict[str, Any], *, queues: bool = False) -> None:
     """With no HTTP target, HTTP options would be silently ignored: say so instead."""
     if queues and options["sign_key"] is not None:
-        raise click.UsageError(
-            "--sign-key: Canvas signs only HTTPS deliveries ('Sign Payload'); an SQS "
-            "subscription is authenticated by the queue's IAM policy (AWS credentials), so "
-            "SQS messages are never signed"
-        )
+        from ..delivery.sqs_client import UNSIGNED
+
+        raise click.UsageError(f"--sign-key: {UNSIGNED}")
     given = [flag for name, flag, unset in _URL_ONLY_OPTIONS if options[name] != unset]
     if given:
         raise click.UsageError(f"{', '.join(given)}: only for HTTP targets (--to http(s)://...)")

@@ -12,6 +12,10 @@ from .model import DEFAULT_TIMEOUT_S, Rendered, RetryPolicy, one_line
 
 EXTRA_HINT = "pip install 'canvas-live-events-simulator[sqs]'"
 SQS_BATCH_ENTRIES = 10  # SendMessageBatch's limit
+UNSIGNED = (
+    "Canvas signs only HTTPS deliveries ('Sign Payload'); an SQS subscription is authenticated "
+    "by the queue's IAM policy (AWS credentials), so SQS messages are never signed"
+)  # why --sign-key does not go with a queue
 SQS_BATCH_BYTES = 262_144  # 256 KiB per call: every queue takes it (newer ones up to 1 MiB)
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}(\.fifo)?$")
 _REGION_HOST = re.compile(r"^(?:sqs\.)?([a-z]{2}(?:-[a-z]+)+-\d+)\.(?:queue\.)?amazonaws\.com")

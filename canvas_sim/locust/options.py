@@ -139,13 +139,10 @@ class LoadOptions:
             if given:
                 raise usage_error(f"{', '.join(given)}: only for an sqs:// host")
             return
-        from ..delivery.sqs_client import import_boto3
+        from ..delivery.sqs_client import UNSIGNED, import_boto3
 
         if self.sign_key is not None:
-            raise usage_error(
-                "--sign-key: Canvas signs only HTTPS deliveries; SQS messages are never signed "
-                "(the queue's IAM policy authenticates them)"
-            )
+            raise usage_error(f"--sign-key: {UNSIGNED}")
         given = [
             flag
             for flag, on in (
